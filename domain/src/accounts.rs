@@ -1,0 +1,180 @@
+//! Accounts: the first admin, set-password links, sign-in.
+
+use uuid::Uuid;
+
+use crate::audit::{Action, Actor, Event};
+use crate::clock::{Millis, DAY, MINUTE};
+use crate::email::EmailAddress;
+use crate::error::{DomainError, DomainResult};
+use crate::password::NewPassword;
+use crate::ratelimit::{wait_phrase, RateLimiter};
+use crate::store::users::{self, NewUser, UserWithRole};
+use crate::store::{audit as audit_store, password_tokens, Tx};
+use crate::token::{self, Purpose};
+use crate::Services;
+
+/// How long the first admin's set-password link stays valid.
+pub const BOOTSTRAP_LINK_TTL: Millis = DAY;
+pub const MAX_NAME_LEN: usize = 100;
+
+/// Sign-in limits: every attempt counts per client IP; failures count per account.
+#[derive(Debug)]
+pub struct SignInLimits {
+    pub per_ip: RateLimiter,
+    pub per_account: RateLimiter,
+}
+
+impl Default for SignInLimits {
+    fn default() -> Self {
+        SignInLimits {
+            per_ip: RateLimiter::new(30, 10 * MINUTE),
+            per_account: RateLimiter::new(5, 15 * MINUTE),
+        }
+    }
+}
+
+/// A person's display name: trimmed, 1..=100 characters, no control characters.
+pub fn parse_name(input: &str) -> DomainResult<String> {
+    let name = input.trim();
+    if name.is_empty() {
+        return Err(DomainError::invalid("name", "Enter a name."));
+    }
+    if name.chars().count() > MAX_NAME_LEN {
+        return Err(DomainError::invalid("name", format!("Use at most {MAX_NAME_LEN} characters.")));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(DomainError::invalid("name", "A name cannot contain line breaks or control characters."));
+    }
+    Ok(name.to_owned())
+}
+
+impl Services {
+    /// Creates the first Admin (no password yet) and returns a one-time link to set one.
+    /// Refused once any Admin exists, so it cannot be used to take over a workspace.
+    pub async fn bootstrap_admin(&self, email: &EmailAddress, name: &str) -> DomainResult<String> {
+        let name = parse_name(name)?;
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        if users::admin_exists(&mut tx).await? {
+            return Err(DomainError::Conflict(
+                "An admin already exists, so bootstrap is refused. Sign in as that admin, \
+                 or ask them to invite you."
+                    .into(),
+            ));
+        }
+        if users::email_taken(&mut tx, email.as_str()).await? {
+            return Err(DomainError::Conflict(format!("An account for {email} already exists.")));
+        }
+        let user_id = Uuid::now_v7().to_string();
+        users::insert(
+            &mut tx,
+            &NewUser {
+                id: &user_id,
+                email: email.as_str(),
+                name: &name,
+                password_hash: None,
+                role_id: "admin",
+                created_at: now,
+                invite_id: None,
+            },
+        )
+        .await?;
+        let link = self.issue_password_link(&mut tx, &user_id, now, BOOTSTRAP_LINK_TTL).await?;
+        let event = Event::new(&Actor::cli(), Action::AdminBootstrapped, Some(email.as_str()));
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        Ok(link)
+    }
+
+    async fn issue_password_link(
+        &self,
+        tx: &mut Tx,
+        user_id: &str,
+        now: Millis,
+        ttl: Millis,
+    ) -> DomainResult<String> {
+        let id = Uuid::now_v7();
+        let issued = token::issue(&self.key, Purpose::SetPassword, id)?;
+        password_tokens::insert(tx, &id.to_string(), user_id, &issued.digest, now, now + ttl).await?;
+        Ok(self.public_url.link(&format!("/set-password/{}", issued.token)))
+    }
+
+    /// Sets the password of the account a set-password link belongs to, and uses the link up.
+    pub async fn set_password(
+        &self,
+        token: &str,
+        password: &NewPassword,
+        actor: &Actor,
+    ) -> DomainResult<UserWithRole> {
+        let verified = token::verify(&self.key, Purpose::SetPassword, token).map_err(|_| DomainError::LinkInvalid)?;
+        // Hash before taking the write lock: argon2 takes tens of milliseconds.
+        let hash = self.hasher.hash(password).await?;
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        let user_id = password_tokens::consume(&mut tx, &verified.id.to_string(), &verified.digest, now)
+            .await?
+            .ok_or(DomainError::LinkInvalid)?;
+        users::set_password_hash(&mut tx, &user_id, &hash).await?;
+        let event = Event::new(actor, Action::PasswordSet, None).detail(format!("user {user_id}"));
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        users::find_by_id(&self.db, &user_id).await?.ok_or(DomainError::NotFound)
+    }
+
+    /// Signs in with email and password. Says the same thing, after the same work, whether
+    /// the account is missing or the password is wrong.
+    pub async fn sign_in(&self, email_input: &str, password: &str, actor: &Actor) -> DomainResult<UserWithRole> {
+        let now = self.clock.now();
+        let account_key = email_input.trim().to_lowercase();
+        let ip_key = actor.ip.clone().unwrap_or_default();
+        let limits = &self.sign_in_limits;
+        let wait = limits
+            .per_ip
+            .check(&ip_key, now)
+            .max(limits.per_account.check(&account_key, now));
+        if let Some(secs) = wait {
+            let event = Event::new(actor, Action::SignInRateLimited, Some(&account_key));
+            audit_store::insert(&self.db, &event, now).await?;
+            return Err(DomainError::RateLimited {
+                retry_after_secs: secs,
+                message: format!("Too many sign-in attempts. {}", wait_phrase(secs)),
+            });
+        }
+        limits.per_ip.hit(&ip_key, now);
+
+        let user = match EmailAddress::parse(email_input) {
+            Ok(email) => users::find_by_email(&self.db, email.as_str()).await?,
+            Err(_) => None,
+        };
+        let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
+        let password_ok = self.hasher.verify(password, hash).await?;
+        match user {
+            Some(user) if password_ok && hash.is_some() => {
+                if !user.active {
+                    let event = Event::new(actor, Action::SignInFailed, Some(&user.email)).detail("account deactivated");
+                    audit_store::insert(&self.db, &event, now).await?;
+                    return Err(DomainError::Forbidden);
+                }
+                limits.per_account.reset(&account_key);
+                users::touch_sign_in(&self.db, &user.id, now).await?;
+                let mut actor = actor.clone();
+                actor.user_id = Some(user.id.clone());
+                actor.email = Some(user.email.clone());
+                let event = Event::new(&actor, Action::SignInSucceeded, Some(&user.email));
+                audit_store::insert(&self.db, &event, now).await?;
+                Ok(user)
+            }
+            _ => {
+                limits.per_account.hit(&account_key, now);
+                let event = Event::new(actor, Action::SignInFailed, Some(&account_key));
+                audit_store::insert(&self.db, &event, now).await?;
+                Err(DomainError::BadCredentials)
+            }
+        }
+    }
+
+    /// The user behind a session, if the account still exists and is active.
+    pub async fn session_user(&self, user_id: &str) -> DomainResult<Option<UserWithRole>> {
+        Ok(users::find_by_id(&self.db, user_id).await?.filter(|u| u.active))
+    }
+}

@@ -1,0 +1,70 @@
+//! Audit events: who did what, when, from where. Every admin action and every sign-in
+//! attempt is recorded. Tokens and links never go into an event.
+
+/// Who caused an event and from where. Built by the web layer from the session and the
+/// request (client IP from the socket, User-Agent header).
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub user_id: Option<String>,
+    pub email: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Actor {
+    /// The command line: no IP, no browser.
+    pub fn cli() -> Actor {
+        Actor {
+            user_agent: Some("vestibule CLI".into()),
+            ..Actor::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    AdminBootstrapped,
+    PasswordSet,
+    SignInSucceeded,
+    SignInFailed,
+    SignInRateLimited,
+    SignedOut,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::AdminBootstrapped => "admin.bootstrapped",
+            Action::PasswordSet => "user.password_set",
+            Action::SignInSucceeded => "auth.sign_in",
+            Action::SignInFailed => "auth.sign_in_failed",
+            Action::SignInRateLimited => "auth.sign_in_rate_limited",
+            Action::SignedOut => "auth.sign_out",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub actor: Actor,
+    pub action: Action,
+    /// What the action was about, e.g. the email of the account.
+    pub subject: Option<String>,
+    pub detail: String,
+}
+
+impl Event {
+    pub fn new(actor: &Actor, action: Action, subject: Option<&str>) -> Event {
+        Event {
+            actor: actor.clone(),
+            action,
+            subject: subject.map(str::to_owned),
+            detail: String::new(),
+        }
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Event {
+        self.detail = detail.into();
+        self
+    }
+}

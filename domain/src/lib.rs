@@ -1,0 +1,56 @@
+//! Vestibule's rules and their storage. No Leptos and no HTTP here: the web app calls these
+//! functions, and they are unit-tested without a browser.
+
+pub mod accounts;
+pub mod audit;
+pub mod clock;
+pub mod email;
+pub mod error;
+pub mod mail;
+pub mod password;
+pub mod ratelimit;
+pub mod secret;
+pub mod store;
+pub mod token;
+
+pub use error::DomainError;
+pub use model;
+pub mod public_url;
+
+use std::sync::Arc;
+
+use clock::SharedClock;
+use password::PasswordHasherPool;
+use public_url::PublicUrl;
+use secret::SecretKey;
+use store::sessions::DbSessionStore;
+use store::Db;
+
+/// Everything the rules need, built once at start-up and shared by every request.
+#[derive(Clone, Debug)]
+pub struct Services {
+    pub db: Db,
+    pub key: SecretKey,
+    pub clock: SharedClock,
+    pub hasher: PasswordHasherPool,
+    pub public_url: PublicUrl,
+    pub sign_in_limits: Arc<accounts::SignInLimits>,
+    pub sessions: DbSessionStore,
+    pub mailer: mail::Mailer,
+}
+
+impl Services {
+    pub fn new(db: Db, key: SecretKey, clock: SharedClock, public_url: PublicUrl, mailer: mail::Mailer) -> Services {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        Services {
+            sessions: DbSessionStore::new(db.clone()),
+            db,
+            key,
+            clock,
+            hasher: PasswordHasherPool::new(cores),
+            public_url,
+            sign_in_limits: Arc::new(accounts::SignInLimits::default()),
+            mailer,
+        }
+    }
+}

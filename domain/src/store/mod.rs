@@ -1,0 +1,177 @@
+//! Storage. One `Db` handle over either backend; each query is written once with `$n`
+//! placeholders (SQLite accepts them too) and run on whichever pool is configured by the
+//! `on_db!` / `on_tx!` macros. Where SQL must differ, the store module matches on the
+//! backend explicitly.
+
+pub mod audit;
+pub mod password_tokens;
+pub mod sessions;
+pub mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Postgres, Sqlite, Transaction};
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// An open write transaction on either backend.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs `$body` with `$c` bound to the pool, once per backend arm, so the statement is
+/// written once but type-checked for both drivers.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $c:ident => $body:expr) => {
+        match $db {
+            $crate::store::Db::Sqlite($c) => $body,
+            $crate::store::Db::Postgres($c) => $body,
+        }
+    };
+}
+
+/// Like `on_db!`, with `$c` bound to the transaction's connection.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::store::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("the database URL must start with sqlite:// or postgres:// (got {0})")]
+    Scheme(String),
+    #[error("cannot create the directory {dir} for the SQLite database: {source}")]
+    Directory { dir: String, source: std::io::Error },
+    #[error("could not connect to the database at {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("could not apply the database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// The URL with any password replaced, safe for logs and error messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Db {
+    pub async fn connect(url: &str) -> Result<Db, ConnectError> {
+        let connect_err = |source| ConnectError::Connect {
+            url: redact_url(url),
+            source,
+        };
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(connect_err)?
+                .create_if_missing(true)
+                // WAL lets readers run beside the one writer; NORMAL is durable across
+                // application crashes (an OS crash may lose the last commits, never corrupt).
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            let path = options.get_filename();
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|source| ConnectError::Directory {
+                    dir: dir.display().to_string(),
+                    source,
+                })?;
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(connect_err)?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .map_err(connect_err)?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(ConnectError::Scheme(redact_url(url)))
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<(), ConnectError> {
+        match self {
+            Db::Sqlite(p) => sqlx::migrate!("../migrations/sqlite").run(p).await?,
+            Db::Postgres(p) => sqlx::migrate!("../migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that upgrades later fails with
+    /// SQLITE_BUSY under load instead of waiting its turn.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        on_db!(self, p => p.close().await)
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn redacts_passwords_but_keeps_the_rest() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite://data/v.db"), "sqlite://data/v.db");
+    }
+}

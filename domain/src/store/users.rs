@@ -1,0 +1,121 @@
+//! Users and their roles.
+
+use sqlx::FromRow;
+
+use crate::clock::Millis;
+use crate::store::{Db, Tx};
+use crate::{on_db, on_tx};
+
+/// A user joined with their role: what sign-in and the session check need, in one read.
+#[derive(Clone, FromRow)]
+pub struct UserWithRole {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub password_hash: Option<String>,
+    pub active: bool,
+    pub role_id: String,
+    pub role_name: String,
+    pub permissions: i64,
+}
+
+// Hand-written so a password hash never reaches a log line.
+impl std::fmt::Debug for UserWithRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserWithRole")
+            .field("id", &self.id)
+            .field("role_id", &self.role_id)
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The user-with-role SELECT followed by `$cond`, as one static SQL string.
+macro_rules! select_with_role {
+    ($cond:literal) => {
+        concat!(
+            "SELECT u.id, u.email, u.name, u.password_hash, u.active, u.role_id, ",
+            "r.name AS role_name, r.permissions FROM users u JOIN roles r ON r.id = u.role_id ",
+            $cond
+        )
+    };
+}
+
+pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<UserWithRole>, sqlx::Error> {
+    on_db!(db, p => sqlx::query_as(select_with_role!("WHERE u.email = $1"))
+        .bind(email)
+        .fetch_optional(p)
+        .await)
+}
+
+pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserWithRole>, sqlx::Error> {
+    on_db!(db, p => sqlx::query_as(select_with_role!("WHERE u.id = $1"))
+        .bind(id)
+        .fetch_optional(p)
+        .await)
+}
+
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub role_id: &'a str,
+    pub created_at: Millis,
+    pub invite_id: Option<&'a str>,
+}
+
+pub async fn insert(tx: &mut Tx, u: &NewUser<'_>) -> Result<(), sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, role_id, active, created_at, invite_id) \
+         VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7)",
+    )
+    .bind(u.id)
+    .bind(u.email)
+    .bind(u.name)
+    .bind(u.password_hash)
+    .bind(u.role_id)
+    .bind(u.created_at)
+    .bind(u.invite_id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Whether anyone holds the built-in Admin role (active or not): the first-admin bootstrap
+/// is refused once this is true.
+pub async fn admin_exists(tx: &mut Tx) -> Result<bool, sqlx::Error> {
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role_id = 'admin'")
+        .fetch_one(c)
+        .await)?;
+    Ok(n > 0)
+}
+
+pub async fn email_taken(tx: &mut Tx, email: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 = on_tx!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(c)
+        .await)?;
+    Ok(n > 0)
+}
+
+pub async fn set_password_hash(tx: &mut Tx, id: &str, hash: &str) -> Result<(), sqlx::Error> {
+    on_tx!(tx, c => sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(id)
+        .bind(hash)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn touch_sign_in(db: &Db, id: &str, now: Millis) -> Result<(), sqlx::Error> {
+    on_db!(db, p => sqlx::query("UPDATE users SET last_sign_in_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
