@@ -1,1 +1,62 @@
-pub fn x(){}
+//! The Vestibule web app, compiled twice: natively with `ssr` (server rendering and server
+//! functions) and to WASM with `hydrate` (the same components, made interactive).
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+pub use model;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::components::layout::SignedInLayout;
+use crate::pages::{home::HomePage, not_found::NotFound, section::SectionPage, set_password::SetPasswordPage, sign_in::SignInPage};
+
+/// The HTML document around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/vestibule.css"/>
+        <Title formatter=|title: String| if title.is_empty() { "Vestibule".to_owned() } else { format!("{title} · Vestibule") }/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/sign-in") view=SignInPage/>
+                <Route path=path!("/set-password/:token") view=SetPasswordPage/>
+                // Async: the whole page waits for "who is signed in", so a visitor gets a real
+                // 302 to the sign-in page instead of a streamed placeholder.
+                <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=HomePage/>
+                    <Route path=path!("invites") view=|| view! { <SectionPage section="invites"/> }/>
+                    <Route path=path!("members") view=|| view! { <SectionPage section="members"/> }/>
+                    <Route path=path!("roles") view=|| view! { <SectionPage section="roles"/> }/>
+                    <Route path=path!("audit") view=|| view! { <SectionPage section="audit"/> }/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

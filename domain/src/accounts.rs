@@ -99,6 +99,15 @@ impl Services {
         Ok(self.public_url.link(&format!("/set-password/{}", issued.token)))
     }
 
+    /// The email a set-password link is for, if the link is live. Reads only: opening the
+    /// link changes nothing.
+    pub async fn password_link_email(&self, token: &str) -> DomainResult<String> {
+        let verified = token::verify(&self.key, Purpose::SetPassword, token).map_err(|_| DomainError::LinkInvalid)?;
+        password_tokens::live_email(&self.db, &verified.id.to_string(), &verified.digest, self.clock.now())
+            .await?
+            .ok_or(DomainError::LinkInvalid)
+    }
+
     /// Sets the password of the account a set-password link belongs to, and uses the link up.
     pub async fn set_password(
         &self,

@@ -8,3 +8,30 @@ mod user;
 
 pub use permissions::{Permission, Permissions};
 pub use user::{CurrentUser, BUILT_IN_ROLES};
+
+/// Where to go after signing in: only a path on this site. Anything that could leave it
+/// (`//evil.example`, `https://…`, `javascript:`, backslash tricks) becomes "/".
+pub fn safe_redirect(next: &str) -> &str {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    if ok {
+        next
+    } else {
+        "/"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_redirect;
+
+    #[test]
+    fn redirects_stay_on_this_site() {
+        assert_eq!(safe_redirect("/invites?status=pending"), "/invites?status=pending");
+        for bad in ["//evil.example", "https://evil.example", "javascript:alert(1)", "/\\evil.example", "", "invites", "/a\nb", "/\\/x"] {
+            assert_eq!(safe_redirect(bad), "/", "{bad:?}");
+        }
+    }
+}

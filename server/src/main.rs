@@ -1,1 +1,85 @@
-fn main(){}
+use std::process::ExitCode;
+
+use clap::Parser;
+use domain::email::EmailAddress;
+use domain::mail::OutgoingEmail;
+use server::cli::{AdminCommand, Cli, Command, MailCommand};
+use server::config::Config;
+use server::startup::{build_services, Application};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // A missing .env is normal; a broken one is worth saying.
+    if let Err(e) = dotenvy::dotenv() {
+        if !e.not_found() {
+            eprintln!("vestibule: cannot read .env: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let cli = Cli::parse();
+    let config = match Config::from_raw(&cli.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vestibule: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(&config.log);
+    match run(cli.command.unwrap_or(Command::Serve), config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vestibule: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => {
+            let app = Application::build(config.clone()).await?;
+            println!(
+                "Vestibule is running at {} (listening on {}). Press Ctrl-C to stop.",
+                config.public_url.as_str(),
+                app.local_addr()
+            );
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let services = build_services(&config).await?;
+            println!("Database is up to date ({}).", services.db.backend());
+        }
+        Command::Admin(AdminCommand::Bootstrap { email, name }) => {
+            let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let services = build_services(&config).await?;
+            let link = services.bootstrap_admin(&email, &name).await?;
+            println!("Created the first admin, {email}.");
+            println!("Open this link within 24 hours to choose a password (it works once):\n");
+            println!("  {link}\n");
+            println!("Then sign in at {}", config.public_url.link("/sign-in"));
+        }
+        Command::Mail(MailCommand::Test { to }) => {
+            let to = EmailAddress::parse(&to).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
+            let services = build_services(&config).await?;
+            let id = uuid::Uuid::now_v7();
+            let message = OutgoingEmail {
+                to: to.clone(),
+                subject: "Vestibule test email".into(),
+                text: format!("This is a test email from Vestibule at {}.\nIf you can read it, mail works.\n", config.public_url.as_str()),
+                html: format!(
+                    "<p>This is a test email from Vestibule at {}.</p><p>If you can read it, mail works.</p>",
+                    domain::mail::escape_html(config.public_url.as_str())
+                ),
+                message_id: format!("<test-{id}@vestibule>"),
+            };
+            services.mailer.send(&message).await?;
+            println!("Sent a test email to {to} via {}.", services.mailer.describe());
+        }
+    }
+    Ok(())
+}

@@ -11,7 +11,8 @@ pub mod users;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Postgres, Sqlite, Transaction};
 
@@ -113,10 +114,19 @@ impl Db {
                 .map_err(connect_err)?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url).map_err(connect_err)?;
+            // One direct connection first: a pool would only report "timed out" and hide
+            // the real cause (refused, no such database, bad password).
+            PgConnection::connect_with(&options)
+                .await
+                .map_err(connect_err)?
+                .close()
+                .await
+                .map_err(connect_err)?;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
+                .connect_with(options)
                 .await
                 .map_err(connect_err)?;
             Ok(Db::Postgres(pool))
@@ -148,6 +158,11 @@ impl Db {
             Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        on_db!(self, p => sqlx::query("SELECT 1").execute(p).await.is_ok())
     }
 
     pub async fn close(&self) {

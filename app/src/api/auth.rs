@@ -1,0 +1,88 @@
+//! Signing in and out, and setting a password from a one-time link.
+
+use leptos::prelude::*;
+use model::CurrentUser;
+
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use crate::state::{request_actor, services, session, signed_in_user, to_current_user};
+    pub use domain::store::sessions::USER_ID_KEY;
+    pub use tower_sessions::Expiry;
+
+    /// How long a sign-in lasts.
+    pub const SESSION_HOURS: i64 = 12;
+}
+
+/// The signed-in user, or `None` for a visitor.
+#[server(endpoint = "whoami")]
+pub async fn whoami() -> Result<Option<CurrentUser>, AppError> {
+    use self::ssr::*;
+    Ok(signed_in_user().await?.as_ref().map(to_current_user))
+}
+
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use self::ssr::*;
+    let services = services()?;
+    let actor = request_actor().await;
+    let user = match services.sign_in(&email, &password, &actor).await {
+        Ok(user) => user,
+        Err(domain::DomainError::Forbidden) => {
+            return Err(AppError::Refused(
+                "This account has been deactivated. Ask your administrator.".into(),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let session = session().await?;
+    // A new session id at sign-in: an id planted before sign-in is worth nothing after.
+    session.cycle_id().await.map_err(session_error)?;
+    session.insert(USER_ID_KEY, &user.id).await.map_err(session_error)?;
+    session.set_expiry(Some(Expiry::AtDateTime(
+        time::OffsetDateTime::now_utc() + time::Duration::hours(SESSION_HOURS),
+    )));
+    leptos_axum::redirect(model::safe_redirect(next.as_deref().unwrap_or("/")));
+    Ok(())
+}
+
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use self::ssr::*;
+    let services = services()?;
+    if let Some(user) = signed_in_user().await? {
+        let mut actor = request_actor().await;
+        actor.user_id = Some(user.id.clone());
+        actor.email = Some(user.email.clone());
+        let event = domain::audit::Event::new(&actor, domain::audit::Action::SignedOut, Some(&user.email));
+        domain::store::audit::insert(&services.db, &event, services.clock.now())
+            .await
+            .map_err(domain::DomainError::from)?;
+    }
+    session().await?.flush().await.map_err(session_error)?;
+    leptos_axum::redirect("/sign-in");
+    Ok(())
+}
+
+/// The email a set-password link is for; refuses dead or forged links.
+#[server(endpoint = "password_link")]
+pub async fn password_link(token: String) -> Result<String, AppError> {
+    use self::ssr::*;
+    Ok(services()?.password_link_email(&token).await?)
+}
+
+#[server(endpoint = "set_password")]
+pub async fn set_password(token: String, password: String, confirm: String) -> Result<(), AppError> {
+    use self::ssr::*;
+    let password = domain::password::NewPassword::parse(&password, &confirm)?;
+    services()?.set_password(&token, &password, &request_actor().await).await?;
+    leptos_axum::redirect("/sign-in?password_set=1");
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn session_error(e: tower_sessions::session::Error) -> AppError {
+    tracing::error!(error = %e, "session store failed");
+    AppError::Internal
+}

@@ -1,0 +1,4 @@
+//! Server functions, one file per resource. Each is a POST to `/api/<name>`; bodies run
+//! only on the server and call the domain crate.
+
+pub mod auth;

@@ -1,0 +1,5 @@
+pub mod home;
+pub mod not_found;
+pub mod section;
+pub mod set_password;
+pub mod sign_in;

@@ -1,0 +1,7 @@
+//! The Vestibule server as a library, so integration tests start exactly what `main` starts.
+
+pub mod cli;
+pub mod config;
+pub mod csrf;
+pub mod headers;
+pub mod startup;

@@ -1,0 +1,162 @@
+//! Builds the application from a `Config`: database, key, mailer, router, listener.
+//! `main` and the integration tests both go through `Application::build`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::state::AppState;
+use app::{shell, App};
+use axum::routing::get;
+use axum::{middleware, Router};
+use domain::clock::{SharedClock, SystemClock};
+use domain::mail::Mailer;
+use domain::secret::SecretKey;
+use domain::store::{redact_url, Db};
+use domain::Services;
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::config::Config;
+use crate::csrf::{self, AllowedOrigin};
+use crate::headers::security_headers;
+
+/// Largest request body accepted (server-function arguments are small).
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Database(#[from] domain::store::ConnectError),
+    #[error("server key: {0}")]
+    Key(domain::DomainError),
+    #[error("VESTIBULE_MAIL_FROM or mail transport: {0}")]
+    Mail(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+}
+
+/// Connects to the database, applies migrations and loads the key: what the server and
+/// the CLI subcommands share.
+pub async fn build_services(config: &Config) -> Result<Services, StartupError> {
+    build_services_with_clock(config, Arc::new(SystemClock)).await
+}
+
+pub async fn build_services_with_clock(config: &Config, clock: SharedClock) -> Result<Services, StartupError> {
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    let key = match &config.secret_key {
+        Some(k) => k.clone(),
+        None => SecretKey::load_or_create(&config.data_dir.join("secret.key")).map_err(StartupError::Key)?,
+    };
+    let mailer = Mailer::new(&config.mail_from, &config.mail).map_err(StartupError::Mail)?;
+    tracing::info!(database = %redact_url(&config.database_url), backend = db.backend(), mail = mailer.describe(), "services ready");
+    Ok(Services::new(db, key, clock, config.public_url.clone(), mailer))
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    services: Services,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Application, StartupError> {
+        let services = build_services(&config).await?;
+        Self::build_with_services(&config, services).await
+    }
+
+    pub async fn build_with_services(config: &Config, services: Services) -> Result<Application, StartupError> {
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartupError::Listen { addr: config.listen, source })?;
+        let router = router(config, services.clone());
+        Ok(Application { listener, router, services })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let addr = self.local_addr();
+        tracing::info!(%addr, "listening");
+        let result = axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+        self.services.db.close().await;
+        result
+    }
+}
+
+pub fn router(config: &Config, services: Services) -> Router {
+    let leptos_options = LeptosOptions::builder()
+        .output_name("vestibule")
+        .site_root(config.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .build();
+    let sessions = SessionManagerLayer::new(services.sessions.clone())
+        .with_name("vestibule_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.public_url.is_https())
+        .with_path("/")
+        .with_expiry(Expiry::OnSessionEnd);
+    let allowed = AllowedOrigin(Arc::from(config.public_url.origin()));
+    let state = AppState {
+        leptos_options: leptos_options.clone(),
+        services,
+    };
+    let routes = generate_route_list(App);
+    Router::new()
+        .route("/healthz", get(health))
+        .leptos_routes_with_context(&state, routes, || (), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(allowed, csrf::guard))
+        .layer(sessions)
+        .layer(middleware::from_fn(security_headers))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> (axum::http::StatusCode, &'static str) {
+    if state.services.db.ping().await {
+        (axum::http::StatusCode::OK, "ok")
+    } else {
+        (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
