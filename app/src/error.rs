@@ -20,7 +20,10 @@ pub enum AppError {
     #[error("{0}")]
     Refused(String),
     #[error("{message}")]
-    RateLimited { retry_after_secs: u64, message: String },
+    RateLimited {
+        retry_after_secs: u64,
+        message: String,
+    },
     #[error("This link is no longer valid. Ask your administrator for a new one.")]
     LinkInvalid,
     #[error("Not found.")]

@@ -16,7 +16,10 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::components::layout::SignedInLayout;
-use crate::pages::{home::HomePage, not_found::NotFound, section::SectionPage, set_password::SetPasswordPage, sign_in::SignInPage};
+use crate::pages::{
+    home::HomePage, not_found::NotFound, section::SectionPage, set_password::SetPasswordPage,
+    sign_in::SignInPage,
+};
 
 /// The HTML document around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

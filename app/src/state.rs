@@ -24,10 +24,12 @@ pub struct AppState {
 }
 
 pub fn services() -> Result<Services, AppError> {
-    use_context::<AppState>().map(|s| s.services).ok_or_else(|| {
-        tracing::error!("AppState missing from the server-function context");
-        AppError::Internal
-    })
+    use_context::<AppState>()
+        .map(|s| s.services)
+        .ok_or_else(|| {
+            tracing::error!("AppState missing from the server-function context");
+            AppError::Internal
+        })
 }
 
 fn set_status(status: StatusCode) {
@@ -50,7 +52,9 @@ impl From<DomainError> for AppError {
             ),
             DomainError::Conflict(m) => (StatusCode::CONFLICT, AppError::Conflict(m)),
             DomainError::NotFound => (StatusCode::NOT_FOUND, AppError::NotFound),
-            DomainError::BadCredentials => (StatusCode::UNAUTHORIZED, AppError::Refused(e.to_string())),
+            DomainError::BadCredentials => {
+                (StatusCode::UNAUTHORIZED, AppError::Refused(e.to_string()))
+            }
             DomainError::Unauthenticated => (StatusCode::UNAUTHORIZED, AppError::Unauthenticated),
             DomainError::Forbidden => (StatusCode::FORBIDDEN, AppError::Forbidden),
             DomainError::RateLimited {
@@ -99,11 +103,14 @@ pub async fn request_actor() -> Actor {
         .await
         .ok()
         .map(|ConnectInfo(addr)| addr.ip().to_string());
-    let user_agent = leptos_axum::extract::<HeaderMap>().await.ok().and_then(|h| {
-        h.get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.chars().take(300).collect())
-    });
+    let user_agent = leptos_axum::extract::<HeaderMap>()
+        .await
+        .ok()
+        .and_then(|h| {
+            h.get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(300).collect())
+        });
     Actor {
         ip,
         user_agent,
@@ -126,7 +133,9 @@ pub async fn signed_in_user() -> Result<Option<UserWithRole>, AppError> {
 
 /// The signed-in user, who must hold `permission`; otherwise 401 or 403.
 pub async fn require(permission: Option<Permission>) -> Result<UserWithRole, AppError> {
-    let user = signed_in_user().await?.ok_or(DomainError::Unauthenticated)?;
+    let user = signed_in_user()
+        .await?
+        .ok_or(DomainError::Unauthenticated)?;
     if let Some(p) = permission {
         if !Permissions::from_bits(user.permissions).contains(p) {
             return Err(DomainError::Forbidden.into());

@@ -40,10 +40,16 @@ pub fn parse_name(input: &str) -> DomainResult<String> {
         return Err(DomainError::invalid("name", "Enter a name."));
     }
     if name.chars().count() > MAX_NAME_LEN {
-        return Err(DomainError::invalid("name", format!("Use at most {MAX_NAME_LEN} characters.")));
+        return Err(DomainError::invalid(
+            "name",
+            format!("Use at most {MAX_NAME_LEN} characters."),
+        ));
     }
     if name.chars().any(char::is_control) {
-        return Err(DomainError::invalid("name", "A name cannot contain line breaks or control characters."));
+        return Err(DomainError::invalid(
+            "name",
+            "A name cannot contain line breaks or control characters.",
+        ));
     }
     Ok(name.to_owned())
 }
@@ -63,7 +69,9 @@ impl Services {
             ));
         }
         if users::email_taken(&mut tx, email.as_str()).await? {
-            return Err(DomainError::Conflict(format!("An account for {email} already exists.")));
+            return Err(DomainError::Conflict(format!(
+                "An account for {email} already exists."
+            )));
         }
         let user_id = Uuid::now_v7().to_string();
         users::insert(
@@ -79,8 +87,14 @@ impl Services {
             },
         )
         .await?;
-        let link = self.issue_password_link(&mut tx, &user_id, now, BOOTSTRAP_LINK_TTL).await?;
-        let event = Event::new(&Actor::cli(), Action::AdminBootstrapped, Some(email.as_str()));
+        let link = self
+            .issue_password_link(&mut tx, &user_id, now, BOOTSTRAP_LINK_TTL)
+            .await?;
+        let event = Event::new(
+            &Actor::cli(),
+            Action::AdminBootstrapped,
+            Some(email.as_str()),
+        );
         audit_store::insert_tx(&mut tx, &event, now).await?;
         tx.commit().await?;
         Ok(link)
@@ -95,17 +109,26 @@ impl Services {
     ) -> DomainResult<String> {
         let id = Uuid::now_v7();
         let issued = token::issue(&self.key, Purpose::SetPassword, id)?;
-        password_tokens::insert(tx, &id.to_string(), user_id, &issued.digest, now, now + ttl).await?;
-        Ok(self.public_url.link(&format!("/set-password/{}", issued.token)))
+        password_tokens::insert(tx, &id.to_string(), user_id, &issued.digest, now, now + ttl)
+            .await?;
+        Ok(self
+            .public_url
+            .link(&format!("/set-password/{}", issued.token)))
     }
 
     /// The email a set-password link is for, if the link is live. Reads only: opening the
     /// link changes nothing.
     pub async fn password_link_email(&self, token: &str) -> DomainResult<String> {
-        let verified = token::verify(&self.key, Purpose::SetPassword, token).map_err(|_| DomainError::LinkInvalid)?;
-        password_tokens::live_email(&self.db, &verified.id.to_string(), &verified.digest, self.clock.now())
-            .await?
-            .ok_or(DomainError::LinkInvalid)
+        let verified = token::verify(&self.key, Purpose::SetPassword, token)
+            .map_err(|_| DomainError::LinkInvalid)?;
+        password_tokens::live_email(
+            &self.db,
+            &verified.id.to_string(),
+            &verified.digest,
+            self.clock.now(),
+        )
+        .await?
+        .ok_or(DomainError::LinkInvalid)
     }
 
     /// Sets the password of the account a set-password link belongs to, and uses the link up.
@@ -115,24 +138,33 @@ impl Services {
         password: &NewPassword,
         actor: &Actor,
     ) -> DomainResult<UserWithRole> {
-        let verified = token::verify(&self.key, Purpose::SetPassword, token).map_err(|_| DomainError::LinkInvalid)?;
+        let verified = token::verify(&self.key, Purpose::SetPassword, token)
+            .map_err(|_| DomainError::LinkInvalid)?;
         // Hash before taking the write lock: argon2 takes tens of milliseconds.
         let hash = self.hasher.hash(password).await?;
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        let user_id = password_tokens::consume(&mut tx, &verified.id.to_string(), &verified.digest, now)
-            .await?
-            .ok_or(DomainError::LinkInvalid)?;
+        let user_id =
+            password_tokens::consume(&mut tx, &verified.id.to_string(), &verified.digest, now)
+                .await?
+                .ok_or(DomainError::LinkInvalid)?;
         users::set_password_hash(&mut tx, &user_id, &hash).await?;
         let event = Event::new(actor, Action::PasswordSet, None).detail(format!("user {user_id}"));
         audit_store::insert_tx(&mut tx, &event, now).await?;
         tx.commit().await?;
-        users::find_by_id(&self.db, &user_id).await?.ok_or(DomainError::NotFound)
+        users::find_by_id(&self.db, &user_id)
+            .await?
+            .ok_or(DomainError::NotFound)
     }
 
     /// Signs in with email and password. Says the same thing, after the same work, whether
     /// the account is missing or the password is wrong.
-    pub async fn sign_in(&self, email_input: &str, password: &str, actor: &Actor) -> DomainResult<UserWithRole> {
+    pub async fn sign_in(
+        &self,
+        email_input: &str,
+        password: &str,
+        actor: &Actor,
+    ) -> DomainResult<UserWithRole> {
         let now = self.clock.now();
         let account_key = email_input.trim().to_lowercase();
         let ip_key = actor.ip.clone().unwrap_or_default();
@@ -160,7 +192,8 @@ impl Services {
         match user {
             Some(user) if password_ok && hash.is_some() => {
                 if !user.active {
-                    let event = Event::new(actor, Action::SignInFailed, Some(&user.email)).detail("account deactivated");
+                    let event = Event::new(actor, Action::SignInFailed, Some(&user.email))
+                        .detail("account deactivated");
                     audit_store::insert(&self.db, &event, now).await?;
                     return Err(DomainError::Forbidden);
                 }
@@ -184,6 +217,8 @@ impl Services {
 
     /// The user behind a session, if the account still exists and is active.
     pub async fn session_user(&self, user_id: &str) -> DomainResult<Option<UserWithRole>> {
-        Ok(users::find_by_id(&self.db, user_id).await?.filter(|u| u.active))
+        Ok(users::find_by_id(&self.db, user_id)
+            .await?
+            .filter(|u| u.active))
     }
 }

@@ -18,7 +18,9 @@ pub enum EmailError {
     LocalTooLong,
     #[error("The domain after the @ must look like example.com.")]
     Domain,
-    #[error("An email address cannot contain spaces, quotes, angle brackets or control characters.")]
+    #[error(
+        "An email address cannot contain spaces, quotes, angle brackets or control characters."
+    )]
     Characters,
 }
 
@@ -35,7 +37,12 @@ impl EmailAddress {
             return Err(EmailError::TooLong);
         }
         if s.chars().any(|c| {
-            c.is_control() || c.is_whitespace() || matches!(c, '"' | '<' | '>' | '(' | ')' | ',' | ';' | ':' | '\\' | '[' | ']')
+            c.is_control()
+                || c.is_whitespace()
+                || matches!(
+                    c,
+                    '"' | '<' | '>' | '(' | ')' | ',' | ';' | ':' | '\\' | '[' | ']'
+                )
         }) {
             return Err(EmailError::Characters);
         }
@@ -100,7 +107,11 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_addresses() {
-        for ok in ["a@b.co", "first.last+tag@sub.example.org", "x_y-z@xn--bcher-kva.example"] {
+        for ok in [
+            "a@b.co",
+            "first.last+tag@sub.example.org",
+            "x_y-z@xn--bcher-kva.example",
+        ] {
             assert!(EmailAddress::parse(ok).is_ok(), "{ok}");
         }
     }
@@ -111,15 +122,30 @@ mod tests {
         assert_eq!(EmailAddress::parse("no-at-sign"), Err(EmailError::Shape));
         assert_eq!(EmailAddress::parse("a@b@c.com"), Err(EmailError::Shape));
         assert_eq!(EmailAddress::parse("@example.com"), Err(EmailError::Shape));
-        assert_eq!(EmailAddress::parse("a..b@example.com"), Err(EmailError::Shape));
+        assert_eq!(
+            EmailAddress::parse("a..b@example.com"),
+            Err(EmailError::Shape)
+        );
         assert_eq!(EmailAddress::parse("a@localhost"), Err(EmailError::Domain));
         assert_eq!(EmailAddress::parse("a@-x.com"), Err(EmailError::Domain));
         assert_eq!(EmailAddress::parse("a@x..com"), Err(EmailError::Domain));
-        assert_eq!(EmailAddress::parse("a b@x.com"), Err(EmailError::Characters));
-        assert_eq!(EmailAddress::parse("a@x.com\r\nBcc: evil@x.com"), Err(EmailError::Characters));
-        assert_eq!(EmailAddress::parse("<a@x.com>"), Err(EmailError::Characters));
+        assert_eq!(
+            EmailAddress::parse("a b@x.com"),
+            Err(EmailError::Characters)
+        );
+        assert_eq!(
+            EmailAddress::parse("a@x.com\r\nBcc: evil@x.com"),
+            Err(EmailError::Characters)
+        );
+        assert_eq!(
+            EmailAddress::parse("<a@x.com>"),
+            Err(EmailError::Characters)
+        );
         let long_local = format!("{}@x.com", "a".repeat(65));
-        assert_eq!(EmailAddress::parse(&long_local), Err(EmailError::LocalTooLong));
+        assert_eq!(
+            EmailAddress::parse(&long_local),
+            Err(EmailError::LocalTooLong)
+        );
         let long = format!("a@{}.com", "b".repeat(260));
         assert_eq!(EmailAddress::parse(&long), Err(EmailError::TooLong));
     }

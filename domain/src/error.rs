@@ -5,7 +5,10 @@
 pub enum DomainError {
     /// Bad input, tied to the form field that holds it.
     #[error("{message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     /// The request clashes with what exists (e.g. an account with that email).
     #[error("{0}")]
     Conflict(String),
@@ -19,7 +22,10 @@ pub enum DomainError {
     #[error("You are not allowed to do that.")]
     Forbidden,
     #[error("{message}")]
-    RateLimited { retry_after_secs: u64, message: String },
+    RateLimited {
+        retry_after_secs: u64,
+        message: String,
+    },
     /// A link token that is forged, unknown, used or expired.
     #[error("This link is no longer valid. Ask your administrator for a new one.")]
     LinkInvalid,

@@ -40,8 +40,16 @@ pub struct Services {
 }
 
 impl Services {
-    pub fn new(db: Db, key: SecretKey, clock: SharedClock, public_url: PublicUrl, mailer: mail::Mailer) -> Services {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    pub fn new(
+        db: Db,
+        key: SecretKey,
+        clock: SharedClock,
+        public_url: PublicUrl,
+        mailer: mail::Mailer,
+    ) -> Services {
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         Services {
             sessions: DbSessionStore::new(db.clone()),
             db,

@@ -59,7 +59,9 @@ fn hash_blocking(password: &str) -> Result<String, DomainError> {
 
 fn verify_blocking(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(parsed) => argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -127,8 +129,14 @@ mod tests {
         let pw = NewPassword::parse("correct horse battery", "correct horse battery").unwrap();
         let phc = pool.hash(&pw).await.unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
-        assert!(pool.verify("correct horse battery", Some(&phc)).await.unwrap());
-        assert!(!pool.verify("correct horse batterY", Some(&phc)).await.unwrap());
+        assert!(pool
+            .verify("correct horse battery", Some(&phc))
+            .await
+            .unwrap());
+        assert!(!pool
+            .verify("correct horse batterY", Some(&phc))
+            .await
+            .unwrap());
     }
 
     #[tokio::test]
@@ -142,7 +150,10 @@ mod tests {
     async fn missing_account_and_garbage_hash_never_verify() {
         let pool = PasswordHasherPool::new(1);
         assert!(!pool.verify("anything at all", None).await.unwrap());
-        assert!(!pool.verify("anything at all", Some("not a phc string")).await.unwrap());
+        assert!(!pool
+            .verify("anything at all", Some("not a phc string"))
+            .await
+            .unwrap());
     }
 
     #[test]
@@ -152,6 +163,12 @@ mod tests {
         assert!(NewPassword::parse(&long, &long).is_err());
         assert!(NewPassword::parse("0123456789", "0123456788").is_err());
         assert!(NewPassword::parse("0123456789", "0123456789").is_ok());
-        assert_eq!(format!("{:?}", NewPassword::parse("0123456789", "0123456789").unwrap()), "NewPassword(<redacted>)");
+        assert_eq!(
+            format!(
+                "{:?}",
+                NewPassword::parse("0123456789", "0123456789").unwrap()
+            ),
+            "NewPassword(<redacted>)"
+        );
     }
 }

@@ -21,7 +21,9 @@ impl PublicUrl {
             || s.contains(['?', '#', ' '])
             || s.chars().any(char::is_control)
         {
-            return Err(format!("must be a plain base URL such as https://vestibule.example.com (got {input:?})"));
+            return Err(format!(
+                "must be a plain base URL such as https://vestibule.example.com (got {input:?})"
+            ));
         }
         let scheme_len = s.len() - rest.len();
         Ok(PublicUrl {
@@ -58,14 +60,27 @@ mod tests {
         let u = PublicUrl::parse("https://v.example.com:8443/app/").unwrap();
         assert_eq!(u.as_str(), "https://v.example.com:8443/app");
         assert_eq!(u.origin(), "https://v.example.com:8443");
-        assert_eq!(u.link("/invite/x"), "https://v.example.com:8443/app/invite/x");
+        assert_eq!(
+            u.link("/invite/x"),
+            "https://v.example.com:8443/app/invite/x"
+        );
         assert!(u.is_https());
-        assert!(!PublicUrl::parse("http://127.0.0.1:3000").unwrap().is_https());
+        assert!(!PublicUrl::parse("http://127.0.0.1:3000")
+            .unwrap()
+            .is_https());
     }
 
     #[test]
     fn refuses_what_is_not_a_base_url() {
-        for bad in ["", "ftp://x", "127.0.0.1:3000", "http://", "http://u:p@h", "http://h/?q=1", "http://h/#f"] {
+        for bad in [
+            "",
+            "ftp://x",
+            "127.0.0.1:3000",
+            "http://",
+            "http://u:p@h",
+            "http://h/?q=1",
+            "http://h/#f",
+        ] {
             assert!(PublicUrl::parse(bad).is_err(), "{bad}");
         }
     }

@@ -51,7 +51,10 @@ impl RateLimiter {
     }
 
     pub fn reset(&self, key: &str) {
-        self.counts.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+        self.counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
     }
 }
 

@@ -32,7 +32,8 @@ pub enum KeyError {
 impl SecretKey {
     pub fn generate() -> Result<SecretKey, DomainError> {
         let mut k = [0u8; KEY_LEN];
-        getrandom::fill(&mut k).map_err(|e| DomainError::Internal(format!("no randomness: {e}")))?;
+        getrandom::fill(&mut k)
+            .map_err(|e| DomainError::Internal(format!("no randomness: {e}")))?;
         Ok(SecretKey(k))
     }
 
@@ -65,7 +66,8 @@ impl SecretKey {
             k.copy_from_slice(&bytes);
             return Ok(SecretKey(k));
         }
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(b"vestibule-key-condense").expect("any key length");
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(b"vestibule-key-condense")
+            .expect("any key length");
         mac.update(&bytes);
         Ok(SecretKey(mac.finalize().into_bytes().into()))
     }
@@ -77,13 +79,15 @@ impl SecretKey {
     /// Reads the key file, or creates it (mode 0600) when it does not exist yet.
     pub fn load_or_create(path: &Path) -> Result<SecretKey, DomainError> {
         match std::fs::read_to_string(path) {
-            Ok(text) => SecretKey::parse(&text).map_err(|e| {
-                DomainError::Internal(format!("the key file {} {e}", path.display()))
-            }),
+            Ok(text) => SecretKey::parse(&text)
+                .map_err(|e| DomainError::Internal(format!("the key file {} {e}", path.display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = SecretKey::generate()?;
                 write_private(path, key.to_hex().as_bytes()).map_err(|e| {
-                    DomainError::Internal(format!("cannot write the key file {}: {e}", path.display()))
+                    DomainError::Internal(format!(
+                        "cannot write the key file {}: {e}",
+                        path.display()
+                    ))
                 })?;
                 tracing::info!(path = %path.display(), "generated a new server key");
                 Ok(key)
@@ -98,7 +102,8 @@ impl SecretKey {
     /// HMAC-SHA256 of `parts` under a key derived for `purpose`, so one purpose's digests can
     /// never stand in for another's.
     pub fn mac(&self, purpose: &str, parts: &[&[u8]]) -> [u8; 32] {
-        let mut derive = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).expect("any key length");
+        let mut derive =
+            <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).expect("any key length");
         derive.update(purpose.as_bytes());
         let subkey = derive.finalize().into_bytes();
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&subkey).expect("any key length");
@@ -138,7 +143,10 @@ mod tests {
         assert!(SecretKey::parse(&b64).is_ok());
         let short = base64::engine::general_purpose::STANDARD.encode([7u8; 16]);
         assert_eq!(SecretKey::parse(&short).unwrap_err(), KeyError::TooShort);
-        assert_eq!(SecretKey::parse("not a key!").unwrap_err(), KeyError::Format);
+        assert_eq!(
+            SecretKey::parse("not a key!").unwrap_err(),
+            KeyError::Format
+        );
     }
 
     #[test]

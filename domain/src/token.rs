@@ -34,7 +34,9 @@ pub struct Issued {
 
 impl std::fmt::Debug for Issued {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Issued").field("token", &"<redacted>").finish()
+        f.debug_struct("Issued")
+            .field("token", &"<redacted>")
+            .finish()
     }
 }
 
@@ -58,15 +60,19 @@ fn tag(key: &SecretKey, header: &[u8], id: &[u8], secret: &[u8]) -> [u8; TAG_LEN
 }
 
 fn digest(key: &SecretKey, purpose: Purpose, id: &Uuid, secret: &[u8]) -> String {
-    key.mac("token-digest-v1", &[&[purpose as u8], id.as_bytes(), secret])
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    key.mac(
+        "token-digest-v1",
+        &[&[purpose as u8], id.as_bytes(), secret],
+    )
+    .iter()
+    .map(|b| format!("{b:02x}"))
+    .collect()
 }
 
 pub fn issue(key: &SecretKey, purpose: Purpose, id: Uuid) -> Result<Issued, DomainError> {
     let mut secret = [0u8; SECRET_LEN];
-    getrandom::fill(&mut secret).map_err(|e| DomainError::Internal(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut secret)
+        .map_err(|e| DomainError::Internal(format!("no randomness: {e}")))?;
     let header = [VERSION, purpose as u8];
     let mut raw = Vec::with_capacity(RAW_LEN);
     raw.extend_from_slice(&header);
@@ -84,7 +90,9 @@ pub fn verify(key: &SecretKey, purpose: Purpose, token: &str) -> Result<Verified
     if token.len() > 128 {
         return Err(Forged);
     }
-    let raw = URL_SAFE_NO_PAD.decode(token.as_bytes()).map_err(|_| Forged)?;
+    let raw = URL_SAFE_NO_PAD
+        .decode(token.as_bytes())
+        .map_err(|_| Forged)?;
     if raw.len() != RAW_LEN || raw[0] != VERSION || raw[1] != purpose as u8 {
         return Err(Forged);
     }
@@ -149,7 +157,11 @@ mod tests {
                 let mut m = raw.clone();
                 m[byte] ^= 1 << bit;
                 let t = URL_SAFE_NO_PAD.encode(&m);
-                assert_eq!(verify(&key(), Purpose::Invite, &t), Err(Forged), "byte {byte} bit {bit}");
+                assert_eq!(
+                    verify(&key(), Purpose::Invite, &t),
+                    Err(Forged),
+                    "byte {byte} bit {bit}"
+                );
             }
         }
     }
@@ -157,13 +169,22 @@ mod tests {
     #[test]
     fn truncated_foreign_key_and_wrong_purpose_tokens_are_refused() {
         let issued = issue(&key(), Purpose::Invite, Uuid::now_v7()).unwrap();
-        assert_eq!(verify(&key(), Purpose::Invite, &issued.token[..80]), Err(Forged));
-        assert_eq!(verify(&key(), Purpose::SetPassword, &issued.token), Err(Forged));
+        assert_eq!(
+            verify(&key(), Purpose::Invite, &issued.token[..80]),
+            Err(Forged)
+        );
+        assert_eq!(
+            verify(&key(), Purpose::SetPassword, &issued.token),
+            Err(Forged)
+        );
         let other = SecretKey::generate().unwrap();
         assert_eq!(verify(&other, Purpose::Invite, &issued.token), Err(Forged));
         assert_eq!(verify(&key(), Purpose::Invite, ""), Err(Forged));
         assert_eq!(verify(&key(), Purpose::Invite, "%%%"), Err(Forged));
-        assert_eq!(verify(&key(), Purpose::Invite, &"A".repeat(5000)), Err(Forged));
+        assert_eq!(
+            verify(&key(), Purpose::Invite, &"A".repeat(5000)),
+            Err(Forged)
+        );
     }
 
     #[test]

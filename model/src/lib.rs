@@ -29,8 +29,20 @@ mod tests {
 
     #[test]
     fn redirects_stay_on_this_site() {
-        assert_eq!(safe_redirect("/invites?status=pending"), "/invites?status=pending");
-        for bad in ["//evil.example", "https://evil.example", "javascript:alert(1)", "/\\evil.example", "", "invites", "/a\nb", "/\\/x"] {
+        assert_eq!(
+            safe_redirect("/invites?status=pending"),
+            "/invites?status=pending"
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "/\\evil.example",
+            "",
+            "invites",
+            "/a\nb",
+            "/\\/x",
+        ] {
             assert_eq!(safe_redirect(bad), "/", "{bad:?}");
         }
     }

@@ -81,7 +81,9 @@ impl Permissions {
     }
 
     pub fn iter(self) -> impl Iterator<Item = Permission> {
-        Permission::ALL.into_iter().filter(move |p| self.contains(*p))
+        Permission::ALL
+            .into_iter()
+            .filter(move |p| self.contains(*p))
     }
 }
 
@@ -92,7 +94,10 @@ mod tests {
     #[test]
     fn all_contains_every_permission_and_nothing_else() {
         assert_eq!(Permissions::of(&Permission::ALL), Permissions::ALL);
-        assert_eq!(Permissions::from_bits(i64::from(u32::MAX)), Permissions::ALL);
+        assert_eq!(
+            Permissions::from_bits(i64::from(u32::MAX)),
+            Permissions::ALL
+        );
     }
 
     #[test]

@@ -14,10 +14,19 @@ use domain::secret::SecretKey;
 #[derive(clap::Args, Debug, Clone)]
 pub struct RawConfig {
     /// Database: sqlite://PATH (embedded default) or postgres://USER[:PASSWORD]@HOST[:PORT]/DB
-    #[arg(long, env = "VESTIBULE_DATABASE_URL", default_value = "sqlite://data/vestibule.db", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "VESTIBULE_DATABASE_URL",
+        default_value = "sqlite://data/vestibule.db",
+        hide_env_values = true
+    )]
     pub database_url: String,
     /// Public base URL of this server; every link in every email is built from it
-    #[arg(long, env = "VESTIBULE_PUBLIC_URL", default_value = "http://127.0.0.1:3000")]
+    #[arg(
+        long,
+        env = "VESTIBULE_PUBLIC_URL",
+        default_value = "http://127.0.0.1:3000"
+    )]
     pub public_url: String,
     /// Address and port to listen on
     #[arg(long, env = "VESTIBULE_LISTEN", default_value = "127.0.0.1:3000")]
@@ -37,7 +46,11 @@ pub struct RawConfig {
     #[arg(long, env = "VESTIBULE_MAIL_TRANSPORT", default_value = "console")]
     pub mail_transport: String,
     /// Sender of every email, e.g. "Acme Access <access@acme.example>"
-    #[arg(long, env = "VESTIBULE_MAIL_FROM", default_value = "Vestibule <no-reply@vestibule.localhost>")]
+    #[arg(
+        long,
+        env = "VESTIBULE_MAIL_FROM",
+        default_value = "Vestibule <no-reply@vestibule.localhost>"
+    )]
     pub mail_from: String,
     /// Directory for the file mail transport [default: DATA_DIR/mail]
     #[arg(long, env = "VESTIBULE_MAIL_DIR")]
@@ -96,20 +109,35 @@ pub struct Config {
 impl Config {
     pub fn from_raw(raw: &RawConfig) -> Result<Config, ConfigError> {
         let database_url = raw.database_url.trim().to_owned();
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
             return Err(bad(
                 "VESTIBULE_DATABASE_URL",
                 "must start with sqlite:// or postgres:// (e.g. sqlite://data/vestibule.db)",
             ));
         }
-        let public_url = PublicUrl::parse(&raw.public_url).map_err(|e| bad("VESTIBULE_PUBLIC_URL", e))?;
-        let listen = raw
-            .listen
-            .trim()
-            .parse::<SocketAddr>()
-            .map_err(|_| bad("VESTIBULE_LISTEN", format!("must be an IP address and port such as 127.0.0.1:3000 (got {:?})", raw.listen)))?;
-        let secret_key = match raw.secret_key.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(k) => Some(SecretKey::parse(k).map_err(|e| bad("VESTIBULE_SECRET_KEY", e.to_string()))?),
+        let public_url =
+            PublicUrl::parse(&raw.public_url).map_err(|e| bad("VESTIBULE_PUBLIC_URL", e))?;
+        let listen = raw.listen.trim().parse::<SocketAddr>().map_err(|_| {
+            bad(
+                "VESTIBULE_LISTEN",
+                format!(
+                    "must be an IP address and port such as 127.0.0.1:3000 (got {:?})",
+                    raw.listen
+                ),
+            )
+        })?;
+        let secret_key = match raw
+            .secret_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(k) => {
+                Some(SecretKey::parse(k).map_err(|e| bad("VESTIBULE_SECRET_KEY", e.to_string()))?)
+            }
             None => None,
         };
         let data_dir = PathBuf::from(raw.data_dir.trim());
@@ -130,7 +158,8 @@ impl Config {
             }
         };
         // Validate the sender now rather than at the first email.
-        domain::mail::Mailer::new(&raw.mail_from, &Transport::Console).map_err(|e| bad("VESTIBULE_MAIL_FROM", e))?;
+        domain::mail::Mailer::new(&raw.mail_from, &Transport::Console)
+            .map_err(|e| bad("VESTIBULE_MAIL_FROM", e))?;
         Ok(Config {
             database_url,
             public_url,
@@ -151,24 +180,40 @@ fn smtp_settings(raw: &RawConfig) -> Result<SmtpSettings, ConfigError> {
         .as_deref()
         .map(str::trim)
         .filter(|h| !h.is_empty())
-        .ok_or_else(|| bad("VESTIBULE_SMTP_HOST", "must be set when VESTIBULE_MAIL_TRANSPORT is smtp"))?;
+        .ok_or_else(|| {
+            bad(
+                "VESTIBULE_SMTP_HOST",
+                "must be set when VESTIBULE_MAIL_TRANSPORT is smtp",
+            )
+        })?;
     let tls = match raw.smtp_tls.trim().to_ascii_lowercase().as_str() {
         "starttls" => SmtpTls::StartTls,
         "tls" => SmtpTls::Tls,
         "none" => SmtpTls::None,
-        other => return Err(bad("VESTIBULE_SMTP_TLS", format!("must be starttls, tls or none (got {other:?})"))),
+        other => {
+            return Err(bad(
+                "VESTIBULE_SMTP_TLS",
+                format!("must be starttls, tls or none (got {other:?})"),
+            ))
+        }
     };
-    let port = match raw.smtp_port.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+    let port = match raw
+        .smtp_port
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         None => match tls {
             SmtpTls::StartTls => 587,
             SmtpTls::Tls => 465,
             SmtpTls::None => 25,
         },
-        Some(p) => p
-            .parse::<u16>()
-            .ok()
-            .filter(|p| *p > 0)
-            .ok_or_else(|| bad("VESTIBULE_SMTP_PORT", format!("must be a port number from 1 to 65535 (got {p:?})")))?,
+        Some(p) => p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+            bad(
+                "VESTIBULE_SMTP_PORT",
+                format!("must be a port number from 1 to 65535 (got {p:?})"),
+            )
+        })?,
     };
     let timeout = raw
         .smtp_timeout_secs
@@ -179,7 +224,10 @@ fn smtp_settings(raw: &RawConfig) -> Result<SmtpSettings, ConfigError> {
         .ok_or_else(|| {
             bad(
                 "VESTIBULE_SMTP_TIMEOUT_SECS",
-                format!("must be a whole number of seconds from 1 to 300 (got {:?})", raw.smtp_timeout_secs),
+                format!(
+                    "must be a whole number of seconds from 1 to 300 (got {:?})",
+                    raw.smtp_timeout_secs
+                ),
             )
         })?;
     let username = raw.smtp_user.clone().filter(|u| !u.is_empty());
@@ -234,37 +282,103 @@ mod tests {
 
     #[test]
     fn smtp_settings_are_read_with_sensible_port_defaults() {
-        let c = Config::from_raw(&raw(&["--mail-transport", "smtp", "--smtp-host", "mail.example.com"])).unwrap();
+        let c = Config::from_raw(&raw(&[
+            "--mail-transport",
+            "smtp",
+            "--smtp-host",
+            "mail.example.com",
+        ]))
+        .unwrap();
         match c.mail {
             Transport::Smtp(s) => {
-                assert_eq!((s.host.as_str(), s.port, s.tls), ("mail.example.com", 587, SmtpTls::StartTls));
+                assert_eq!(
+                    (s.host.as_str(), s.port, s.tls),
+                    ("mail.example.com", 587, SmtpTls::StartTls)
+                );
             }
             other => panic!("expected smtp, got {other:?}"),
         }
-        let c = Config::from_raw(&raw(&["--mail-transport", "smtp", "--smtp-host", "h", "--smtp-tls", "none", "--smtp-port", "1025"])).unwrap();
-        assert!(matches!(c.mail, Transport::Smtp(SmtpSettings { port: 1025, tls: SmtpTls::None, .. })));
+        let c = Config::from_raw(&raw(&[
+            "--mail-transport",
+            "smtp",
+            "--smtp-host",
+            "h",
+            "--smtp-tls",
+            "none",
+            "--smtp-port",
+            "1025",
+        ]))
+        .unwrap();
+        assert!(matches!(
+            c.mail,
+            Transport::Smtp(SmtpSettings {
+                port: 1025,
+                tls: SmtpTls::None,
+                ..
+            })
+        ));
     }
 
     #[test]
     fn each_bad_value_names_its_variable() {
-        assert_eq!(err(&["--database-url", "mysql://x"]).var, "VESTIBULE_DATABASE_URL");
-        assert_eq!(err(&["--public-url", "example.com"]).var, "VESTIBULE_PUBLIC_URL");
+        assert_eq!(
+            err(&["--database-url", "mysql://x"]).var,
+            "VESTIBULE_DATABASE_URL"
+        );
+        assert_eq!(
+            err(&["--public-url", "example.com"]).var,
+            "VESTIBULE_PUBLIC_URL"
+        );
         assert_eq!(err(&["--listen", "localhost"]).var, "VESTIBULE_LISTEN");
         assert_eq!(err(&["--secret-key", "short"]).var, "VESTIBULE_SECRET_KEY");
-        assert_eq!(err(&["--mail-transport", "pigeon"]).var, "VESTIBULE_MAIL_TRANSPORT");
-        assert_eq!(err(&["--mail-from", "not an address"]).var, "VESTIBULE_MAIL_FROM");
-        assert_eq!(err(&["--mail-transport", "smtp"]).var, "VESTIBULE_SMTP_HOST");
+        assert_eq!(
+            err(&["--mail-transport", "pigeon"]).var,
+            "VESTIBULE_MAIL_TRANSPORT"
+        );
+        assert_eq!(
+            err(&["--mail-from", "not an address"]).var,
+            "VESTIBULE_MAIL_FROM"
+        );
+        assert_eq!(
+            err(&["--mail-transport", "smtp"]).var,
+            "VESTIBULE_SMTP_HOST"
+        );
         let smtp = ["--mail-transport", "smtp", "--smtp-host", "h"];
-        assert_eq!(err(&[&smtp[..], &["--smtp-port", "abc"]].concat()).var, "VESTIBULE_SMTP_PORT");
-        assert_eq!(err(&[&smtp[..], &["--smtp-port", "70000"]].concat()).var, "VESTIBULE_SMTP_PORT");
-        assert_eq!(err(&[&smtp[..], &["--smtp-tls", "ssl3"]].concat()).var, "VESTIBULE_SMTP_TLS");
-        assert_eq!(err(&[&smtp[..], &["--smtp-timeout-secs", "0"]].concat()).var, "VESTIBULE_SMTP_TIMEOUT_SECS");
-        assert_eq!(err(&[&smtp[..], &["--smtp-user", "u"]].concat()).var, "VESTIBULE_SMTP_PASSWORD");
+        assert_eq!(
+            err(&[&smtp[..], &["--smtp-port", "abc"]].concat()).var,
+            "VESTIBULE_SMTP_PORT"
+        );
+        assert_eq!(
+            err(&[&smtp[..], &["--smtp-port", "70000"]].concat()).var,
+            "VESTIBULE_SMTP_PORT"
+        );
+        assert_eq!(
+            err(&[&smtp[..], &["--smtp-tls", "ssl3"]].concat()).var,
+            "VESTIBULE_SMTP_TLS"
+        );
+        assert_eq!(
+            err(&[&smtp[..], &["--smtp-timeout-secs", "0"]].concat()).var,
+            "VESTIBULE_SMTP_TIMEOUT_SECS"
+        );
+        assert_eq!(
+            err(&[&smtp[..], &["--smtp-user", "u"]].concat()).var,
+            "VESTIBULE_SMTP_PASSWORD"
+        );
     }
 
     #[test]
     fn messages_say_what_is_wrong_and_show_the_bad_value() {
-        let e = err(&["--mail-transport", "smtp", "--smtp-host", "h", "--smtp-port", "abc"]);
-        assert_eq!(e.to_string(), "VESTIBULE_SMTP_PORT must be a port number from 1 to 65535 (got \"abc\")");
+        let e = err(&[
+            "--mail-transport",
+            "smtp",
+            "--smtp-host",
+            "h",
+            "--smtp-port",
+            "abc",
+        ]);
+        assert_eq!(
+            e.to_string(),
+            "VESTIBULE_SMTP_PORT must be a port number from 1 to 65535 (got \"abc\")"
+        );
     }
 }

@@ -34,5 +34,9 @@ pub async fn guard(State(allowed): State<AllowedOrigin>, req: Request, next: Nex
 }
 
 fn refuse(why: &str) -> Response {
-    (StatusCode::FORBIDDEN, format!("Cross-site request refused: {why}.")).into_response()
+    (
+        StatusCode::FORBIDDEN,
+        format!("Cross-site request refused: {why}."),
+    )
+        .into_response()
 }

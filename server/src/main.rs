@@ -35,8 +35,12 @@ async fn main() -> ExitCode {
 }
 
 fn init_tracing(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
 }
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
@@ -78,7 +82,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 message_id: format!("<test-{id}@vestibule>"),
             };
             services.mailer.send(&message).await?;
-            println!("Sent a test email to {to} via {}.", services.mailer.describe());
+            println!(
+                "Sent a test email to {to} via {}.",
+                services.mailer.describe()
+            );
         }
     }
     Ok(())

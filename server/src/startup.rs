@@ -36,7 +36,10 @@ pub enum StartupError {
     #[error("VESTIBULE_MAIL_FROM or mail transport: {0}")]
     Mail(String),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: SocketAddr, source: std::io::Error },
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// Connects to the database, applies migrations and loads the key: what the server and
@@ -45,16 +48,26 @@ pub async fn build_services(config: &Config) -> Result<Services, StartupError> {
     build_services_with_clock(config, Arc::new(SystemClock)).await
 }
 
-pub async fn build_services_with_clock(config: &Config, clock: SharedClock) -> Result<Services, StartupError> {
+pub async fn build_services_with_clock(
+    config: &Config,
+    clock: SharedClock,
+) -> Result<Services, StartupError> {
     let db = Db::connect(&config.database_url).await?;
     db.migrate().await?;
     let key = match &config.secret_key {
         Some(k) => k.clone(),
-        None => SecretKey::load_or_create(&config.data_dir.join("secret.key")).map_err(StartupError::Key)?,
+        None => SecretKey::load_or_create(&config.data_dir.join("secret.key"))
+            .map_err(StartupError::Key)?,
     };
     let mailer = Mailer::new(&config.mail_from, &config.mail).map_err(StartupError::Mail)?;
     tracing::info!(database = %redact_url(&config.database_url), backend = db.backend(), mail = mailer.describe(), "services ready");
-    Ok(Services::new(db, key, clock, config.public_url.clone(), mailer))
+    Ok(Services::new(
+        db,
+        key,
+        clock,
+        config.public_url.clone(),
+        mailer,
+    ))
 }
 
 pub struct Application {
@@ -69,16 +82,35 @@ impl Application {
         Self::build_with_services(&config, services).await
     }
 
-    pub async fn build_with_services(config: &Config, services: Services) -> Result<Application, StartupError> {
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| StartupError::Listen { addr: config.listen, source })?;
+    pub async fn build_with_services(
+        config: &Config,
+        services: Services,
+    ) -> Result<Application, StartupError> {
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartupError::Listen {
+                    addr: config.listen,
+                    source,
+                })?;
+        Ok(Self::on_listener(config, services, listener))
+    }
+
+    /// Serves on a listener bound beforehand (tests bind port 0 first, so they know the
+    /// port to put in the public URL).
+    pub fn on_listener(config: &Config, services: Services, listener: TcpListener) -> Application {
         let router = router(config, services.clone());
-        Ok(Application { listener, router, services })
+        Application {
+            listener,
+            router,
+            services,
+        }
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     pub fn services(&self) -> &Services {
@@ -91,7 +123,8 @@ impl Application {
         tracing::info!(%addr, "listening");
         let result = axum::serve(
             self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
         .await;
@@ -134,11 +167,16 @@ pub fn router(config: &Config, services: Services) -> Router {
         .with_state(state)
 }
 
-async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> (axum::http::StatusCode, &'static str) {
+async fn health(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (axum::http::StatusCode, &'static str) {
     if state.services.db.ping().await {
         (axum::http::StatusCode::OK, "ok")
     } else {
-        (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "database unavailable",
+        )
     }
 }
 
@@ -148,7 +186,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -23,7 +23,11 @@ pub async fn whoami() -> Result<Option<CurrentUser>, AppError> {
 }
 
 #[server(endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     use self::ssr::*;
     let services = services()?;
     let actor = request_actor().await;
@@ -39,7 +43,10 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     let session = session().await?;
     // A new session id at sign-in: an id planted before sign-in is worth nothing after.
     session.cycle_id().await.map_err(session_error)?;
-    session.insert(USER_ID_KEY, &user.id).await.map_err(session_error)?;
+    session
+        .insert(USER_ID_KEY, &user.id)
+        .await
+        .map_err(session_error)?;
     session.set_expiry(Some(Expiry::AtDateTime(
         time::OffsetDateTime::now_utc() + time::Duration::hours(SESSION_HOURS),
     )));
@@ -55,7 +62,8 @@ pub async fn sign_out() -> Result<(), AppError> {
         let mut actor = request_actor().await;
         actor.user_id = Some(user.id.clone());
         actor.email = Some(user.email.clone());
-        let event = domain::audit::Event::new(&actor, domain::audit::Action::SignedOut, Some(&user.email));
+        let event =
+            domain::audit::Event::new(&actor, domain::audit::Action::SignedOut, Some(&user.email));
         domain::store::audit::insert(&services.db, &event, services.clock.now())
             .await
             .map_err(domain::DomainError::from)?;
@@ -73,10 +81,16 @@ pub async fn password_link(token: String) -> Result<String, AppError> {
 }
 
 #[server(endpoint = "set_password")]
-pub async fn set_password(token: String, password: String, confirm: String) -> Result<(), AppError> {
+pub async fn set_password(
+    token: String,
+    password: String,
+    confirm: String,
+) -> Result<(), AppError> {
     use self::ssr::*;
     let password = domain::password::NewPassword::parse(&password, &confirm)?;
-    services()?.set_password(&token, &password, &request_actor().await).await?;
+    services()?
+        .set_password(&token, &password, &request_actor().await)
+        .await?;
     leptos_axum::redirect("/sign-in?password_set=1");
     Ok(())
 }

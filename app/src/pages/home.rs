@@ -8,7 +8,7 @@ pub fn HomePage() -> impl IntoView {
     let permissions: Vec<_> = user.permissions.iter().map(|p| p.label()).collect();
     view! {
         <Title text="Home"/>
-        <h1>"Welcome, " {user.name.clone()}</h1>
+        <h1>{format!("Welcome, {}", user.name)}</h1>
         <p class="lead">
             "You are signed in as " <strong>{user.email.clone()}</strong> " with the role "
             <strong class="current-role">{user.role_name.clone()}</strong> "."

@@ -35,4 +35,3 @@ pub fn SignInPage() -> impl IntoView {
         </main>
     }
 }
-

@@ -48,7 +48,11 @@ pub fn escape_html(s: &str) -> String {
 /// Makes text safe for a single header line: line breaks and control characters become
 /// spaces, so no one can add headers through a name or subject.
 pub fn header_safe(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_owned()
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -57,11 +61,17 @@ mod tests {
 
     #[test]
     fn html_escaping_covers_markup_and_quotes() {
-        assert_eq!(escape_html("<script>alert('x')</script> & \"q\""), "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;");
+        assert_eq!(
+            escape_html("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
     }
 
     #[test]
     fn header_safe_removes_line_breaks() {
-        assert_eq!(header_safe("Hi\r\nBcc: evil@example.com"), "Hi  Bcc: evil@example.com");
+        assert_eq!(
+            header_safe("Hi\r\nBcc: evil@example.com"),
+            "Hi  Bcc: evil@example.com"
+        );
     }
 }

@@ -73,20 +73,30 @@ impl std::fmt::Debug for Mailer {
 
 impl Mailer {
     pub fn new(from: &str, transport: &Transport) -> Result<Mailer, String> {
-        let from: Mailbox = from
-            .parse()
-            .map_err(|e| format!("is not a valid sender address ({e}); use e.g. Vestibule <no-reply@example.com>"))?;
+        let from: Mailbox = from.parse().map_err(|e| {
+            format!(
+                "is not a valid sender address ({e}); use e.g. Vestibule <no-reply@example.com>"
+            )
+        })?;
         let (inner, description) = match transport {
             Transport::Console => (Inner::Console, "console".to_owned()),
             Transport::File(dir) => {
-                std::fs::create_dir_all(dir).map_err(|e| format!("cannot create mail directory {}: {e}", dir.display()))?;
-                (Inner::File(AsyncFileTransport::new(dir)), format!("files in {}", dir.display()))
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create mail directory {}: {e}", dir.display()))?;
+                (
+                    Inner::File(AsyncFileTransport::new(dir)),
+                    format!("files in {}", dir.display()),
+                )
             }
             Transport::Smtp(s) => {
                 let builder = match s.tls {
-                    SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host),
-                    SmtpTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
-                        .map_err(|e| format!("cannot use STARTTLS with {}: {e}", s.host))?,
+                    SmtpTls::None => {
+                        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host)
+                    }
+                    SmtpTls::StartTls => {
+                        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
+                            .map_err(|e| format!("cannot use STARTTLS with {}: {e}", s.host))?
+                    }
                     SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host)
                         .map_err(|e| format!("cannot use TLS with {}: {e}", s.host))?,
                 };
@@ -94,10 +104,17 @@ impl Mailer {
                 if let (Some(u), Some(p)) = (&s.username, &s.password) {
                     builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
                 }
-                (Inner::Smtp(builder.build()), format!("smtp://{}:{} ({:?})", s.host, s.port, s.tls))
+                (
+                    Inner::Smtp(builder.build()),
+                    format!("smtp://{}:{} ({:?})", s.host, s.port, s.tls),
+                )
             }
         };
-        Ok(Mailer { from, inner, description })
+        Ok(Mailer {
+            from,
+            inner,
+            description,
+        })
     }
 
     pub fn describe(&self) -> &str {
@@ -105,11 +122,10 @@ impl Mailer {
     }
 
     fn build(&self, m: &OutgoingEmail) -> Result<Message, MailError> {
-        let to: Mailbox = m
-            .to
-            .as_str()
-            .parse()
-            .map_err(|e| MailError::Permanent(format!("bad recipient: {e}")))?;
+        let to: Mailbox =
+            m.to.as_str()
+                .parse()
+                .map_err(|e| MailError::Permanent(format!("bad recipient: {e}")))?;
         Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -117,8 +133,16 @@ impl Mailer {
             .message_id(Some(m.message_id.clone()))
             .multipart(
                 MultiPart::alternative()
-                    .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(m.text.clone()))
-                    .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(m.html.clone())),
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(m.text.clone()),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(m.html.clone()),
+                    ),
             )
             .map_err(|e| MailError::Permanent(format!("cannot build the message: {e}")))
     }

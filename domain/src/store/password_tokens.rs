@@ -63,7 +63,12 @@ pub async fn consume(
 }
 
 /// The email of the account a live token belongs to, without using the token up.
-pub async fn live_email(db: &crate::store::Db, id: &str, digest: &str, now: Millis) -> Result<Option<String>, sqlx::Error> {
+pub async fn live_email(
+    db: &crate::store::Db,
+    id: &str,
+    digest: &str,
+    now: Millis,
+) -> Result<Option<String>, sqlx::Error> {
     let row: Option<(String, String)> = crate::on_db!(db, p => sqlx::query_as(
         "SELECT u.email, t.token_digest FROM password_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.id = $1 AND t.used_at IS NULL AND t.expires_at > $2",
@@ -72,5 +77,7 @@ pub async fn live_email(db: &crate::store::Db, id: &str, digest: &str, now: Mill
     .bind(now)
     .fetch_optional(p)
     .await)?;
-    Ok(row.and_then(|(email, stored)| constant_time_eq(stored.as_bytes(), digest.as_bytes()).then_some(email)))
+    Ok(row.and_then(|(email, stored)| {
+        constant_time_eq(stored.as_bytes(), digest.as_bytes()).then_some(email)
+    }))
 }
