@@ -100,6 +100,13 @@ impl Services {
         Ok(link)
     }
 
+    /// Whether the first admin has been created (start-up prints a hint until then).
+    pub async fn has_admin(&self) -> DomainResult<bool> {
+        // Read inside a transaction that is rolled back: the check shares bootstrap's query.
+        let mut tx = self.db.begin().await?;
+        Ok(users::admin_exists(&mut tx).await?)
+    }
+
     async fn issue_password_link(
         &self,
         tx: &mut Tx,

@@ -52,6 +52,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 config.public_url.as_str(),
                 app.local_addr()
             );
+            if !app.services().has_admin().await? {
+                println!(
+                    "\nNo admin account yet. Create the first one (in another terminal):\n  \
+                     ./scripts/run.sh admin bootstrap --email you@example.com --name \"Your Name\"\n\
+                     It prints a one-time link to choose your password.\n"
+                );
+            }
             app.run_until_stopped().await?;
         }
         Command::Migrate => {

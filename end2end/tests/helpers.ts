@@ -1,0 +1,58 @@
+import { execFileSync } from 'node:child_process';
+import { expect, Page } from '@playwright/test';
+
+/** Runs the vestibule CLI against the same database and settings as the server under test. */
+export function cli(...args: string[]): string {
+  const bin = process.env.VESTIBULE_BIN;
+  if (!bin) throw new Error('VESTIBULE_BIN is not set: run the suite through scripts/test.sh');
+  return execFileSync(bin, args, { env: process.env, encoding: 'utf8' });
+}
+
+/** Creates the first admin through the CLI and returns their one-time set-password link. */
+export function bootstrapAdmin(email: string, name: string): string {
+  const out = cli('admin', 'bootstrap', '--email', email, '--name', name);
+  const link = out.match(/https?:\/\/\S+\/set-password\/\S+/);
+  if (!link) throw new Error(`no set-password link in CLI output:\n${out}`);
+  return link[0];
+}
+
+export interface SinkMail {
+  id: string;
+  subject: string;
+  text: string;
+  html: string;
+  to: { address: string }[];
+  headers: Record<string, string>;
+}
+
+/** Every message the SMTP sink (maildev) has received for `address`. */
+export async function mailsTo(address: string): Promise<SinkMail[]> {
+  const api = process.env.MAILDEV_API;
+  if (!api) throw new Error('MAILDEV_API is not set: run the suite through scripts/test.sh');
+  const res = await fetch(`${api}/api/email`);
+  expect(res.ok).toBeTruthy();
+  const all = (await res.json()) as SinkMail[];
+  return all.filter((m) => m.to.some((t) => t.address.toLowerCase() === address.toLowerCase()));
+}
+
+/**
+ * Collects console errors, uncaught exceptions (e.g. a hydration failure), missing files
+ * (404) and server errors (5xx). Chromium also logs every 4xx answer as a console error;
+ * those are left out, since tests provoke 401 and 422 on purpose and check them on screen.
+ */
+export function failOnConsoleErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text());
+  });
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('response', (res) => {
+    if (res.status() === 404 || res.status() >= 500) errors.push(`${res.status()} ${res.url()}`);
+  });
+  return errors;
+}
+
+/** Resolves once the WASM has hydrated the page (the frontend sets this marker). */
+export async function waitForHydration(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.documentElement.dataset.hydrated === 'true');
+}

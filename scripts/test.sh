@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Runs every check and test of Vestibule, on a fresh machine as on a warm one:
+#   formatting, clippy (server and WASM sides), unit tests, integration tests against SQLite
+#   AND PostgreSQL, the release build, and the Playwright suite in Chromium against both
+#   backends, with mail going over real SMTP to a sink.
+# It installs missing tools first and starts (then stops) every server the tests need.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+started=$(date +%s)
+
+bash "$ROOT/scripts/bootstrap.sh" --test
+cd "$ROOT"
+
+say "cargo fmt --check"
+cargo fmt --all --check || die "code is not formatted: run cargo fmt --all"
+
+say "clippy, server side (all targets)"
+cargo clippy -p model -p domain -p app -p server --all-targets -- -D warnings
+
+say "clippy, browser side (wasm32)"
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+work=$(mktemp -d /tmp/vestibule-test.XXXXXX)
+chmod 755 "$work" # the PostgreSQL cluster runs as user postgres and must reach its folder
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    bash "$ROOT/scripts/pg.sh" stop "$work/pg" || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+say "starting a throwaway PostgreSQL"
+pg_url=$(bash "$ROOT/scripts/pg.sh" start "$work/pg" "$(free_port)")
+export VESTIBULE_TEST_POSTGRES_URL="$pg_url"
+ok "$pg_url"
+
+say "unit and integration tests (SQLite and PostgreSQL)"
+cargo test -p model -p domain -p app -p server
+
+say "release build (cargo leptos build --release)"
+cargo leptos build --release
+wasm=target/site/pkg/vestibule.wasm
+ok "WASM $(stat -c %s "$wasm") bytes, $(gzip -9c "$wasm" | wc -c) gzipped"
+
+# One browser run per backend: the same suite must pass on both.
+e2e_passed=0
+e2e_failed=0
+run_browser_suite() {
+    local backend=$1 dir="$work/e2e-$1" smtp web port db_url
+    mkdir -p "$dir/mail"
+    smtp=$(free_port) web=$(free_port) port=$(free_port)
+    if [ "$backend" = postgres ]; then
+        db_url="$pg_url/e2e_$RANDOM$RANDOM"
+        psql -q "$pg_url/postgres" -c "CREATE DATABASE ${db_url##*/}" || die "cannot create the e2e database"
+    else
+        db_url="sqlite://$dir/vestibule.db"
+    fi
+    maildev --smtp "$smtp" --web "$web" --ip 127.0.0.1 --mail-directory "$dir/mail" --silent >"$dir/maildev.log" 2>&1 &
+    pids+=($!)
+    (
+        export VESTIBULE_DATABASE_URL="$db_url" VESTIBULE_PUBLIC_URL="http://127.0.0.1:$port" \
+            VESTIBULE_LISTEN="127.0.0.1:$port" VESTIBULE_DATA_DIR="$dir" VESTIBULE_SITE_ROOT="$ROOT/target/site" \
+            VESTIBULE_MAIL_TRANSPORT=smtp VESTIBULE_SMTP_HOST=127.0.0.1 VESTIBULE_SMTP_PORT="$smtp" \
+            VESTIBULE_SMTP_TLS=none VESTIBULE_LOG=info
+        "$ROOT/target/release/vestibule" serve >"$dir/server.log" 2>&1 &
+        echo $! >"$dir/server.pid"
+        wait_for_http "http://127.0.0.1:$port/healthz" 60 || { cat "$dir/server.log"; die "the server did not start ($backend)"; }
+        wait_for_http "http://127.0.0.1:$web/api/healthz" 30 || { cat "$dir/maildev.log"; die "maildev did not start"; }
+        cd "$ROOT/end2end"
+        E2E_BASE_URL="http://127.0.0.1:$port" MAILDEV_API="http://127.0.0.1:$web" \
+            VESTIBULE_BIN="$ROOT/target/release/vestibule" PW_JSON="$dir/results.json" \
+            npx playwright test
+    ) && status=0 || status=$?
+    pids+=("$(cat "$dir/server.pid" 2>/dev/null || echo 0)")
+    if [ -f "$dir/results.json" ]; then
+        read -r p f < <(node -e 'const s=require(process.argv[1]).stats; console.log(s.expected+s.flaky, s.unexpected)' "$dir/results.json")
+        e2e_passed=$((e2e_passed + p)) e2e_failed=$((e2e_failed + f))
+    fi
+    if [ "$status" != 0 ]; then
+        echo "---- server log ($backend) ----"; tail -50 "$dir/server.log"
+        die "browser tests failed on $backend"
+    fi
+}
+
+say "browser tests in Chromium, SQLite backend"
+run_browser_suite sqlite
+say "browser tests in Chromium, PostgreSQL backend"
+run_browser_suite postgres
+
+say "all checks passed in $(($(date +%s) - started)) s"
+echo "browser tests: $e2e_passed passed, $e2e_failed failed"
