@@ -26,6 +26,9 @@ pub enum AppError {
     },
     #[error("This link is no longer valid. Ask your administrator for a new one.")]
     LinkInvalid,
+    /// An invitation link that cannot be used, and why.
+    #[error("{}", .0.refusal())]
+    InviteUnusable(Box<model::LinkView>),
     #[error("Not found.")]
     NotFound,
     #[error("Something went wrong on our side. Please try again in a moment.")]

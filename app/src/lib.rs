@@ -17,8 +17,9 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::layout::SignedInLayout;
 use crate::pages::{
-    home::HomePage, not_found::NotFound, section::SectionPage, set_password::SetPasswordPage,
-    sign_in::SignInPage,
+    accept::AcceptPage, audit::AuditPage, home::HomePage, invite_detail::InviteDetailPage,
+    invites::InvitesPage, not_found::NotFound, roles::RolesPage, section::SectionPage,
+    set_password::SetPasswordPage, sign_in::SignInPage,
 };
 
 /// The HTML document around the app.
@@ -51,14 +52,16 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/sign-in") view=SignInPage/>
                 <Route path=path!("/set-password/:token") view=SetPasswordPage/>
+                <Route path=path!("/invite/:token") view=AcceptPage/>
                 // Async: the whole page waits for "who is signed in", so a visitor gets a real
                 // 302 to the sign-in page instead of a streamed placeholder.
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage/>
-                    <Route path=path!("invites") view=|| view! { <SectionPage section="invites"/> }/>
+                    <Route path=path!("invites") view=InvitesPage/>
+                    <Route path=path!("invites/:id") view=InviteDetailPage/>
                     <Route path=path!("members") view=|| view! { <SectionPage section="members"/> }/>
-                    <Route path=path!("roles") view=|| view! { <SectionPage section="roles"/> }/>
-                    <Route path=path!("audit") view=|| view! { <SectionPage section="audit"/> }/>
+                    <Route path=path!("roles") view=RolesPage/>
+                    <Route path=path!("audit") view=AuditPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -75,6 +75,7 @@ impl From<DomainError> for AppError {
                 )
             }
             DomainError::LinkInvalid => (StatusCode::GONE, AppError::LinkInvalid),
+            DomainError::InviteUnusable(view) => (StatusCode::GONE, AppError::InviteUnusable(view)),
             DomainError::Store(ref cause) => {
                 tracing::error!(error = %cause, "database error");
                 (StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal)

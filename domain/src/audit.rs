@@ -29,6 +29,23 @@ pub enum Action {
     SignInFailed,
     SignInRateLimited,
     SignedOut,
+    InviteCreated,
+    InviteResent,
+    InviteRevoked,
+    InviteOpened,
+    InviteAccepted,
+    InviteAcceptRefused,
+    NewInviteRequested,
+    EmailQueued,
+    EmailSent,
+    EmailRetrying,
+    EmailFailed,
+    RoleCreated,
+    RoleUpdated,
+    RoleDeleted,
+    TeamCreated,
+    TeamRenamed,
+    TeamDeleted,
 }
 
 impl Action {
@@ -40,6 +57,23 @@ impl Action {
             Action::SignInFailed => "auth.sign_in_failed",
             Action::SignInRateLimited => "auth.sign_in_rate_limited",
             Action::SignedOut => "auth.sign_out",
+            Action::InviteCreated => "invite.created",
+            Action::InviteResent => "invite.resent",
+            Action::InviteRevoked => "invite.revoked",
+            Action::InviteOpened => "invite.opened",
+            Action::InviteAccepted => "invite.accepted",
+            Action::InviteAcceptRefused => "invite.accept_refused",
+            Action::NewInviteRequested => "invite.new_requested",
+            Action::EmailQueued => "email.queued",
+            Action::EmailSent => "email.sent",
+            Action::EmailRetrying => "email.retrying",
+            Action::EmailFailed => "email.failed",
+            Action::RoleCreated => "role.created",
+            Action::RoleUpdated => "role.updated",
+            Action::RoleDeleted => "role.deleted",
+            Action::TeamCreated => "team.created",
+            Action::TeamRenamed => "team.renamed",
+            Action::TeamDeleted => "team.deleted",
         }
     }
 }
@@ -51,6 +85,8 @@ pub struct Event {
     /// What the action was about, e.g. the email of the account.
     pub subject: Option<String>,
     pub detail: String,
+    /// The invite this event belongs to, if any.
+    pub invite_id: Option<String>,
 }
 
 impl Event {
@@ -60,7 +96,13 @@ impl Event {
             action,
             subject: subject.map(str::to_owned),
             detail: String::new(),
+            invite_id: None,
         }
+    }
+
+    pub fn invite(mut self, invite_id: &str) -> Event {
+        self.invite_id = Some(invite_id.to_owned());
+        self
     }
 
     pub fn detail(mut self, detail: impl Into<String>) -> Event {

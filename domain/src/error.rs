@@ -29,6 +29,10 @@ pub enum DomainError {
     /// A link token that is forged, unknown, used or expired.
     #[error("This link is no longer valid. Ask your administrator for a new one.")]
     LinkInvalid,
+    /// An authentic invitation link that cannot be used (expired, revoked, used, replaced,
+    /// or its inviter lost the right to grant the role).
+    #[error("{}", .0.refusal())]
+    InviteUnusable(Box<model::LinkView>),
     #[error("database error: {0}")]
     Store(#[from] sqlx::Error),
     #[error("{0}")]

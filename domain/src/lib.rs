@@ -4,8 +4,11 @@
 pub mod accounts;
 pub mod audit;
 pub mod clock;
+pub mod directory;
 pub mod email;
 pub mod error;
+pub mod invite;
+pub mod invites;
 pub mod mail;
 pub mod password;
 pub mod ratelimit;
@@ -37,6 +40,10 @@ pub struct Services {
     pub sign_in_limits: Arc<accounts::SignInLimits>,
     pub sessions: DbSessionStore,
     pub mailer: mail::Mailer,
+    /// Wakes the mail worker as soon as a job is queued.
+    pub mail_wakeup: Arc<tokio::sync::Notify>,
+    /// "Request a new invitation" is limited per invite.
+    pub new_invite_requests: Arc<ratelimit::RateLimiter>,
 }
 
 impl Services {
@@ -59,6 +66,8 @@ impl Services {
             public_url,
             sign_in_limits: Arc::new(accounts::SignInLimits::default()),
             mailer,
+            mail_wakeup: Arc::new(tokio::sync::Notify::new()),
+            new_invite_requests: Arc::new(ratelimit::RateLimiter::new(1, clock::HOUR)),
         }
     }
 }

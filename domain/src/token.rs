@@ -69,20 +69,46 @@ fn digest(key: &SecretKey, purpose: Purpose, id: &Uuid, secret: &[u8]) -> String
     .collect()
 }
 
+fn random_bytes() -> Result<[u8; SECRET_LEN], DomainError> {
+    let mut b = [0u8; SECRET_LEN];
+    getrandom::fill(&mut b).map_err(|e| DomainError::Internal(format!("no randomness: {e}")))?;
+    Ok(b)
+}
+
+/// Issues a token whose secret is 256 fresh random bits.
 pub fn issue(key: &SecretKey, purpose: Purpose, id: Uuid) -> Result<Issued, DomainError> {
-    let mut secret = [0u8; SECRET_LEN];
-    getrandom::fill(&mut secret)
-        .map_err(|e| DomainError::Internal(format!("no randomness: {e}")))?;
+    Ok(build(key, purpose, id, &random_bytes()?))
+}
+
+/// A fresh seed (256 random bits, hex) for `issue_from_seed`.
+pub fn new_seed() -> Result<String, DomainError> {
+    Ok(random_bytes()?.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Issues the token whose secret is derived from `seed` under the server key.
+///
+/// Invitation emails are sent later by the outbox worker, which must rebuild the link. The
+/// outbox keeps only the seed: with the database alone (no server key) the secret cannot be
+/// computed, so a dump still yields no usable link. The seed is erased once the email is out.
+pub fn issue_from_seed(key: &SecretKey, purpose: Purpose, id: Uuid, seed: &str) -> Issued {
+    let secret = key.mac(
+        "token-secret-from-seed-v1",
+        &[&[purpose as u8], id.as_bytes(), seed.as_bytes()],
+    );
+    build(key, purpose, id, &secret)
+}
+
+fn build(key: &SecretKey, purpose: Purpose, id: Uuid, secret: &[u8; SECRET_LEN]) -> Issued {
     let header = [VERSION, purpose as u8];
     let mut raw = Vec::with_capacity(RAW_LEN);
     raw.extend_from_slice(&header);
     raw.extend_from_slice(id.as_bytes());
-    raw.extend_from_slice(&secret);
-    raw.extend_from_slice(&tag(key, &header, id.as_bytes(), &secret));
-    Ok(Issued {
+    raw.extend_from_slice(secret);
+    raw.extend_from_slice(&tag(key, &header, id.as_bytes(), secret));
+    Issued {
         token: URL_SAFE_NO_PAD.encode(&raw),
-        digest: digest(key, purpose, &id, &secret),
-    })
+        digest: digest(key, purpose, &id, secret),
+    }
 }
 
 /// Checks the token's shape and signature. Constant-time tag comparison.
@@ -184,6 +210,33 @@ mod tests {
         assert_eq!(
             verify(&key(), Purpose::Invite, &"A".repeat(5000)),
             Err(Forged)
+        );
+    }
+
+    #[test]
+    fn seeded_tokens_rebuild_exactly_and_differ_per_seed_key_and_id() {
+        let id = Uuid::now_v7();
+        let seed = new_seed().unwrap();
+        assert_eq!(seed.len(), 64);
+        let a = issue_from_seed(&key(), Purpose::Invite, id, &seed);
+        let b = issue_from_seed(&key(), Purpose::Invite, id, &seed);
+        assert_eq!(a.token, b.token);
+        assert_eq!(
+            verify(&key(), Purpose::Invite, &a.token).unwrap().digest,
+            a.digest
+        );
+        assert_ne!(
+            issue_from_seed(&key(), Purpose::Invite, id, &new_seed().unwrap()).token,
+            a.token
+        );
+        assert_ne!(
+            issue_from_seed(&key(), Purpose::Invite, Uuid::now_v7(), &seed).token,
+            a.token
+        );
+        let other = SecretKey::generate().unwrap();
+        assert_ne!(
+            issue_from_seed(&other, Purpose::Invite, id, &seed).token,
+            a.token
         );
     }
 

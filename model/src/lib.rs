@@ -3,9 +3,16 @@
 //! This crate compiles both to WASM (for the pages) and natively (for the domain), so it has
 //! no I/O and no heavy dependencies.
 
+mod display;
+mod invite;
 mod permissions;
 mod user;
 
+pub use display::{action_label, fmt_utc, ACTION_GROUPS};
+pub use invite::{
+    AuditEntry, Delivery, InviteCounts, InviteList, InviteOptions, InvitePreview, InviteRow,
+    InviteStatus, IssuedLink, LinkView, RoleInfo, TeamInfo,
+};
 pub use permissions::{Permission, Permissions};
 pub use user::{CurrentUser, BUILT_IN_ROLES};
 

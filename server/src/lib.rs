@@ -4,4 +4,5 @@ pub mod cli;
 pub mod config;
 pub mod csrf;
 pub mod headers;
+pub mod mail_worker;
 pub mod startup;

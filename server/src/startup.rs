@@ -121,6 +121,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let addr = self.local_addr();
         tracing::info!(%addr, "listening");
+        let worker = crate::mail_worker::spawn(self.services.clone());
         let result = axum::serve(
             self.listener,
             self.router
@@ -128,6 +129,7 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown_signal())
         .await;
+        worker.abort();
         self.services.db.close().await;
         result
     }

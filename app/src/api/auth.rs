@@ -95,6 +95,25 @@ pub async fn set_password(
     Ok(())
 }
 
+/// Signs `user_id` in on this session, under a new session id: an id planted before sign-in
+/// (or before accepting an invite) is worth nothing after.
+#[cfg(feature = "ssr")]
+pub async fn start_session(
+    session: &tower_sessions::Session,
+    user_id: &str,
+) -> Result<(), AppError> {
+    use self::ssr::{Expiry, SESSION_HOURS, USER_ID_KEY};
+    session.cycle_id().await.map_err(session_error)?;
+    session
+        .insert(USER_ID_KEY, user_id)
+        .await
+        .map_err(session_error)?;
+    session.set_expiry(Some(Expiry::AtDateTime(
+        time::OffsetDateTime::now_utc() + time::Duration::hours(SESSION_HOURS),
+    )));
+    Ok(())
+}
+
 #[cfg(feature = "ssr")]
 fn session_error(e: tower_sessions::session::Error) -> AppError {
     tracing::error!(error = %e, "session store failed");

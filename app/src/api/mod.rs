@@ -1,4 +1,7 @@
 //! Server functions, one file per resource. Each is a POST to `/api/<name>`; bodies run
 //! only on the server and call the domain crate.
 
+pub mod accept;
 pub mod auth;
+pub mod directory;
+pub mod invites;

@@ -53,3 +53,13 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
         </Show>
     }
 }
+
+/// The message for a field that is not a plain input (a select, checkboxes, a textarea).
+#[component]
+pub fn FieldError(
+    name: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let message = move || error.get().and_then(|e| e.for_field(name));
+    view! { <p class="field-error" id=format!("field-{name}-error") role="alert">{message}</p> }
+}

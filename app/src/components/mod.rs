@@ -1,2 +1,3 @@
+pub mod badges;
 pub mod form;
 pub mod layout;

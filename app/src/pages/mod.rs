@@ -1,5 +1,10 @@
+pub mod accept;
+pub mod audit;
 pub mod home;
+pub mod invite_detail;
+pub mod invites;
 pub mod not_found;
+pub mod roles;
 pub mod section;
 pub mod set_password;
 pub mod sign_in;

@@ -7,8 +7,8 @@ use crate::on_tx;
 use crate::store::{Db, Tx};
 
 const INSERT: &str = "INSERT INTO audit_log \
-     (id, at, actor_id, actor_email, ip, user_agent, action, subject, detail) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+     (id, at, actor_id, actor_email, ip, user_agent, action, subject, detail, invite_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
 macro_rules! bind_event {
     ($q:expr, $e:expr, $at:expr) => {
@@ -21,6 +21,7 @@ macro_rules! bind_event {
             .bind($e.action.as_str())
             .bind($e.subject.as_deref())
             .bind($e.detail.as_str())
+            .bind($e.invite_id.as_deref())
     };
 }
 
@@ -48,11 +49,38 @@ pub struct AuditRow {
 
 /// The newest entries first.
 pub async fn recent(db: &Db, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
+    search(db, "", "", "", limit).await
+}
+
+/// Newest first, filtered by actor email (prefix), action (prefix, e.g. "invite.") and
+/// subject email (substring); empty filters match everything.
+pub async fn search(
+    db: &Db,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    limit: i64,
+) -> Result<Vec<AuditRow>, sqlx::Error> {
     on_db!(db, p => sqlx::query_as(
-        "SELECT id, at, actor_email, ip, user_agent, action, subject, detail \
-         FROM audit_log ORDER BY at DESC, id DESC LIMIT $1",
+        "SELECT id, at, actor_email, ip, user_agent, action, subject, detail FROM audit_log \
+         WHERE ($1 = '' OR actor_email LIKE $1 || '%') AND ($2 = '' OR action LIKE $2 || '%') \
+         AND ($3 = '' OR subject LIKE '%' || $3 || '%') ORDER BY at DESC, id DESC LIMIT $4",
     )
+    .bind(actor)
+    .bind(action)
+    .bind(subject)
     .bind(limit)
+    .fetch_all(p)
+    .await)
+}
+
+/// One invite's timeline, oldest first.
+pub async fn for_invite(db: &Db, invite_id: &str) -> Result<Vec<AuditRow>, sqlx::Error> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT id, at, actor_email, ip, user_agent, action, subject, detail FROM audit_log \
+         WHERE invite_id = $1 ORDER BY at, id",
+    )
+    .bind(invite_id)
     .fetch_all(p)
     .await)
 }

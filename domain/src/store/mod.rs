@@ -4,8 +4,12 @@
 //! backend explicitly.
 
 pub mod audit;
+pub mod invites;
+pub mod outbox;
 pub mod password_tokens;
+pub mod roles;
 pub mod sessions;
+pub mod teams;
 pub mod users;
 
 use std::str::FromStr;

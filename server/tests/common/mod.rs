@@ -116,12 +116,26 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// `public_url`: what the server believes its public address is (defaults to the real one).
 pub async fn spawn_app_with(backend: Backend, public_url: Option<&str>) -> TestApp {
+    spawn_app_full(backend, public_url, &[]).await
+}
+
+/// Mail goes to .eml files in `TestApp::mail_dir()`.
+pub async fn spawn_app_with_mail_files(backend: Backend) -> TestApp {
+    spawn_app_full(backend, None, &["--mail-transport", "file"]).await
+}
+
+pub async fn spawn_app_full(backend: Backend, public_url: Option<&str>, extra: &[&str]) -> TestApp {
     init_logs();
     let dir = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let database_url = fresh_database_url(backend, dir.path()).await;
-    let config = config_for(&database_url, public_url.unwrap_or(&base), dir.path(), &[]);
+    let config = config_for(
+        &database_url,
+        public_url.unwrap_or(&base),
+        dir.path(),
+        extra,
+    );
     let clock = ManualClock::at(SystemClock.now());
     let services = build_services_with_clock(&config, Arc::new(clock.clone()) as SharedClock)
         .await
@@ -227,6 +241,116 @@ impl TestApp {
     /// The signed-in user as JSON (`null` for a visitor).
     pub async fn whoami(&self) -> serde_json::Value {
         self.call("whoami", &[]).await.json().await.unwrap()
+    }
+
+    /// Creates an invite as the signed-in user of this app's client.
+    pub async fn invite(&self, email: &str, role_id: &str, teams: &[&str]) -> Response {
+        self.invite_with(&self.client, email, role_id, teams).await
+    }
+
+    pub async fn invite_with(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        role_id: &str,
+        teams: &[&str],
+    ) -> Response {
+        let mut form: Vec<(String, String)> = vec![
+            ("email".into(), email.into()),
+            ("role_id".into(), role_id.into()),
+            ("expiry_hours".into(), "168".into()),
+            ("message".into(), "Welcome aboard".into()),
+        ];
+        for (i, t) in teams.iter().enumerate() {
+            form.push((format!("teams[{i}]"), t.to_string()));
+        }
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.call_with(client, "create_invite", &form).await
+    }
+
+    /// Creates an invite that must succeed; returns (invite id, token).
+    pub async fn invite_ok(&self, email: &str, role_id: &str, teams: &[&str]) -> (String, String) {
+        let r = self.invite(email, role_id, teams).await;
+        assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+        let issued: serde_json::Value = r.json().await.unwrap();
+        let link = issued["link"].as_str().unwrap();
+        let token = link.rsplit('/').next().unwrap().to_owned();
+        (issued["invite_id"].as_str().unwrap().to_owned(), token)
+    }
+
+    /// Accepts with a fresh browser (its own cookies); returns the response and that client.
+    pub async fn accept(&self, token: &str, name: &str) -> (Response, reqwest::Client) {
+        let browser = client(&self.base);
+        let r = self
+            .call_with(
+                &browser,
+                "accept_invite",
+                &[
+                    ("token", token),
+                    ("name", name),
+                    ("password", "a good long password"),
+                    ("confirm", "a good long password"),
+                ],
+            )
+            .await;
+        (r, browser)
+    }
+
+    pub async fn count_users(&self) -> i64 {
+        domain::on_db!(&self.services.db, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(p).await).unwrap()
+    }
+
+    /// Runs an arbitrary statement (test set-up only).
+    pub async fn exec(&self, sql: &'static str, args: &[&str]) {
+        domain::on_db!(&self.services.db, p => {
+            let mut q = sqlx::query(sql);
+            for a in args {
+                q = q.bind(*a);
+            }
+            q.execute(p).await.map(|_| ())
+        })
+        .unwrap();
+    }
+
+    /// Sends every due email now, and waits for any the server's own worker is sending.
+    pub async fn deliver_all(&self) {
+        for _ in 0..500 {
+            while self.services.deliver_next().await.unwrap() {}
+            let now = domain::clock::Clock::now(&self.clock);
+            let busy: i64 = domain::on_db!(&self.services.db, p => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND locked_until >= $1",
+            )
+            .bind(now)
+            .fetch_one(p)
+            .await)
+            .unwrap();
+            if busy == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("the outbox did not settle");
+    }
+
+    pub fn mail_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("mail")
+    }
+
+    /// The bodies of the .eml files written so far, decoded from quoted-printable.
+    pub fn mails(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.mail_dir()) else {
+            return vec![];
+        };
+        entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .map(|e| {
+                std::fs::read_to_string(e.path())
+                    .unwrap()
+                    .replace("=\r\n", "")
+                    .replace("=3D", "=")
+            })
+            .collect()
     }
 
     /// Actions recorded in the audit log, newest first.

@@ -1,0 +1,77 @@
+//! One invite and its timeline: created by whom, email sent, link opened, accepted or
+//! revoked, with time, IP address and browser.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use model::{action_label, fmt_utc};
+
+use crate::api::invites::get_invite_detail;
+use crate::components::badges::{DeliveryBadge, StatusBadge};
+
+#[component]
+pub fn InviteDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let tick = RwSignal::new(0u32);
+    let detail = Resource::new(move || (id(), tick.get()), |(id, _)| get_invite_detail(id));
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let h = set_interval_with_handle(
+            move || tick.update(|t| *t += 1),
+            std::time::Duration::from_secs(3),
+        )
+        .ok();
+        on_cleanup(move || {
+            if let Some(h) = h {
+                h.clear();
+            }
+        });
+    });
+    view! {
+        <Title text="Invite"/>
+        <p><A href="/invites">"← All invites"</A></p>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => {
+                        let i = d.invite;
+                        view! {
+                            <h1>{i.email.clone()}</h1>
+                            <section class="card">
+                                <dl class="facts">
+                                    <dt>"Status"</dt><dd><StatusBadge status=i.status/></dd>
+                                    <dt>"Role"</dt><dd>{i.role_name.clone()}</dd>
+                                    <dt>"Teams"</dt><dd>{if i.teams.is_empty() { "—".to_owned() } else { i.teams.join(", ") }}</dd>
+                                    <dt>"Invited by"</dt><dd>{format!("{} ({})", i.inviter_name, i.inviter_email)}</dd>
+                                    <dt>"Created"</dt><dd>{fmt_utc(i.created_at)}</dd>
+                                    <dt>"Expires"</dt><dd>{fmt_utc(i.expires_at)}</dd>
+                                    <dt>"Email"</dt><dd><DeliveryBadge delivery=i.delivery error=i.delivery_error.clone()/>{i.delivery_error.clone().map(|e| view! { <span class="muted">{format!(" {e}")}</span> })}</dd>
+                                    <dt>"Link opened"</dt><dd>{format!("{} times", i.open_count)}</dd>
+                                    <dt>"Note"</dt><dd class="note">{if i.message.is_empty() { "—".to_owned() } else { i.message.clone() }}</dd>
+                                </dl>
+                            </section>
+                            <section class="card">
+                                <h2>"Timeline"</h2>
+                                <ol class="timeline">
+                                    {d.events.into_iter().map(|e| view! {
+                                        <li>
+                                            <span class="when">{fmt_utc(e.at)}</span>
+                                            <span class="what">{action_label(&e.action).to_owned()}</span>
+                                            <span class="who">{e.actor.clone().unwrap_or_else(|| "system".into())}</span>
+                                            <span class="where">{e.ip.clone().unwrap_or_default()}</span>
+                                            <span class="browser">{e.user_agent.clone().unwrap_or_default()}</span>
+                                            {(!e.detail.is_empty()).then(|| view! { <span class="detail">{e.detail.clone()}</span> })}
+                                        </li>
+                                    }).collect_view()}
+                                </ol>
+                            </section>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,306 @@
+//! Roles, teams and the audit log as the admin pages manage them.
+
+use model::{AuditEntry, Permission, Permissions, RoleInfo, TeamInfo};
+use uuid::Uuid;
+
+use crate::audit::{Action, Actor, Event};
+use crate::error::{DomainError, DomainResult};
+use crate::invites::{actor_for, is_unique_violation, require};
+use crate::store::users::UserWithRole;
+use crate::store::{audit as audit_store, roles, teams};
+use crate::Services;
+
+pub const MAX_ROLE_NAME: usize = 50;
+pub const MAX_DESCRIPTION: usize = 200;
+pub const MAX_TEAM_NAME: usize = 60;
+
+fn parse_label(field: &'static str, input: &str, max: usize, what: &str) -> DomainResult<String> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(DomainError::invalid(field, format!("Enter a {what}.")));
+    }
+    if s.chars().count() > max {
+        return Err(DomainError::invalid(
+            field,
+            format!("Use at most {max} characters."),
+        ));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(DomainError::invalid(
+            field,
+            "Line breaks and control characters are not allowed.",
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// The role ceiling for role edits: nobody creates or edits a role to hold permissions
+/// they lack themselves.
+fn check_ceiling(held: Permissions, wanted: Permissions) -> DomainResult<()> {
+    if held.may_grant(wanted) {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            "permissions",
+            "A role cannot have permissions your own role lacks.",
+        ))
+    }
+}
+
+impl Services {
+    pub async fn list_roles(&self, user: &UserWithRole) -> DomainResult<Vec<RoleInfo>> {
+        require(user, Permission::ManageRolesAndTeams)?;
+        Ok(roles::list(&self.db)
+            .await?
+            .into_iter()
+            .map(|r| RoleInfo {
+                id: r.id,
+                name: r.name,
+                description: r.description,
+                permissions: Permissions::from_bits(r.permissions),
+                built_in: r.built_in,
+                in_use: r.in_use,
+            })
+            .collect())
+    }
+
+    pub async fn create_role(
+        &self,
+        user: &UserWithRole,
+        request: &Actor,
+        name: &str,
+        description: &str,
+        permissions: Permissions,
+    ) -> DomainResult<String> {
+        let held = require(user, Permission::ManageRolesAndTeams)?;
+        let name = parse_label("name", name, MAX_ROLE_NAME, "role name")?;
+        let description = description
+            .trim()
+            .chars()
+            .take(MAX_DESCRIPTION)
+            .collect::<String>();
+        check_ceiling(held, permissions)?;
+        let id = Uuid::now_v7().to_string();
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        match roles::insert(&mut tx, &id, &name, &description, permissions.bits(), now).await {
+            Err(e) if is_unique_violation(&e) => {
+                return Err(DomainError::invalid(
+                    "name",
+                    format!("A role named {name} already exists."),
+                ))
+            }
+            other => other?,
+        }
+        let labels: Vec<_> = permissions.iter().map(|p| p.label()).collect();
+        let event = Event::new(&actor_for(user, request), Action::RoleCreated, Some(&name))
+            .detail(labels.join(", "));
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn update_role(
+        &self,
+        user: &UserWithRole,
+        request: &Actor,
+        id: &str,
+        name: &str,
+        description: &str,
+        permissions: Permissions,
+    ) -> DomainResult<()> {
+        let held = require(user, Permission::ManageRolesAndTeams)?;
+        let name = parse_label("name", name, MAX_ROLE_NAME, "role name")?;
+        let description = description
+            .trim()
+            .chars()
+            .take(MAX_DESCRIPTION)
+            .collect::<String>();
+        check_ceiling(held, permissions)?;
+        let current = roles::find(&self.db, id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        if current.built_in {
+            return Err(DomainError::Conflict(
+                "Built-in roles cannot be changed.".into(),
+            ));
+        }
+        // Editing a role one cannot grant would let someone strip or reshape a stronger role.
+        check_ceiling(held, Permissions::from_bits(current.permissions))?;
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        match roles::update(&mut tx, id, &name, &description, permissions.bits()).await {
+            Err(e) if is_unique_violation(&e) => {
+                return Err(DomainError::invalid(
+                    "name",
+                    format!("A role named {name} already exists."),
+                ))
+            }
+            other => other?,
+        };
+        let labels: Vec<_> = permissions.iter().map(|p| p.label()).collect();
+        let event = Event::new(&actor_for(user, request), Action::RoleUpdated, Some(&name))
+            .detail(format!("was {}; now {}", current.name, labels.join(", ")));
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn delete_role(
+        &self,
+        user: &UserWithRole,
+        request: &Actor,
+        id: &str,
+    ) -> DomainResult<()> {
+        let held = require(user, Permission::ManageRolesAndTeams)?;
+        let current = roles::find(&self.db, id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        if current.built_in {
+            return Err(DomainError::Conflict(
+                "Built-in roles cannot be deleted.".into(),
+            ));
+        }
+        check_ceiling(held, Permissions::from_bits(current.permissions))?;
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        if roles::delete_unused(&mut tx, id).await? != 1 {
+            return Err(DomainError::Conflict(format!(
+                "{} is in use by members or invites, so it cannot be deleted.",
+                current.name
+            )));
+        }
+        let event = Event::new(
+            &actor_for(user, request),
+            Action::RoleDeleted,
+            Some(&current.name),
+        );
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Teams are listed to anyone who can send invites (the form offers them).
+    pub async fn list_teams(&self, user: &UserWithRole) -> DomainResult<Vec<TeamInfo>> {
+        let held = Permissions::from_bits(user.permissions);
+        if !(held.contains(Permission::ManageRolesAndTeams)
+            || held.contains(Permission::SendInvites))
+        {
+            return Err(DomainError::Forbidden);
+        }
+        Ok(teams::list(&self.db)
+            .await?
+            .into_iter()
+            .map(|t| TeamInfo {
+                id: t.id,
+                name: t.name,
+                members: t.members,
+            })
+            .collect())
+    }
+
+    pub async fn create_team(
+        &self,
+        user: &UserWithRole,
+        request: &Actor,
+        name: &str,
+    ) -> DomainResult<String> {
+        require(user, Permission::ManageRolesAndTeams)?;
+        let name = parse_label("name", name, MAX_TEAM_NAME, "team name")?;
+        let id = Uuid::now_v7().to_string();
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        match teams::insert(&mut tx, &id, &name, now).await {
+            Err(e) if is_unique_violation(&e) => {
+                return Err(DomainError::invalid(
+                    "name",
+                    format!("A team named {name} already exists."),
+                ))
+            }
+            other => other?,
+        }
+        let event = Event::new(&actor_for(user, request), Action::TeamCreated, Some(&name));
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn rename_team(
+        &self,
+        user: &UserWithRole,
+        request: &Actor,
+        id: &str,
+        name: &str,
+    ) -> DomainResult<()> {
+        require(user, Permission::ManageRolesAndTeams)?;
+        let name = parse_label("name", name, MAX_TEAM_NAME, "team name")?;
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        match teams::rename(&mut tx, id, &name).await {
+            Err(e) if is_unique_violation(&e) => {
+                return Err(DomainError::invalid(
+                    "name",
+                    format!("A team named {name} already exists."),
+                ))
+            }
+            Ok(0) => return Err(DomainError::NotFound),
+            other => other?,
+        };
+        let event = Event::new(&actor_for(user, request), Action::TeamRenamed, Some(&name));
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn delete_team(
+        &self,
+        user: &UserWithRole,
+        request: &Actor,
+        id: &str,
+    ) -> DomainResult<()> {
+        require(user, Permission::ManageRolesAndTeams)?;
+        let name = teams::list(&self.db)
+            .await?
+            .into_iter()
+            .find(|t| t.id == id)
+            .map(|t| t.name)
+            .ok_or(DomainError::NotFound)?;
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        teams::delete(&mut tx, id).await?;
+        let event = Event::new(&actor_for(user, request), Action::TeamDeleted, Some(&name));
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn audit_log(
+        &self,
+        user: &UserWithRole,
+        actor: &str,
+        action: &str,
+        subject: &str,
+    ) -> DomainResult<Vec<AuditEntry>> {
+        require(user, Permission::ViewAuditLog)?;
+        let rows = audit_store::search(
+            &self.db,
+            actor.trim(),
+            action.trim(),
+            &subject.trim().to_lowercase(),
+            500,
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|e| AuditEntry {
+                at: e.at,
+                actor: e.actor_email,
+                ip: e.ip,
+                user_agent: e.user_agent,
+                action: e.action,
+                subject: e.subject,
+                detail: e.detail,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,568 @@
+//! The invite life cycle: create, list, revoke, resend, open, accept, and "request a new one".
+//!
+//! Every state change is one transaction: the invite, its teams, its outbox job and its audit
+//! events commit together or not at all.
+
+use model::{
+    AuditEntry, Delivery, InviteCounts, InviteList, InviteOptions, InvitePreview, InviteRow,
+    InviteStatus, IssuedLink, LinkView, Permission, Permissions, RoleInfo, TeamInfo,
+};
+use uuid::Uuid;
+
+use crate::accounts::parse_name;
+use crate::audit::{Action, Actor, Event};
+use crate::clock::{Millis, HOUR};
+use crate::email::EmailAddress;
+use crate::error::{DomainError, DomainResult};
+use crate::invite::{
+    inviter_may_grant, parse_expiry_hours, parse_message, view_for_status, DEFAULT_EXPIRY_HOURS,
+};
+use crate::password::NewPassword;
+use crate::store::invites::{self as store, InviteFull, NewInvite};
+use crate::store::users::{self, NewUser, UserWithRole};
+use crate::store::{audit as audit_store, outbox, roles, teams};
+use crate::token::{self, Purpose};
+use crate::Services;
+
+/// Largest number of rows the panel lists at once (paging comes with the admin-panel work).
+pub const LIST_LIMIT: i64 = 500;
+
+/// Outbox job kinds.
+pub const JOB_INVITE: &str = "invite";
+pub const JOB_NEW_INVITE_REQUEST: &str = "new_invite_request";
+
+pub struct CreateInvite<'a> {
+    pub email: &'a str,
+    pub role_id: &'a str,
+    pub team_ids: &'a [String],
+    pub expiry_hours: i64,
+    pub message: &'a str,
+}
+
+pub(crate) fn require(user: &UserWithRole, permission: Permission) -> DomainResult<Permissions> {
+    let held = Permissions::from_bits(user.permissions);
+    if held.contains(permission) {
+        Ok(held)
+    } else {
+        Err(DomainError::Forbidden)
+    }
+}
+
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// The audit actor for a signed-in user on a request.
+pub fn actor_for(user: &UserWithRole, request: &Actor) -> Actor {
+    Actor {
+        user_id: Some(user.id.clone()),
+        email: Some(user.email.clone()),
+        ..request.clone()
+    }
+}
+
+fn to_row(i: &InviteFull, teams: Vec<String>) -> InviteRow {
+    InviteRow {
+        id: i.id.clone(),
+        email: i.email.clone(),
+        role_name: i.role_name.clone(),
+        teams,
+        inviter_name: i.inviter_name.clone(),
+        inviter_email: i.inviter_email.clone(),
+        created_at: i.created_at,
+        expires_at: i.expires_at,
+        accepted_at: i.accepted_at,
+        revoked_at: i.revoked_at,
+        status: InviteStatus::parse(&i.status).unwrap_or(InviteStatus::Pending),
+        delivery: Delivery::parse(&i.delivery),
+        delivery_error: i.delivery_error.clone(),
+        open_count: i.open_count,
+        message: i.message.clone(),
+    }
+}
+
+fn role_info(r: roles::RoleRow) -> RoleInfo {
+    RoleInfo {
+        id: r.id,
+        name: r.name,
+        description: r.description,
+        permissions: Permissions::from_bits(r.permissions),
+        built_in: r.built_in,
+        in_use: r.in_use,
+    }
+}
+
+fn team_info(t: teams::TeamRow) -> TeamInfo {
+    TeamInfo {
+        id: t.id,
+        name: t.name,
+        members: t.members,
+    }
+}
+
+impl Services {
+    pub fn invite_link(&self, token: &str) -> String {
+        self.public_url.link(&format!("/invite/{token}"))
+    }
+
+    /// Roles the user may grant and every team: what the invite form offers.
+    pub async fn invite_options(&self, user: &UserWithRole) -> DomainResult<InviteOptions> {
+        let held = require(user, Permission::SendInvites)?;
+        let roles = roles::list(&self.db)
+            .await?
+            .into_iter()
+            .map(role_info)
+            .filter(|r| held.may_grant(r.permissions))
+            .collect();
+        let teams = teams::list(&self.db)
+            .await?
+            .into_iter()
+            .map(team_info)
+            .collect();
+        Ok(InviteOptions {
+            roles,
+            teams,
+            default_expiry_hours: DEFAULT_EXPIRY_HOURS,
+        })
+    }
+
+    pub async fn create_invite(
+        &self,
+        user: &UserWithRole,
+        request: &Actor,
+        req: CreateInvite<'_>,
+    ) -> DomainResult<IssuedLink> {
+        let held = require(user, Permission::SendInvites)?;
+        let email = EmailAddress::parse(req.email)
+            .map_err(|e| DomainError::invalid("email", e.to_string()))?;
+        let role = roles::find(&self.db, req.role_id)
+            .await?
+            .ok_or_else(|| DomainError::invalid("role", "Choose a role."))?;
+        if !held.may_grant(Permissions::from_bits(role.permissions)) {
+            return Err(DomainError::invalid(
+                "role",
+                format!(
+                    "You cannot invite people as {}: it has permissions your role lacks.",
+                    role.name
+                ),
+            ));
+        }
+        let known_teams = teams::list(&self.db).await?;
+        for id in req.team_ids {
+            if !known_teams.iter().any(|t| &t.id == id) {
+                return Err(DomainError::invalid(
+                    "teams",
+                    "One of the chosen teams no longer exists.",
+                ));
+            }
+        }
+        let ttl = parse_expiry_hours(req.expiry_hours)?;
+        let message = parse_message(req.message)?;
+
+        let now = self.clock.now();
+        let id = Uuid::now_v7();
+        let seed = token::new_seed()?;
+        let issued = token::issue_from_seed(&self.key, Purpose::Invite, id, &seed);
+        let id_s = id.to_string();
+        let actor = actor_for(user, request);
+
+        let mut tx = self.db.begin().await?;
+        if users::email_taken(&mut tx, email.as_str()).await? {
+            return Err(DomainError::invalid(
+                "email",
+                format!("{email} already has an account."),
+            ));
+        }
+        store::close_expired_for_email(&mut tx, email.as_str(), now).await?;
+        let inserted = store::insert(
+            &mut tx,
+            &NewInvite {
+                id: &id_s,
+                email: email.as_str(),
+                role_id: &role.id,
+                inviter_id: &user.id,
+                message: &message,
+                token_digest: &issued.digest,
+                created_at: now,
+                expires_at: now + ttl,
+            },
+        )
+        .await;
+        match inserted {
+            Err(e) if is_unique_violation(&e) => {
+                return Err(DomainError::Conflict(format!(
+                    "{email} already has a pending invitation. Use Resend in the list to send it again."
+                )))
+            }
+            other => other?,
+        }
+        for team in req.team_ids {
+            store::add_team(&mut tx, &id_s, team).await?;
+        }
+        outbox::insert(
+            &mut tx,
+            &Uuid::now_v7().to_string(),
+            &id_s,
+            JOB_INVITE,
+            email.as_str(),
+            Some(&seed),
+            now,
+        )
+        .await?;
+        let detail = format!("role {}; expires in {} h", role.name, ttl / HOUR);
+        let created = Event::new(&actor, Action::InviteCreated, Some(email.as_str()))
+            .detail(detail)
+            .invite(&id_s);
+        audit_store::insert_tx(&mut tx, &created, now).await?;
+        let queued = Event::new(&actor, Action::EmailQueued, Some(email.as_str())).invite(&id_s);
+        audit_store::insert_tx(&mut tx, &queued, now).await?;
+        tx.commit().await?;
+        self.mail_wakeup.notify_one();
+        Ok(IssuedLink {
+            invite_id: id_s,
+            email: email.to_string(),
+            link: self.invite_link(&issued.token),
+        })
+    }
+
+    pub async fn list_invites(
+        &self,
+        user: &UserWithRole,
+        status: Option<InviteStatus>,
+    ) -> DomainResult<InviteList> {
+        require(user, Permission::ViewInvites)?;
+        let now = self.clock.now();
+        let filter = status.map(|s| s.as_str()).unwrap_or("");
+        let rows = store::list(&self.db, filter, now, LIST_LIMIT).await?;
+        let pairs = store::teams_for_list(&self.db, filter, now, LIST_LIMIT).await?;
+        let mut counts = InviteCounts::default();
+        for (s, n) in store::counts(&self.db, now).await? {
+            match InviteStatus::parse(&s) {
+                Some(InviteStatus::Pending) => counts.pending = n,
+                Some(InviteStatus::Accepted) => counts.accepted = n,
+                Some(InviteStatus::Expired) => counts.expired = n,
+                Some(InviteStatus::Revoked) => counts.revoked = n,
+                None => {}
+            }
+        }
+        let rows = rows
+            .iter()
+            .map(|i| {
+                let teams = pairs
+                    .iter()
+                    .filter(|(id, _)| id == &i.id)
+                    .map(|(_, t)| t.clone())
+                    .collect();
+                to_row(i, teams)
+            })
+            .collect();
+        Ok(InviteList { rows, counts })
+    }
+
+    /// One invite with its timeline (oldest event first).
+    pub async fn invite_detail(
+        &self,
+        user: &UserWithRole,
+        id: &str,
+    ) -> DomainResult<(InviteRow, Vec<AuditEntry>)> {
+        require(user, Permission::ViewInvites)?;
+        let invite = store::find(&self.db, id, self.clock.now())
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let teams = store::team_names(&self.db, id).await?;
+        let events = audit_store::for_invite(&self.db, id)
+            .await?
+            .into_iter()
+            .map(|e| AuditEntry {
+                at: e.at,
+                actor: e.actor_email,
+                ip: e.ip,
+                user_agent: e.user_agent,
+                action: e.action,
+                subject: e.subject,
+                detail: e.detail,
+            })
+            .collect();
+        Ok((to_row(&invite, teams), events))
+    }
+
+    pub async fn revoke_invite(
+        &self,
+        user: &UserWithRole,
+        request: &Actor,
+        id: &str,
+    ) -> DomainResult<()> {
+        require(user, Permission::RevokeInvites)?;
+        let now = self.clock.now();
+        let invite = store::find(&self.db, id, now)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let mut tx = self.db.begin().await?;
+        if store::revoke(&mut tx, id, &user.id, now).await? != 1 {
+            let status = InviteStatus::derive(
+                invite.accepted_at,
+                invite.revoked_at,
+                invite.expires_at,
+                now,
+            );
+            return Err(DomainError::Conflict(format!(
+                "Only pending invites can be revoked; this one is {}.",
+                status.label().to_lowercase()
+            )));
+        }
+        outbox::cancel_for_invite(&mut tx, id, now, "invite revoked").await?;
+        let event = Event::new(
+            &actor_for(user, request),
+            Action::InviteRevoked,
+            Some(&invite.email),
+        )
+        .invite(id);
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A new link (the old one dies), a renewed expiry, and a new email.
+    pub async fn resend_invite(
+        &self,
+        user: &UserWithRole,
+        request: &Actor,
+        id: &str,
+    ) -> DomainResult<IssuedLink> {
+        let held = require(user, Permission::SendInvites)?;
+        let now = self.clock.now();
+        let invite = store::find(&self.db, id, now)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        if !held.may_grant(Permissions::from_bits(invite.role_permissions)) {
+            return Err(DomainError::Forbidden);
+        }
+        let ttl = (invite.expires_at - invite.created_at)
+            .clamp(HOUR, parse_expiry_hours(crate::invite::MAX_EXPIRY_HOURS)?);
+        let uuid = Uuid::parse_str(id).map_err(|_| DomainError::NotFound)?;
+        let seed = token::new_seed()?;
+        let issued = token::issue_from_seed(&self.key, Purpose::Invite, uuid, &seed);
+        let actor = actor_for(user, request);
+        let mut tx = self.db.begin().await?;
+        if store::renew(&mut tx, id, &issued.digest, now + ttl).await? != 1 {
+            let status = InviteStatus::derive(
+                invite.accepted_at,
+                invite.revoked_at,
+                invite.expires_at,
+                now,
+            );
+            return Err(DomainError::Conflict(format!(
+                "This invite is {} and cannot be resent. Send a new invite instead.",
+                status.label().to_lowercase()
+            )));
+        }
+        outbox::cancel_for_invite(&mut tx, id, now, "replaced by a resend").await?;
+        outbox::insert(
+            &mut tx,
+            &Uuid::now_v7().to_string(),
+            id,
+            JOB_INVITE,
+            &invite.email,
+            Some(&seed),
+            now,
+        )
+        .await?;
+        let resent = Event::new(&actor, Action::InviteResent, Some(&invite.email))
+            .detail("new link; old link no longer works")
+            .invite(id);
+        audit_store::insert_tx(&mut tx, &resent, now).await?;
+        let queued = Event::new(&actor, Action::EmailQueued, Some(&invite.email)).invite(id);
+        audit_store::insert_tx(&mut tx, &queued, now).await?;
+        tx.commit().await?;
+        self.mail_wakeup.notify_one();
+        Ok(IssuedLink {
+            invite_id: id.to_owned(),
+            email: invite.email,
+            link: self.invite_link(&issued.token),
+        })
+    }
+
+    /// Looks a link up for its invitee. Records that it was opened (audit, open count) but
+    /// changes no state: mail scanners open links too.
+    pub async fn open_invite_link(&self, token: &str, request: &Actor) -> DomainResult<LinkView> {
+        let now = self.clock.now();
+        let (view, invite) = self.classify_link(token, now).await?;
+        if let Some(invite) = invite {
+            store::record_open(&self.db, &invite.id, now).await?;
+            let detail = match &view {
+                LinkView::Open(_) => "link opened".to_owned(),
+                other => format!("link opened; refused: {}", other.refusal()),
+            };
+            let event = Event::new(request, Action::InviteOpened, Some(&invite.email))
+                .detail(detail)
+                .invite(&invite.id);
+            audit_store::insert(&self.db, &event, now).await?;
+        }
+        Ok(view)
+    }
+
+    /// What a link shows, and the invite behind it when the token is authentic.
+    async fn classify_link(
+        &self,
+        token: &str,
+        now: Millis,
+    ) -> DomainResult<(LinkView, Option<InviteFull>)> {
+        let Ok(verified) = token::verify(&self.key, Purpose::Invite, token) else {
+            return Ok((LinkView::Invalid, None));
+        };
+        let Some(invite) = store::find(&self.db, &verified.id.to_string(), now).await? else {
+            return Ok((LinkView::Invalid, None));
+        };
+        if !token::constant_time_eq(invite.token_digest.as_bytes(), verified.digest.as_bytes()) {
+            return Ok((LinkView::Replaced, Some(invite)));
+        }
+        let status = InviteStatus::derive(
+            invite.accepted_at,
+            invite.revoked_at,
+            invite.expires_at,
+            now,
+        );
+        if let Some(view) = view_for_status(status) {
+            return Ok((view, Some(invite)));
+        }
+        let inviter = Permissions::from_bits(invite.inviter_permissions);
+        if !inviter_may_grant(
+            invite.inviter_active,
+            inviter,
+            Permissions::from_bits(invite.role_permissions),
+        ) {
+            return Ok((LinkView::InviterLacksRights, Some(invite)));
+        }
+        let teams = store::team_names(&self.db, &invite.id).await?;
+        let preview = InvitePreview {
+            email: invite.email.clone(),
+            inviter_name: invite.inviter_name.clone(),
+            role_name: invite.role_name.clone(),
+            teams,
+            expires_at: invite.expires_at,
+            message: invite.message.clone(),
+        };
+        Ok((LinkView::Open(preview), Some(invite)))
+    }
+
+    /// Accepts: creates exactly one account with the invite's email, role and teams (all from
+    /// the row, never from the request), in the same transaction that uses the invite up.
+    pub async fn accept_invite(
+        &self,
+        token: &str,
+        name: &str,
+        password: &NewPassword,
+        request: &Actor,
+    ) -> DomainResult<UserWithRole> {
+        let name = parse_name(name)?;
+        let now = self.clock.now();
+        let (view, invite) = self.classify_link(token, now).await?;
+        let invite = match (view, invite) {
+            (LinkView::Open(_), Some(invite)) => invite,
+            (view, invite) => {
+                if let Some(invite) = invite {
+                    let event =
+                        Event::new(request, Action::InviteAcceptRefused, Some(&invite.email))
+                            .detail(view.refusal())
+                            .invite(&invite.id);
+                    audit_store::insert(&self.db, &event, now).await?;
+                }
+                return Err(DomainError::InviteUnusable(Box::new(view)));
+            }
+        };
+        // Hash before taking the write lock: argon2 takes tens of milliseconds.
+        let hash = self.hasher.hash(password).await?;
+        let user_id = Uuid::now_v7().to_string();
+        let mut tx = self.db.begin().await?;
+        if users::email_taken(&mut tx, &invite.email).await? {
+            // Never touch an existing account's password, never sign anyone in.
+            return Err(DomainError::Conflict(
+                "An account with this email already exists. Sign in instead.".into(),
+            ));
+        }
+        let verified = token::verify(&self.key, Purpose::Invite, token)
+            .map_err(|_| DomainError::LinkInvalid)?;
+        if store::accept(&mut tx, &invite.id, &verified.digest, &user_id, now).await? != 1 {
+            drop(tx);
+            // Someone else won the race (or it was revoked meanwhile): say what happened.
+            let (view, _) = self.classify_link(token, self.clock.now()).await?;
+            let view = if matches!(view, LinkView::Open(_)) {
+                LinkView::Used
+            } else {
+                view
+            };
+            return Err(DomainError::InviteUnusable(Box::new(view)));
+        }
+        users::insert(
+            &mut tx,
+            &NewUser {
+                id: &user_id,
+                email: &invite.email,
+                name: &name,
+                password_hash: Some(&hash),
+                role_id: &invite.role_id,
+                created_at: now,
+                invite_id: Some(&invite.id),
+            },
+        )
+        .await?;
+        for team in store::team_ids(&mut tx, &invite.id).await? {
+            teams::add_member(&mut tx, &team, &user_id).await?;
+        }
+        let mut actor = request.clone();
+        actor.user_id = Some(user_id.clone());
+        actor.email = Some(invite.email.clone());
+        let event = Event::new(&actor, Action::InviteAccepted, Some(&invite.email))
+            .detail(format!("joined as {}", invite.role_name))
+            .invite(&invite.id);
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        users::find_by_id(&self.db, &user_id)
+            .await?
+            .ok_or(DomainError::NotFound)
+    }
+
+    /// From a dead link: tells the inviter (audit + email) that the invitee wants a new one.
+    /// At most once an hour per invite.
+    pub async fn request_new_invite(&self, token: &str, request: &Actor) -> DomainResult<()> {
+        let now = self.clock.now();
+        let (view, invite) = self.classify_link(token, now).await?;
+        let Some(invite) = invite else {
+            return Err(DomainError::LinkInvalid);
+        };
+        if matches!(view, LinkView::Open(_)) {
+            return Err(DomainError::Conflict(
+                "This invitation is still valid: you can accept it now.".into(),
+            ));
+        }
+        if let Some(secs) = self.new_invite_requests.check(&invite.id, now) {
+            return Err(DomainError::RateLimited {
+                retry_after_secs: secs,
+                message: "Your administrator has already been asked. You can ask again later."
+                    .into(),
+            });
+        }
+        self.new_invite_requests.hit(&invite.id, now);
+        let mut tx = self.db.begin().await?;
+        outbox::insert(
+            &mut tx,
+            &Uuid::now_v7().to_string(),
+            &invite.id,
+            JOB_NEW_INVITE_REQUEST,
+            &invite.inviter_email,
+            None,
+            now,
+        )
+        .await?;
+        let event = Event::new(request, Action::NewInviteRequested, Some(&invite.email))
+            .detail(format!(
+                "{} asked for a new invitation; {} notified",
+                invite.email, invite.inviter_email
+            ))
+            .invite(&invite.id);
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        self.mail_wakeup.notify_one();
+        Ok(())
+    }
+}

@@ -1,0 +1,112 @@
+//! Email texts. Everything a person typed (names, the personal message) is escaped in the
+//! HTML part and kept out of headers.
+
+use super::{escape_html, header_safe};
+use crate::clock::Millis;
+
+pub use model::fmt_utc;
+
+pub struct Invitation<'a> {
+    pub inviter_name: &'a str,
+    pub role_name: &'a str,
+    pub teams: &'a [String],
+    pub expires_at: Millis,
+    pub message: &'a str,
+    pub link: &'a str,
+}
+
+/// (subject, plain text, HTML)
+pub fn invitation(i: &Invitation<'_>) -> (String, String, String) {
+    let subject = header_safe(&format!(
+        "{} invited you to join as {}",
+        i.inviter_name, i.role_name
+    ));
+    let teams = if i.teams.is_empty() {
+        String::new()
+    } else {
+        format!(" in {}", i.teams.join(", "))
+    };
+    let expires = fmt_utc(i.expires_at);
+    let mut text = format!(
+        "{} invited you to join as {}{}.\n\n",
+        i.inviter_name, i.role_name, teams
+    );
+    if !i.message.is_empty() {
+        text.push_str(&format!("Their note:\n{}\n\n", i.message));
+    }
+    text.push_str(&format!(
+        "Accept the invitation (the link works once, until {expires}):\n{}\n\n\
+         If you did not expect this invitation, you can ignore this email.\n",
+        i.link
+    ));
+    let note = if i.message.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<blockquote style=\"margin:16px 0;padding:8px 12px;border-left:3px solid #dde1e7;color:#566173\">{}</blockquote>",
+            escape_html(i.message).replace('\n', "<br>")
+        )
+    };
+    let html = format!(
+        "<!DOCTYPE html><html><body style=\"font-family:system-ui,sans-serif;color:#1c2430\">\
+         <p><strong>{inviter}</strong> invited you to join as <strong>{role}</strong>{teams}.</p>{note}\
+         <p><a href=\"{link}\" style=\"display:inline-block;padding:10px 16px;background:#2f5bd3;color:#fff;border-radius:6px;text-decoration:none\">Accept the invitation</a></p>\
+         <p style=\"color:#566173\">The link works once, until {expires}. If the button does not work, paste this address into your browser:<br>{link}</p>\
+         <p style=\"color:#566173\">If you did not expect this invitation, you can ignore this email.</p>\
+         </body></html>",
+        inviter = escape_html(i.inviter_name),
+        role = escape_html(i.role_name),
+        teams = escape_html(&teams),
+        link = escape_html(i.link),
+    );
+    (subject, text, html)
+}
+
+/// To an inviter: the invitee's link no longer works and they asked for a new one.
+pub fn new_invite_request(invitee: &str, invite_page: &str) -> (String, String, String) {
+    let subject = header_safe(&format!("{invitee} asked for a new invitation"));
+    let text = format!(
+        "{invitee} opened an invitation link that no longer works and asked for a new one.\n\n\
+         Review the invitation and resend it if you agree:\n{invite_page}\n"
+    );
+    let html = format!(
+        "<!DOCTYPE html><html><body style=\"font-family:system-ui,sans-serif\"><p>{who} opened an invitation link \
+         that no longer works and asked for a new one.</p><p><a href=\"{page}\">Review the invitation</a> and resend it if you agree.</p></body></html>",
+        who = escape_html(invitee),
+        page = escape_html(invite_page),
+    );
+    (subject, text, html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_is_escaped_in_html_and_kept_out_of_headers() {
+        let (subject, text, html) = invitation(&Invitation {
+            inviter_name: "Eve <script>alert(1)</script>\r\nBcc: x@evil.example",
+            role_name: "Media Editor",
+            teams: &["Brand".into()],
+            expires_at: 0,
+            message: "<b>hi</b>\nsecond line",
+            link: "https://v.example/invite/abc",
+        });
+        assert!(
+            !subject.contains('\n') && !subject.contains('\r'),
+            "{subject:?}"
+        );
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;"));
+        assert!(html.contains("&lt;b&gt;hi&lt;/b&gt;<br>second line"));
+        assert!(
+            text.contains("<b>hi</b>"),
+            "plain text keeps the message as typed"
+        );
+        assert!(
+            text.contains("https://v.example/invite/abc")
+                && html.contains("https://v.example/invite/abc")
+        );
+        assert!(text.contains("in Brand"));
+    }
+}

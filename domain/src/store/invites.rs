@@ -1,0 +1,316 @@
+//! Invites. The status is computed by one SQL expression (`status_case!`), mirrored by
+//! `model::InviteStatus::derive`; a test checks that both agree.
+
+use sqlx::FromRow;
+
+use crate::clock::Millis;
+use crate::store::{Db, Tx};
+use crate::{on_db, on_tx};
+
+/// The status of invite `i` at time `$now` (a placeholder such as "$1").
+#[macro_export]
+macro_rules! status_case {
+    ($now:literal) => {
+        concat!(
+            "(CASE WHEN i.accepted_at IS NOT NULL THEN 'accepted' ",
+            "WHEN i.revoked_at IS NOT NULL THEN 'revoked' ",
+            "WHEN i.expires_at <= ",
+            $now,
+            " THEN 'expired' ELSE 'pending' END)"
+        )
+    };
+}
+
+/// An invite with its role and inviter, as the rules need it.
+#[derive(Clone, FromRow)]
+pub struct InviteFull {
+    pub id: String,
+    pub email: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub role_permissions: i64,
+    pub inviter_id: String,
+    pub inviter_name: String,
+    pub inviter_email: String,
+    pub inviter_active: bool,
+    pub inviter_permissions: i64,
+    pub message: String,
+    pub token_digest: String,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+    pub accepted_at: Option<Millis>,
+    pub revoked_at: Option<Millis>,
+    pub open_count: i64,
+    pub delivery: String,
+    pub delivery_error: Option<String>,
+    pub status: String,
+}
+
+// No token digests in logs.
+impl std::fmt::Debug for InviteFull {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InviteFull")
+            .field("id", &self.id)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+macro_rules! select_full {
+    ($($rest:expr),*) => {
+        concat!(
+            "SELECT i.id, i.email, i.role_id, r.name AS role_name, r.permissions AS role_permissions, ",
+            "i.inviter_id, u.name AS inviter_name, u.email AS inviter_email, u.active AS inviter_active, ",
+            "ur.permissions AS inviter_permissions, i.message, i.token_digest, i.created_at, i.expires_at, ",
+            "i.accepted_at, i.revoked_at, i.open_count, i.delivery, i.delivery_error, ",
+            status_case!("$1"),
+            " AS status FROM invites i JOIN roles r ON r.id = i.role_id ",
+            "JOIN users u ON u.id = i.inviter_id JOIN roles ur ON ur.id = u.role_id ",
+            $($rest),*
+        )
+    };
+}
+
+pub async fn find(db: &Db, id: &str, now: Millis) -> Result<Option<InviteFull>, sqlx::Error> {
+    on_db!(db, p => sqlx::query_as(select_full!("WHERE i.id = $2"))
+        .bind(now)
+        .bind(id)
+        .fetch_optional(p)
+        .await)
+}
+
+/// Newest first; `status` "" means all.
+pub async fn list(
+    db: &Db,
+    status: &str,
+    now: Millis,
+    limit: i64,
+) -> Result<Vec<InviteFull>, sqlx::Error> {
+    on_db!(db, p => sqlx::query_as(select_full!(
+        "WHERE ($2 = '' OR ",
+        status_case!("$1"),
+        " = $2) ORDER BY i.created_at DESC, i.id DESC LIMIT $3"
+    ))
+    .bind(now)
+    .bind(status)
+    .bind(limit)
+    .fetch_all(p)
+    .await)
+}
+
+/// (invite id, team name) for the invites `list` returns with the same arguments: one
+/// query for all rows, not one per row.
+pub async fn teams_for_list(
+    db: &Db,
+    status: &str,
+    now: Millis,
+    limit: i64,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    on_db!(db, p => sqlx::query_as(concat!(
+        "SELECT it.invite_id, t.name FROM invite_teams it JOIN teams t ON t.id = it.team_id ",
+        "WHERE it.invite_id IN (SELECT i.id FROM invites i WHERE ($2 = '' OR ",
+        status_case!("$1"),
+        " = $2) ORDER BY i.created_at DESC, i.id DESC LIMIT $3) ORDER BY lower(t.name)"
+    ))
+    .bind(now)
+    .bind(status)
+    .bind(limit)
+    .fetch_all(p)
+    .await)
+}
+
+pub async fn team_names(db: &Db, invite_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    on_db!(db, p => sqlx::query_scalar(
+        "SELECT t.name FROM invite_teams it JOIN teams t ON t.id = it.team_id WHERE it.invite_id = $1 ORDER BY lower(t.name)",
+    )
+    .bind(invite_id)
+    .fetch_all(p)
+    .await)
+}
+
+pub async fn team_ids(tx: &mut Tx, invite_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query_scalar("SELECT team_id FROM invite_teams WHERE invite_id = $1")
+        .bind(invite_id)
+        .fetch_all(c)
+        .await)
+}
+
+/// (status, count) for every status that has invites.
+pub async fn counts(db: &Db, now: Millis) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    on_db!(db, p => sqlx::query_as(concat!(
+        "SELECT ",
+        status_case!("$1"),
+        " AS s, COUNT(*) FROM invites i GROUP BY s"
+    ))
+    .bind(now)
+    .fetch_all(p)
+    .await)
+}
+
+pub struct NewInvite<'a> {
+    pub id: &'a str,
+    pub email: &'a str,
+    pub role_id: &'a str,
+    pub inviter_id: &'a str,
+    pub message: &'a str,
+    pub token_digest: &'a str,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+}
+
+pub async fn insert(tx: &mut Tx, n: &NewInvite<'_>) -> Result<(), sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(n.id)
+    .bind(n.email)
+    .bind(n.role_id)
+    .bind(n.inviter_id)
+    .bind(n.message)
+    .bind(n.token_digest)
+    .bind(n.created_at)
+    .bind(n.expires_at)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn add_team(tx: &mut Tx, invite_id: &str, team_id: &str) -> Result<(), sqlx::Error> {
+    on_tx!(tx, c => sqlx::query("INSERT INTO invite_teams (invite_id, team_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(invite_id)
+        .bind(team_id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Lets a new invite replace an expired one for the same address (see `closed_at`).
+pub async fn close_expired_for_email(
+    tx: &mut Tx,
+    email: &str,
+    now: Millis,
+) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE invites SET closed_at = $2 WHERE email = $1 AND accepted_at IS NULL \
+         AND revoked_at IS NULL AND closed_at IS NULL AND expires_at <= $2",
+    )
+    .bind(email)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))
+}
+
+/// Counts an opening of the link. Not a state change: the status stays what it was.
+pub async fn record_open(db: &Db, id: &str, now: Millis) -> Result<(), sqlx::Error> {
+    on_db!(db, p => sqlx::query(
+        "UPDATE invites SET open_count = open_count + 1, first_opened_at = COALESCE(first_opened_at, $2) WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Revokes if still pending. Returns rows changed (0 or 1).
+pub async fn revoke(tx: &mut Tx, id: &str, by: &str, now: Millis) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE invites SET revoked_at = $3, revoked_by = $2 WHERE id = $1 \
+         AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3",
+    )
+    .bind(id)
+    .bind(by)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))
+}
+
+/// The single-use step: marks the invite accepted only if it is still pending and the
+/// digest is the current one. Exactly one of any number of racing calls gets 1.
+pub async fn accept(
+    tx: &mut Tx,
+    id: &str,
+    digest: &str,
+    by: &str,
+    now: Millis,
+) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE invites SET accepted_at = $4, accepted_by = $3 WHERE id = $1 AND token_digest = $2 \
+         AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $4",
+    )
+    .bind(id)
+    .bind(digest)
+    .bind(by)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))
+}
+
+/// Resend: a new link (digest) and a new expiry, for an invite neither accepted nor revoked.
+pub async fn renew(
+    tx: &mut Tx,
+    id: &str,
+    digest: &str,
+    expires_at: Millis,
+) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE invites SET token_digest = $2, expires_at = $3, delivery = 'queued', delivery_error = NULL \
+         WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL",
+    )
+    .bind(id)
+    .bind(digest)
+    .bind(expires_at)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))
+}
+
+/// Marks the invite's email sent, unless `job_id` was cancelled meanwhile (a resend replaced
+/// it): then the newer email is still to come and the invite must not say "sent".
+pub async fn mark_sent_by_job(
+    tx: &mut Tx,
+    id: &str,
+    job_id: &str,
+    now: Millis,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE invites SET delivery = 'sent', delivery_error = NULL, sent_at = $3 WHERE id = $1 \
+         AND EXISTS (SELECT 1 FROM outbox o WHERE o.id = $2 AND o.failed_at IS NULL)",
+    )
+    .bind(id)
+    .bind(job_id)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Records the email's fate on the invite: "sent", "failed", or "queued" with the last error.
+pub async fn set_delivery(
+    tx: &mut Tx,
+    id: &str,
+    delivery: &str,
+    error: Option<&str>,
+    now: Millis,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE invites SET delivery = $2, delivery_error = $3, \
+         sent_at = CASE WHEN $2 = 'sent' THEN $4 ELSE sent_at END WHERE id = $1",
+    )
+    .bind(id)
+    .bind(delivery)
+    .bind(error)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! The mail outbox. Jobs commit with the change they belong to; the worker claims one at a
+//! time with a lease (so a crashed worker's job is picked up again after the lease), sends,
+//! and marks it sent right after the SMTP server's acceptance.
+
+use sqlx::FromRow;
+
+use crate::clock::Millis;
+use crate::store::{Db, Tx};
+use crate::{on_db, on_tx};
+
+#[derive(Clone, FromRow)]
+pub struct Job {
+    pub id: String,
+    pub invite_id: Option<String>,
+    pub kind: String,
+    pub recipient: String,
+    pub link_seed: Option<String>,
+    pub attempts: i64,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+pub async fn insert(
+    tx: &mut Tx,
+    id: &str,
+    invite_id: &str,
+    kind: &str,
+    recipient: &str,
+    link_seed: Option<&str>,
+    now: Millis,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO outbox (id, invite_id, kind, recipient, link_seed, created_at, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(id)
+    .bind(invite_id)
+    .bind(kind)
+    .bind(recipient)
+    .bind(link_seed)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Takes the next due job, counting the attempt and leasing it until `lease_until`.
+pub async fn claim(db: &Db, now: Millis, lease_until: Millis) -> Result<Option<Job>, sqlx::Error> {
+    // The outer conditions repeat the inner ones so that two claimers racing for the same
+    // row cannot both win; PostgreSQL also skips rows another worker holds.
+    match db {
+        Db::Sqlite(p) => {
+            sqlx::query_as(
+                "UPDATE outbox SET attempts = attempts + 1, locked_until = $2 \
+                 WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
+                    AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until < $1) \
+                    ORDER BY next_attempt_at LIMIT 1) \
+                 AND sent_at IS NULL AND failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1) \
+                 RETURNING id, invite_id, kind, recipient, link_seed, attempts",
+            )
+            .bind(now)
+            .bind(lease_until)
+            .fetch_optional(p)
+            .await
+        }
+        Db::Postgres(p) => {
+            sqlx::query_as(
+                "UPDATE outbox SET attempts = attempts + 1, locked_until = $2 \
+                 WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
+                    AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until < $1) \
+                    ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
+                 AND sent_at IS NULL AND failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1) \
+                 RETURNING id, invite_id, kind, recipient, link_seed, attempts",
+            )
+            .bind(now)
+            .bind(lease_until)
+            .fetch_optional(p)
+            .await
+        }
+    }
+}
+
+/// Sent: the seed is erased, so the database no longer holds anything that rebuilds the link.
+pub async fn mark_sent(tx: &mut Tx, id: &str, now: Millis) -> Result<(), sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE outbox SET sent_at = $2, locked_until = NULL, link_seed = NULL, last_error = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn retry_later(
+    db: &Db,
+    id: &str,
+    next_attempt_at: Millis,
+    error: &str,
+) -> Result<(), sqlx::Error> {
+    on_db!(db, p => sqlx::query(
+        "UPDATE outbox SET next_attempt_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(next_attempt_at)
+    .bind(error)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn mark_failed(
+    tx: &mut Tx,
+    id: &str,
+    now: Millis,
+    error: &str,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE outbox SET failed_at = $2, locked_until = NULL, link_seed = NULL, last_error = $3 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(error)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Stops unsent invitation emails of an invite (after revoke or resend).
+pub async fn cancel_for_invite(
+    tx: &mut Tx,
+    invite_id: &str,
+    now: Millis,
+    reason: &str,
+) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE outbox SET failed_at = $2, link_seed = NULL, last_error = $3 \
+         WHERE invite_id = $1 AND kind = 'invite' AND sent_at IS NULL AND failed_at IS NULL",
+    )
+    .bind(invite_id)
+    .bind(now)
+    .bind(reason)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))
+}

@@ -1,0 +1,276 @@
+//! Invites as the pages see them, and the one definition of an invite's status.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Permissions;
+
+/// Where an invite is in its life. Derived from the row and the clock, never stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum InviteStatus {
+    Pending,
+    Accepted,
+    Expired,
+    Revoked,
+}
+
+impl InviteStatus {
+    pub const ALL: [InviteStatus; 4] = [
+        InviteStatus::Pending,
+        InviteStatus::Accepted,
+        InviteStatus::Expired,
+        InviteStatus::Revoked,
+    ];
+
+    /// The status of an invite at time `now` (ms). Mirrors the SQL `CASE` in
+    /// `domain::store::invites`; an integration test checks that both agree.
+    pub fn derive(
+        accepted_at: Option<i64>,
+        revoked_at: Option<i64>,
+        expires_at: i64,
+        now: i64,
+    ) -> InviteStatus {
+        if accepted_at.is_some() {
+            InviteStatus::Accepted
+        } else if revoked_at.is_some() {
+            InviteStatus::Revoked
+        } else if expires_at <= now {
+            InviteStatus::Expired
+        } else {
+            InviteStatus::Pending
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InviteStatus::Pending => "pending",
+            InviteStatus::Accepted => "accepted",
+            InviteStatus::Expired => "expired",
+            InviteStatus::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<InviteStatus> {
+        InviteStatus::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            InviteStatus::Pending => "Pending",
+            InviteStatus::Accepted => "Accepted",
+            InviteStatus::Expired => "Expired",
+            InviteStatus::Revoked => "Revoked",
+        }
+    }
+}
+
+/// Whether the invitation email went out: its own axis, beside the status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Delivery {
+    Queued,
+    Sent,
+    Failed,
+}
+
+impl Delivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Queued => "queued",
+            Delivery::Sent => "sent",
+            Delivery::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Delivery {
+        match s {
+            "sent" => Delivery::Sent,
+            "failed" => Delivery::Failed,
+            _ => Delivery::Queued,
+        }
+    }
+}
+
+/// One line of the invites panel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteRow {
+    pub id: String,
+    pub email: String,
+    pub role_name: String,
+    pub teams: Vec<String>,
+    pub inviter_name: String,
+    pub inviter_email: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub accepted_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub status: InviteStatus,
+    pub delivery: Delivery,
+    pub delivery_error: Option<String>,
+    pub open_count: i64,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteCounts {
+    pub pending: i64,
+    pub accepted: i64,
+    pub expired: i64,
+    pub revoked: i64,
+}
+
+impl InviteCounts {
+    pub fn of(&self, s: InviteStatus) -> i64 {
+        match s {
+            InviteStatus::Pending => self.pending,
+            InviteStatus::Accepted => self.accepted,
+            InviteStatus::Expired => self.expired,
+            InviteStatus::Revoked => self.revoked,
+        }
+    }
+}
+
+/// The invites panel: rows (newest first) and counts per status.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteList {
+    pub rows: Vec<InviteRow>,
+    pub counts: InviteCounts,
+}
+
+/// A role as listed for choosing and managing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleInfo {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub permissions: Permissions,
+    pub built_in: bool,
+    /// People holding the role plus pending invites to it (a role in use cannot be deleted).
+    pub in_use: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamInfo {
+    pub id: String,
+    pub name: String,
+    pub members: i64,
+}
+
+/// What the invite form offers: only roles the signed-in person may grant.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteOptions {
+    pub roles: Vec<RoleInfo>,
+    pub teams: Vec<TeamInfo>,
+    pub default_expiry_hours: i64,
+}
+
+/// Answer to create and resend: the link, shown once for copying.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedLink {
+    pub invite_id: String,
+    pub email: String,
+    pub link: String,
+}
+
+/// What the invitee sees when opening a link.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkView {
+    /// A pending invitation they can accept.
+    Open(InvitePreview),
+    Expired,
+    Revoked,
+    Used,
+    /// Replaced by a newer invitation for the same address (after a resend).
+    Replaced,
+    /// The inviter was deactivated or lost the right to grant this role.
+    InviterLacksRights,
+    /// Forged, mangled or unknown.
+    Invalid,
+}
+
+impl LinkView {
+    /// What the invitee is told when the link cannot be used.
+    pub fn refusal(&self) -> &'static str {
+        match self {
+            LinkView::Open(_) => "",
+            LinkView::Expired => "This invitation has expired.",
+            LinkView::Revoked => "This invitation was withdrawn by your administrator.",
+            LinkView::Used => "This invitation has already been used. If it was you, sign in instead.",
+            LinkView::Replaced => "This link was replaced by a newer invitation. Use the link in the most recent email.",
+            LinkView::InviterLacksRights => {
+                "The person who invited you can no longer grant this role, so the invitation cannot be used."
+            }
+            LinkView::Invalid => "This invitation is not valid. Ask your administrator for a new one.",
+        }
+    }
+
+    /// Whether the invitee may ask the inviter for a new invitation from this page.
+    pub fn can_request_new(&self) -> bool {
+        !matches!(self, LinkView::Open(_) | LinkView::Invalid | LinkView::Used)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitePreview {
+    pub email: String,
+    pub inviter_name: String,
+    pub role_name: String,
+    pub teams: Vec<String>,
+    pub expires_at: i64,
+    pub message: String,
+}
+
+/// One audit-log line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: i64,
+    pub actor: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub action: String,
+    pub subject: Option<String>,
+    pub detail: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_follows_the_life_cycle_rules() {
+        let exp = 1_000;
+        assert_eq!(
+            InviteStatus::derive(None, None, exp, 999),
+            InviteStatus::Pending
+        );
+        assert_eq!(
+            InviteStatus::derive(None, None, exp, 1_000),
+            InviteStatus::Expired
+        );
+        assert_eq!(
+            InviteStatus::derive(Some(5), None, exp, 5_000),
+            InviteStatus::Accepted
+        );
+        assert_eq!(
+            InviteStatus::derive(None, Some(5), exp, 5_000),
+            InviteStatus::Revoked
+        );
+        // Terminal states win over expiry and never change as time passes.
+        for now in [0, 999, 1_000, i64::MAX] {
+            assert_eq!(
+                InviteStatus::derive(Some(1), None, exp, now),
+                InviteStatus::Accepted
+            );
+            assert_eq!(
+                InviteStatus::derive(None, Some(1), exp, now),
+                InviteStatus::Revoked
+            );
+        }
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        for s in InviteStatus::ALL {
+            assert_eq!(InviteStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(InviteStatus::parse("nope"), None);
+    }
+}

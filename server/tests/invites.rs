@@ -1,0 +1,607 @@
+//! The invite life cycle over real HTTP, on SQLite and PostgreSQL: send, track, revoke,
+//! resend, accept, and every way a link can be refused.
+
+mod common;
+
+use common::{spawn_app, spawn_app_full, spawn_app_with_mail_files, Backend, TestApp, ADMIN_EMAIL};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn team(app: &TestApp, name: &str) -> String {
+    assert_eq!(
+        app.call("create_team", &[("name", name)]).await.status(),
+        StatusCode::OK
+    );
+    let teams: Value = app.call("list_teams", &[]).await.json().await.unwrap();
+    teams
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn media_editor_role(app: &TestApp) -> String {
+    let r = app
+        .call(
+            "create_role",
+            &[
+                ("name", "Media Editor"),
+                ("description", "Uploads and edits media"),
+                ("permissions[0]", "ViewInvites"),
+                ("permissions[1]", "SendInvites"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let roles: Value = app.call("list_roles", &[]).await.json().await.unwrap();
+    roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Media Editor")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn status_of(app: &TestApp, id: &str) -> String {
+    let d: Value = app
+        .call("invite_detail", &[("id", id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    d["invite"]["status"].as_str().unwrap().to_owned()
+}
+
+async fn open(app: &TestApp, token: &str) -> Value {
+    app.call_with(
+        &common::client(&app.base),
+        "open_invite",
+        &[("token", token)],
+    )
+    .await
+    .json()
+    .await
+    .unwrap()
+}
+
+async fn invitee_joins_a_custom_role_and_team_with_nothing_left_to_do(backend: Backend) {
+    let app = spawn_app_with_mail_files(backend).await;
+    app.signed_in_admin().await;
+    let brand = team(&app, "Brand").await;
+    let role = media_editor_role(&app).await;
+    let (id, token) = app
+        .invite_ok("Designer@Agency.Example", &role, &[&brand])
+        .await;
+    assert_eq!(status_of(&app, &id).await, "Pending");
+
+    // The email goes out through the outbox and carries the same link the admin saw.
+    app.deliver_all().await;
+    let mails = app.mails();
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].contains(&format!("{}/invite/{token}", app.base)),
+        "{}",
+        mails[0]
+    );
+    assert!(
+        mails[0].contains("Ada Admin invited you to join as Media Editor"),
+        "{}",
+        mails[0]
+    );
+    let d: Value = app
+        .call("invite_detail", &[("id", &id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["invite"]["delivery"], "Sent");
+
+    let view = open(&app, &token).await;
+    let preview = &view["Open"];
+    assert_eq!(preview["email"], "designer@agency.example");
+    assert_eq!(preview["inviter_name"], "Ada Admin");
+    assert_eq!(preview["role_name"], "Media Editor");
+    assert_eq!(preview["teams"], json!(["Brand"]));
+    assert_eq!(preview["message"], "Welcome aboard");
+
+    let (r, browser) = app.accept(&token, "Dee Signer").await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    assert_eq!(r.headers()["location"], "/");
+    let me: Value = app
+        .call_with(&browser, "whoami", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "designer@agency.example");
+    assert_eq!(me["role_name"], "Media Editor");
+    let user_id = me["id"].as_str().unwrap();
+    assert_eq!(
+        domain::store::teams::of_user(&app.services.db, user_id)
+            .await
+            .unwrap(),
+        vec!["Brand".to_owned()]
+    );
+    assert_eq!(status_of(&app, &id).await, "Accepted");
+
+    let d: Value = app
+        .call("invite_detail", &[("id", &id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = d["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "invite.created",
+            "email.queued",
+            "email.sent",
+            "invite.opened",
+            "invite.accepted"
+        ]
+    );
+    let accepted = d["events"].as_array().unwrap().last().unwrap();
+    assert_eq!(accepted["ip"], "127.0.0.1");
+    assert!(accepted["user_agent"].is_string() || accepted["user_agent"].is_null());
+}
+both_backends!(
+    invitee_joins_a_custom_role_and_team_with_nothing_left_to_do,
+    super::invitee_joins_a_custom_role_and_team_with_nothing_left_to_do
+);
+
+async fn revoked_expired_used_and_forged_links_are_refused_and_create_no_account(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let (revoked_id, revoked) = app.invite_ok("revoked@example.com", "analyst", &[]).await;
+    let (_, expired) = app.invite_ok("expired@example.com", "analyst", &[]).await;
+    let (_, used) = app.invite_ok("used@example.com", "analyst", &[]).await;
+    assert_eq!(
+        app.call("revoke_invite", &[("id", &revoked_id)])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(app.accept(&used, "First").await.0.status(), StatusCode::OK);
+    let users_before = app.count_users().await;
+
+    // Expired: move the clock past the default 7 days for the one still pending.
+    app.clock.advance(7 * domain::clock::DAY + 1);
+    let mut forged = used.clone().into_bytes();
+    forged[30] = if forged[30] == b'x' { b'y' } else { b'x' };
+    let forged = String::from_utf8(forged).unwrap();
+
+    for (token, view) in [
+        (&revoked, "Revoked"),
+        (&expired, "Expired"),
+        (&used, "Used"),
+        (&forged, "Invalid"),
+    ] {
+        assert_eq!(open(&app, token).await, json!(view), "open {view}");
+        let (r, browser) = app.accept(token, "Mallory").await;
+        assert_eq!(r.status(), StatusCode::GONE, "accept {view}");
+        let body: Value = r.json().await.unwrap();
+        assert!(
+            body == json!({"InviteUnusable": view})
+                || (view == "Invalid" && body == json!({"InviteUnusable": "Invalid"})),
+            "{body}"
+        );
+        assert_eq!(
+            app.call_with(&browser, "whoami", &[])
+                .await
+                .json::<Value>()
+                .await
+                .unwrap(),
+            json!(null)
+        );
+    }
+    assert_eq!(app.count_users().await, users_before);
+    // Revoking again says why not.
+    let again = app.call("revoke_invite", &[("id", &revoked_id)]).await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        again.json::<Value>().await.unwrap(),
+        json!({"Conflict": "Only pending invites can be revoked; this one is revoked."})
+    );
+}
+both_backends!(
+    revoked_expired_used_and_forged_links_are_refused_and_create_no_account,
+    super::revoked_expired_used_and_forged_links_are_refused_and_create_no_account
+);
+
+async fn resend_kills_the_old_link_and_renews_the_expiry(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let (id, old) = app.invite_ok("late@example.com", "analyst", &[]).await;
+    app.clock.advance(6 * domain::clock::DAY);
+    let r = app.call("resend_invite", &[("id", &id)]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let new = r.json::<Value>().await.unwrap()["link"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new, old);
+    assert_eq!(open(&app, &old).await, json!("Replaced"));
+    assert_eq!(app.accept(&old, "Late").await.0.status(), StatusCode::GONE);
+    // Past the first expiry, the renewed invite is still pending.
+    app.clock.advance(2 * domain::clock::DAY);
+    assert_eq!(status_of(&app, &id).await, "Pending");
+    assert_eq!(app.accept(&new, "Late").await.0.status(), StatusCode::OK);
+}
+both_backends!(
+    resend_kills_the_old_link_and_renews_the_expiry,
+    super::resend_kills_the_old_link_and_renews_the_expiry
+);
+
+async fn an_editor_cannot_invite_an_admin_or_manage_roles(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let (_, token) = app.invite_ok("editor@example.com", "editor", &[]).await;
+    let (r, editor) = app.accept(&token, "Eddie Editor").await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let r = app
+        .invite_with(&editor, "boss@example.com", "admin", &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["Invalid"]["field"], "role");
+    assert_eq!(
+        body["Invalid"]["message"],
+        "You cannot invite people as Admin: it has permissions your role lacks."
+    );
+    // The form only offers roles the editor may grant.
+    let options: Value = app
+        .call_with(&editor, "invite_options", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = options["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Editor"]);
+    // An editor may invite an editor.
+    assert_eq!(
+        app.invite_with(&editor, "peer@example.com", "editor", &[])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.call_with(&editor, "create_role", &[("name", "Sneaky")])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.call_with(&editor, "audit_log", &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+both_backends!(
+    an_editor_cannot_invite_an_admin_or_manage_roles,
+    super::an_editor_cannot_invite_an_admin_or_manage_roles
+);
+
+async fn the_role_ceiling_is_checked_again_at_acceptance(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let (_, demoted) = app.invite_ok("one@example.com", "admin", &[]).await;
+    let (_, deactivated) = app.invite_ok("two@example.com", "analyst", &[]).await;
+    let users = app.count_users().await;
+
+    // The inviter is demoted to Editor: their invite to Admin is no longer honoured.
+    app.exec(
+        "UPDATE users SET role_id = 'editor' WHERE email = $1",
+        &[ADMIN_EMAIL],
+    )
+    .await;
+    assert_eq!(open(&app, &demoted).await, json!("InviterLacksRights"));
+    let r = app.accept(&demoted, "One").await.0;
+    assert_eq!(r.status(), StatusCode::GONE);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"InviteUnusable": "InviterLacksRights"})
+    );
+
+    // Deactivated: none of their invites are honoured.
+    app.exec(
+        "UPDATE users SET role_id = 'admin', active = FALSE WHERE email = $1",
+        &[ADMIN_EMAIL],
+    )
+    .await;
+    assert_eq!(
+        app.accept(&deactivated, "Two").await.0.status(),
+        StatusCode::GONE
+    );
+    assert_eq!(app.count_users().await, users);
+}
+both_backends!(
+    the_role_ceiling_is_checked_again_at_acceptance,
+    super::the_role_ceiling_is_checked_again_at_acceptance
+);
+
+async fn twenty_concurrent_accepts_create_exactly_one_account(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let (_, token) = app.invite_ok("race@example.com", "analyst", &[]).await;
+    let before = app.count_users().await;
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let base = app.base.clone();
+        let token = token.clone();
+        tasks.push(tokio::spawn(async move {
+            common::client(&base)
+                .post(format!("{base}/api/accept_invite"))
+                .form(&[
+                    ("token", token.as_str()),
+                    ("name", &format!("Racer {i}")),
+                    ("password", "a good long password"),
+                    ("confirm", "a good long password"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            StatusCode::OK => ok += 1,
+            StatusCode::GONE | StatusCode::CONFLICT => {}
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(ok, 1);
+    assert_eq!(app.count_users().await, before + 1);
+}
+both_backends!(
+    twenty_concurrent_accepts_create_exactly_one_account,
+    super::twenty_concurrent_accepts_create_exactly_one_account
+);
+
+async fn one_live_invite_per_address_and_none_for_members(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    app.invite_ok("twice@example.com", "analyst", &[]).await;
+    let r = app.invite("TWICE@example.com", "analyst", &[]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"Conflict": "twice@example.com already has a pending invitation. Use Resend in the list to send it again."})
+    );
+    let r = app.invite(ADMIN_EMAIL, "analyst", &[]).await;
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["Invalid"]["message"],
+        format!("{ADMIN_EMAIL} already has an account.")
+    );
+    for (email, field) in [("not-an-email", "email"), ("x@y.com", "role")] {
+        let r = app
+            .invite(
+                email,
+                if field == "role" {
+                    "no-such-role"
+                } else {
+                    "analyst"
+                },
+                &[],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.json::<Value>().await.unwrap()["Invalid"]["field"], field);
+    }
+    // Once expired, the address can be invited again.
+    app.clock.advance(8 * domain::clock::DAY);
+    app.invite_ok("twice@example.com", "analyst", &[]).await;
+}
+both_backends!(
+    one_live_invite_per_address_and_none_for_members,
+    super::one_live_invite_per_address_and_none_for_members
+);
+
+async fn opening_a_link_changes_no_state(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let (id, token) = app.invite_ok("scanned@example.com", "analyst", &[]).await;
+    for _ in 0..10 {
+        assert!(open(&app, &token).await.get("Open").is_some());
+        let page = app
+            .client
+            .get(app.url(&format!("/invite/{token}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+        assert_eq!(page.headers()["cache-control"], "no-store");
+        // Read the whole page: rendering it is what records the opening.
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Accept invitation"), "{html}");
+    }
+    let d: Value = app
+        .call("invite_detail", &[("id", &id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["invite"]["status"], "Pending");
+    assert_eq!(d["invite"]["open_count"], 20);
+}
+both_backends!(
+    opening_a_link_changes_no_state,
+    super::opening_a_link_changes_no_state
+);
+
+async fn status_in_sql_agrees_with_status_in_rust(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let (revoked, _) = app.invite_ok("r@example.com", "analyst", &[]).await;
+    app.call("revoke_invite", &[("id", &revoked)]).await;
+    let (_, used) = app.invite_ok("u@example.com", "analyst", &[]).await;
+    app.accept(&used, "U").await;
+    app.invite_ok("p@example.com", "analyst", &[]).await;
+    let r = app
+        .invite_with(&app.client, "e@example.com", "analyst", &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    for step in [0, 7 * domain::clock::DAY + 1] {
+        app.clock.advance(step);
+        let now = domain::clock::Clock::now(&app.clock);
+        let rows = domain::store::invites::list(&app.services.db, "", now, 100)
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 4);
+        for i in rows {
+            let rust =
+                domain::model::InviteStatus::derive(i.accepted_at, i.revoked_at, i.expires_at, now);
+            assert_eq!(i.status, rust.as_str(), "{}", i.email);
+        }
+        let list: Value = app.call("list_invites", &[]).await.json().await.unwrap();
+        let counts = &list["counts"];
+        let total: i64 = ["pending", "accepted", "expired", "revoked"]
+            .iter()
+            .map(|k| counts[k].as_i64().unwrap())
+            .sum();
+        assert_eq!(total, 4);
+        for s in ["pending", "accepted", "expired", "revoked"] {
+            let filtered: Value = app
+                .call("list_invites", &[("status", s)])
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(
+                filtered["rows"].as_array().unwrap().len() as i64,
+                counts[s].as_i64().unwrap(),
+                "{s}"
+            );
+        }
+    }
+}
+both_backends!(
+    status_in_sql_agrees_with_status_in_rust,
+    super::status_in_sql_agrees_with_status_in_rust
+);
+
+async fn smtp_down_keeps_the_invite_queued_with_the_error_shown(backend: Backend) {
+    let app = spawn_app_full(
+        backend,
+        None,
+        &[
+            "--mail-transport",
+            "smtp",
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            "9",
+            "--smtp-tls",
+            "none",
+            "--smtp-timeout-secs",
+            "2",
+        ],
+    )
+    .await;
+    app.signed_in_admin().await;
+    let (id, _) = app.invite_ok("patient@example.com", "analyst", &[]).await;
+    app.deliver_all().await;
+    let d: Value = app
+        .call("invite_detail", &[("id", &id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        d["invite"]["delivery"], "Queued",
+        "an admin is never told an email went out when it did not"
+    );
+    assert!(
+        d["invite"]["delivery_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("retrying:"),
+        "{}",
+        d["invite"]
+    );
+    let actions: Vec<&str> = d["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"email.retrying"), "{actions:?}");
+    assert!(!actions.contains(&"email.sent"));
+}
+both_backends!(
+    smtp_down_keeps_the_invite_queued_with_the_error_shown,
+    super::smtp_down_keeps_the_invite_queued_with_the_error_shown
+);
+
+async fn a_dead_link_can_ask_the_inviter_for_a_new_one(backend: Backend) {
+    let app = spawn_app_with_mail_files(backend).await;
+    app.signed_in_admin().await;
+    let (id, token) = app.invite_ok("slow@example.com", "analyst", &[]).await;
+    let live = app
+        .call_with(
+            &common::client(&app.base),
+            "request_new_invite",
+            &[("token", &token)],
+        )
+        .await;
+    assert_eq!(live.status(), StatusCode::CONFLICT);
+    app.clock.advance(8 * domain::clock::DAY);
+    let r = app
+        .call_with(
+            &common::client(&app.base),
+            "request_new_invite",
+            &[("token", &token)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let again = app
+        .call_with(
+            &common::client(&app.base),
+            "request_new_invite",
+            &[("token", &token)],
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::TOO_MANY_REQUESTS);
+    app.deliver_all().await;
+    let to_inviter = app
+        .mails()
+        .into_iter()
+        .find(|m| m.contains("asked for a new invitation"))
+        .expect("inviter notified");
+    assert!(
+        to_inviter.contains(&format!("To: {ADMIN_EMAIL}")),
+        "{to_inviter}"
+    );
+    assert!(to_inviter.contains(&format!("/invites/{id}")));
+    assert!(app
+        .audit_actions()
+        .await
+        .contains(&"invite.new_requested".to_owned()));
+}
+both_backends!(
+    a_dead_link_can_ask_the_inviter_for_a_new_one,
+    super::a_dead_link_can_ask_the_inviter_for_a_new_one
+);
