@@ -4,13 +4,19 @@
 #   AND PostgreSQL, the release build, and the Playwright suite in Chromium against both
 #   backends, with mail going over real SMTP to a sink.
 # It installs missing tools first and starts (then stops) every server the tests need.
+#
+#   scripts/test.sh             everything (what CI runs)
+#   scripts/test.sh --browser   only the release build and the browser suite (while iterating)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 started=$(date +%s)
+browser_only=0
+[ "${1:-}" = "--browser" ] && browser_only=1
 
 bash "$ROOT/scripts/bootstrap.sh" --test
 cd "$ROOT"
 
+if [ "$browser_only" = 0 ]; then
 say "cargo fmt --check"
 cargo fmt --all --check || die "code is not formatted: run cargo fmt --all"
 
@@ -19,6 +25,7 @@ cargo clippy -p model -p domain -p app -p server --all-targets -- -D warnings
 
 say "clippy, browser side (wasm32)"
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+fi
 
 work=$(mktemp -d /tmp/vestibule-test.XXXXXX)
 chmod 755 "$work" # the PostgreSQL cluster runs as user postgres and must reach its folder
@@ -36,8 +43,10 @@ pg_url=$(bash "$ROOT/scripts/pg.sh" start "$work/pg" "$(free_port)")
 export VESTIBULE_TEST_POSTGRES_URL="$pg_url"
 ok "$pg_url"
 
-say "unit and integration tests (SQLite and PostgreSQL)"
-cargo test -p model -p domain -p app -p server
+if [ "$browser_only" = 0 ]; then
+    say "unit and integration tests (SQLite and PostgreSQL)"
+    cargo test -p model -p domain -p app -p server
+fi
 
 say "release build (cargo leptos build --release)"
 cargo leptos build --release

@@ -14,9 +14,14 @@ pub fn Field(
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] value: Option<String>,
     #[prop(optional)] readonly: bool,
+    /// The element id, when `field-{name}` would repeat on the page.
+    #[prop(optional)]
+    id: Option<&'static str>,
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = id
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("field-{name}"));
     let err_id = format!("{id}-error");
     let message = move || error.get().and_then(|e| e.for_field(name));
     view! {

@@ -70,7 +70,7 @@ pub fn RolesPage() -> impl IntoView {
         <section class="card">
             <h2>"New custom role"</h2>
             <ActionForm action=create_role>
-                <Field label="Role name" name="name" error=role_error/>
+                <Field label="Role name" name="name" id="new-role-name" error=role_error/>
                 <div class="field">
                     <label for="field-description">"Description"</label>
                     <input id="field-description" name="description" maxlength="200"/>
@@ -94,7 +94,7 @@ pub fn RolesPage() -> impl IntoView {
                 })}
             </Transition>
             <ActionForm action=create_team attr:class="inline-form">
-                <Field label="New team" name="name" error=team_error/>
+                <Field label="New team" name="name" id="new-team-name" error=team_error/>
                 <FormError error=team_error/>
                 <button type="submit" class="button primary narrow-button">"Create team"</button>
             </ActionForm>

@@ -43,8 +43,8 @@ test.describe.serial('first admin', () => {
     page.on('request', (r) => {
       if (r.resourceType() === 'document') documents.push(r.url());
     });
-    await nav.getByRole('link', { name: 'Invites' }).click();
-    await expect(page.getByRole('heading', { name: 'Invites' })).toBeVisible();
+    await nav.getByRole('link', { name: 'Members' }).click();
+    await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
     await expect(page.getByText('Coming next')).toBeVisible();
     expect(documents).toEqual([]);
 
