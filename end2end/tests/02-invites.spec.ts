@@ -129,5 +129,11 @@ test('an admin invites a designer as Media Editor in Brand; the designer joins f
   await stranger.goto(link);
   await expect(stranger.getByText('This invitation has already been used.')).toBeVisible();
 
+  // The panel stays usable on a phone: nothing but the table scrolls sideways.
+  await admin.setViewportSize({ width: 375, height: 740 });
+  await admin.goto('/invites');
+  await expect(admin.getByRole('button', { name: 'Send invite' })).toBeVisible();
+  expect(await admin.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+
   expect([...adminErrors, ...designerErrors, ...strangerErrors]).toEqual([]);
 });
