@@ -24,27 +24,61 @@ struct World {
 
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::connect(&format!("sqlite://{}/t.db", dir.path().display())).await.unwrap();
+    let db = Db::connect(&format!("sqlite://{}/t.db", dir.path().display()))
+        .await
+        .unwrap();
     db.migrate().await.unwrap();
     let clock = ManualClock::at(1_800_000_000_000);
-    let mailer = Mailer::new("Vestibule <v@example.com>", &Transport::File(dir.path().join("mail"))).unwrap();
-    let s = Services::new(db, SecretKey::generate().unwrap(), Arc::new(clock.clone()), PublicUrl::parse("https://v.example").unwrap(), mailer);
+    let mailer = Mailer::new(
+        "Vestibule <v@example.com>",
+        &Transport::File(dir.path().join("mail")),
+    )
+    .unwrap();
+    let s = Services::new(
+        db,
+        SecretKey::generate().unwrap(),
+        Arc::new(clock.clone()),
+        PublicUrl::parse("https://v.example").unwrap(),
+        mailer,
+    );
     let admin = user(&s, "admin@example.com", "admin").await;
-    World { s, clock, admin, _dir: dir }
+    World {
+        s,
+        clock,
+        admin,
+        _dir: dir,
+    }
 }
 
 async fn user(s: &Services, email: &str, role: &str) -> UserWithRole {
     let id = uuid::Uuid::now_v7().to_string();
     let mut tx = s.db.begin().await.unwrap();
-    users::insert(&mut tx, &NewUser { id: &id, email, name: "Someone", password_hash: None, role_id: role, created_at: 0, invite_id: None })
-        .await
-        .unwrap();
+    users::insert(
+        &mut tx,
+        &NewUser {
+            id: &id,
+            email,
+            name: "Someone",
+            password_hash: None,
+            role_id: role,
+            created_at: 0,
+            invite_id: None,
+        },
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     users::find_by_id(&s.db, &id).await.unwrap().unwrap()
 }
 
 fn req<'a>(email: &'a str, role: &'a str) -> CreateInvite<'a> {
-    CreateInvite { email, role_id: role, team_ids: &[], expiry_hours: 24, message: "" }
+    CreateInvite {
+        email,
+        role_id: role,
+        team_ids: &[],
+        expiry_hours: 24,
+        message: "",
+    }
 }
 
 fn token_of(link: &str) -> String {
@@ -69,29 +103,65 @@ fn unusable(e: DomainError) -> LinkView {
 #[tokio::test]
 async fn pending_then_revoked_is_terminal() {
     let w = world().await;
-    let link = w.s.create_invite(&w.admin, &Actor::default(), req("a@example.com", "analyst")).await.unwrap();
+    let link =
+        w.s.create_invite(&w.admin, &Actor::default(), req("a@example.com", "analyst"))
+            .await
+            .unwrap();
     assert_eq!(status(&w, &link.invite_id).await, InviteStatus::Pending);
-    w.s.revoke_invite(&w.admin, &Actor::default(), &link.invite_id).await.unwrap();
+    w.s.revoke_invite(&w.admin, &Actor::default(), &link.invite_id)
+        .await
+        .unwrap();
     assert_eq!(status(&w, &link.invite_id).await, InviteStatus::Revoked);
-    assert!(matches!(w.s.revoke_invite(&w.admin, &Actor::default(), &link.invite_id).await, Err(DomainError::Conflict(_))));
-    let err = w.s.accept_invite(&token_of(&link.link), "A", &pw(), &Actor::default()).await.unwrap_err();
+    assert!(matches!(
+        w.s.revoke_invite(&w.admin, &Actor::default(), &link.invite_id)
+            .await,
+        Err(DomainError::Conflict(_))
+    ));
+    let err =
+        w.s.accept_invite(&token_of(&link.link), "A", &pw(), &Actor::default())
+            .await
+            .unwrap_err();
     assert_eq!(unusable(err), LinkView::Revoked);
-    assert!(matches!(w.s.resend_invite(&w.admin, &Actor::default(), &link.invite_id).await, Err(DomainError::Conflict(_))));
+    assert!(matches!(
+        w.s.resend_invite(&w.admin, &Actor::default(), &link.invite_id)
+            .await,
+        Err(DomainError::Conflict(_))
+    ));
     w.clock.advance(100 * DAY);
-    assert_eq!(status(&w, &link.invite_id).await, InviteStatus::Revoked, "terminal states never change");
+    assert_eq!(
+        status(&w, &link.invite_id).await,
+        InviteStatus::Revoked,
+        "terminal states never change"
+    );
 }
 
 #[tokio::test]
 async fn pending_then_accepted_is_terminal_and_single_use() {
     let w = world().await;
-    let link = w.s.create_invite(&w.admin, &Actor::default(), req("b@example.com", "editor")).await.unwrap();
+    let link =
+        w.s.create_invite(&w.admin, &Actor::default(), req("b@example.com", "editor"))
+            .await
+            .unwrap();
     let token = token_of(&link.link);
-    let joined = w.s.accept_invite(&token, "Bea", &pw(), &Actor::default()).await.unwrap();
-    assert_eq!((joined.email.as_str(), joined.role_name.as_str()), ("b@example.com", "Editor"));
+    let joined =
+        w.s.accept_invite(&token, "Bea", &pw(), &Actor::default())
+            .await
+            .unwrap();
+    assert_eq!(
+        (joined.email.as_str(), joined.role_name.as_str()),
+        ("b@example.com", "Editor")
+    );
     assert_eq!(status(&w, &link.invite_id).await, InviteStatus::Accepted);
-    let again = w.s.accept_invite(&token, "Bea", &pw(), &Actor::default()).await.unwrap_err();
+    let again =
+        w.s.accept_invite(&token, "Bea", &pw(), &Actor::default())
+            .await
+            .unwrap_err();
     assert_eq!(unusable(again), LinkView::Used);
-    assert!(matches!(w.s.revoke_invite(&w.admin, &Actor::default(), &link.invite_id).await, Err(DomainError::Conflict(_))));
+    assert!(matches!(
+        w.s.revoke_invite(&w.admin, &Actor::default(), &link.invite_id)
+            .await,
+        Err(DomainError::Conflict(_))
+    ));
     w.clock.advance(100 * DAY);
     assert_eq!(status(&w, &link.invite_id).await, InviteStatus::Accepted);
 }
@@ -99,32 +169,66 @@ async fn pending_then_accepted_is_terminal_and_single_use() {
 #[tokio::test]
 async fn pending_becomes_expired_by_the_clock_alone_and_resend_revives_it() {
     let w = world().await;
-    let link = w.s.create_invite(&w.admin, &Actor::default(), req("c@example.com", "analyst")).await.unwrap();
+    let link =
+        w.s.create_invite(&w.admin, &Actor::default(), req("c@example.com", "analyst"))
+            .await
+            .unwrap();
     w.clock.advance(DAY - 1);
     assert_eq!(status(&w, &link.invite_id).await, InviteStatus::Pending);
     w.clock.advance(1);
     assert_eq!(status(&w, &link.invite_id).await, InviteStatus::Expired);
-    let err = w.s.accept_invite(&token_of(&link.link), "C", &pw(), &Actor::default()).await.unwrap_err();
+    let err =
+        w.s.accept_invite(&token_of(&link.link), "C", &pw(), &Actor::default())
+            .await
+            .unwrap_err();
     assert_eq!(unusable(err), LinkView::Expired);
-    assert!(matches!(w.s.revoke_invite(&w.admin, &Actor::default(), &link.invite_id).await, Err(DomainError::Conflict(_))));
+    assert!(matches!(
+        w.s.revoke_invite(&w.admin, &Actor::default(), &link.invite_id)
+            .await,
+        Err(DomainError::Conflict(_))
+    ));
 
-    let renewed = w.s.resend_invite(&w.admin, &Actor::default(), &link.invite_id).await.unwrap();
+    let renewed =
+        w.s.resend_invite(&w.admin, &Actor::default(), &link.invite_id)
+            .await
+            .unwrap();
     assert_eq!(status(&w, &link.invite_id).await, InviteStatus::Pending);
-    let old = w.s.open_invite_link(&token_of(&link.link), &Actor::default()).await.unwrap();
+    let old =
+        w.s.open_invite_link(&token_of(&link.link), &Actor::default())
+            .await
+            .unwrap();
     assert_eq!(old, LinkView::Replaced);
-    assert!(w.s.accept_invite(&token_of(&renewed.link), "C", &pw(), &Actor::default()).await.is_ok());
+    assert!(w
+        .s
+        .accept_invite(&token_of(&renewed.link), "C", &pw(), &Actor::default())
+        .await
+        .is_ok());
 }
 
 #[tokio::test]
 async fn opening_records_but_never_changes_status() {
     let w = world().await;
-    let link = w.s.create_invite(&w.admin, &Actor::default(), req("d@example.com", "analyst")).await.unwrap();
+    let link =
+        w.s.create_invite(&w.admin, &Actor::default(), req("d@example.com", "analyst"))
+            .await
+            .unwrap();
     for _ in 0..5 {
-        assert!(matches!(w.s.open_invite_link(&token_of(&link.link), &Actor::default()).await.unwrap(), LinkView::Open(_)));
+        assert!(matches!(
+            w.s.open_invite_link(&token_of(&link.link), &Actor::default())
+                .await
+                .unwrap(),
+            LinkView::Open(_)
+        ));
     }
     let (row, events) = w.s.invite_detail(&w.admin, &link.invite_id).await.unwrap();
     assert_eq!((row.status, row.open_count), (InviteStatus::Pending, 5));
-    assert_eq!(events.iter().filter(|e| e.action == "invite.opened").count(), 5);
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.action == "invite.opened")
+            .count(),
+        5
+    );
 }
 
 #[tokio::test]
@@ -132,20 +236,48 @@ async fn permissions_and_the_role_ceiling_gate_every_transition() {
     let w = world().await;
     let analyst = user(&w.s, "an@example.com", "analyst").await;
     let editor = user(&w.s, "ed@example.com", "editor").await;
-    assert!(matches!(w.s.create_invite(&analyst, &Actor::default(), req("x@example.com", "analyst")).await, Err(DomainError::Forbidden)));
-    let err = w.s.create_invite(&editor, &Actor::default(), req("x@example.com", "admin")).await.unwrap_err();
-    assert!(matches!(err, DomainError::Invalid { field: "role", .. }), "{err:?}");
-    let link = w.s.create_invite(&editor, &Actor::default(), req("x@example.com", "editor")).await.unwrap();
-    assert!(matches!(w.s.revoke_invite(&analyst, &Actor::default(), &link.invite_id).await, Err(DomainError::Forbidden)));
-    assert!(w.s.list_invites(&analyst, None).await.is_ok(), "analysts may view invites");
+    assert!(matches!(
+        w.s.create_invite(&analyst, &Actor::default(), req("x@example.com", "analyst"))
+            .await,
+        Err(DomainError::Forbidden)
+    ));
+    let err =
+        w.s.create_invite(&editor, &Actor::default(), req("x@example.com", "admin"))
+            .await
+            .unwrap_err();
+    assert!(
+        matches!(err, DomainError::Invalid { field: "role", .. }),
+        "{err:?}"
+    );
+    let link =
+        w.s.create_invite(&editor, &Actor::default(), req("x@example.com", "editor"))
+            .await
+            .unwrap();
+    assert!(matches!(
+        w.s.revoke_invite(&analyst, &Actor::default(), &link.invite_id)
+            .await,
+        Err(DomainError::Forbidden)
+    ));
+    assert!(
+        w.s.list_invites(&analyst, None).await.is_ok(),
+        "analysts may view invites"
+    );
 }
 
 #[tokio::test]
 async fn forged_and_foreign_tokens_show_the_neutral_page() {
     let w = world().await;
     for token in ["", "garbage", &"A".repeat(88)] {
-        assert_eq!(w.s.open_invite_link(token, &Actor::default()).await.unwrap(), LinkView::Invalid);
-        let err = w.s.accept_invite(token, "Z", &pw(), &Actor::default()).await.unwrap_err();
+        assert_eq!(
+            w.s.open_invite_link(token, &Actor::default())
+                .await
+                .unwrap(),
+            LinkView::Invalid
+        );
+        let err =
+            w.s.accept_invite(token, "Z", &pw(), &Actor::default())
+                .await
+                .unwrap_err();
         assert_eq!(unusable(err), LinkView::Invalid);
     }
 }
