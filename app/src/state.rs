@@ -5,11 +5,11 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRef};
 use domain::audit::Actor;
-use domain::model::{CurrentUser, Permission, Permissions};
+use domain::model::{CurrentUser, Permissions};
 use domain::store::sessions::USER_ID_KEY;
 use domain::store::users::UserWithRole;
 use domain::{DomainError, Services};
-use http::{header, HeaderMap, HeaderValue, StatusCode};
+use http::{header, HeaderValue, StatusCode};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use tower_sessions::Session;
@@ -23,13 +23,72 @@ pub struct AppState {
     pub services: Services,
 }
 
-pub fn services() -> Result<Services, AppError> {
-    use_context::<AppState>()
-        .map(|s| s.services)
-        .ok_or_else(|| {
-            tracing::error!("AppState missing from the server-function context");
+/// Everything a server function needs from its request, captured in one synchronous call.
+///
+/// Call `Ctx::get()` first thing in a server function, before any `.await`: while rendering
+/// on the server, Leptos keeps the request's context only up to the function's first await
+/// point (after it, `use_context` can come back empty, depending on scheduling).
+#[derive(Clone)]
+pub struct Ctx {
+    pub services: Services,
+    pub session: Session,
+    /// The client (IP from the socket, User-Agent), not yet tied to a user.
+    pub actor: Actor,
+}
+
+impl Ctx {
+    pub fn get() -> Result<Ctx, AppError> {
+        let missing = |what: &str| {
+            tracing::error!(what, "missing from the server-function context");
             AppError::Internal
+        };
+        let services = use_context::<AppState>()
+            .ok_or_else(|| missing("AppState"))?
+            .services;
+        let parts =
+            use_context::<http::request::Parts>().ok_or_else(|| missing("request parts"))?;
+        let session = parts
+            .extensions
+            .get::<Session>()
+            .cloned()
+            .ok_or_else(|| missing("session"))?;
+        // The IP comes from the TCP peer, never from X-Forwarded-For.
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string());
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(300).collect());
+        Ok(Ctx {
+            services,
+            session,
+            actor: Actor {
+                ip,
+                user_agent,
+                ..Actor::default()
+            },
         })
+    }
+
+    /// The signed-in, active user behind this request's session, if any.
+    pub async fn user(&self) -> Result<Option<UserWithRole>, AppError> {
+        let user_id: Option<String> = self.session.get(USER_ID_KEY).await.map_err(|e| {
+            tracing::error!(error = %e, "cannot read the session");
+            AppError::Internal
+        })?;
+        match user_id {
+            Some(id) => Ok(self.services.session_user(&id).await?),
+            None => Ok(None),
+        }
+    }
+
+    /// The signed-in user, or 401. Permission checks happen in the domain.
+    pub async fn require_user(&self) -> Result<UserWithRole, AppError> {
+        Ok(self.user().await?.ok_or(DomainError::Unauthenticated)?)
+    }
 }
 
 fn set_status(status: StatusCode) {
@@ -88,61 +147,6 @@ impl From<DomainError> for AppError {
         set_status(status);
         err
     }
-}
-
-pub async fn session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>().await.map_err(|e| {
-        tracing::error!(error = ?e, "session layer missing");
-        AppError::Internal
-    })
-}
-
-/// The client as seen from the socket, plus its User-Agent. The IP comes from the TCP
-/// peer, never from X-Forwarded-For (a trusted-proxy setting may come later).
-pub async fn request_actor() -> Actor {
-    let ip = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-        .await
-        .ok()
-        .map(|ConnectInfo(addr)| addr.ip().to_string());
-    let user_agent = leptos_axum::extract::<HeaderMap>()
-        .await
-        .ok()
-        .and_then(|h| {
-            h.get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(|s| s.chars().take(300).collect())
-        });
-    Actor {
-        ip,
-        user_agent,
-        ..Actor::default()
-    }
-}
-
-/// The signed-in, active user behind this request's session, if any.
-pub async fn signed_in_user() -> Result<Option<UserWithRole>, AppError> {
-    let session = session().await?;
-    let user_id: Option<String> = session.get(USER_ID_KEY).await.map_err(|e| {
-        tracing::error!(error = %e, "cannot read the session");
-        AppError::Internal
-    })?;
-    match user_id {
-        Some(id) => Ok(services()?.session_user(&id).await?),
-        None => Ok(None),
-    }
-}
-
-/// The signed-in user, who must hold `permission`; otherwise 401 or 403.
-pub async fn require(permission: Option<Permission>) -> Result<UserWithRole, AppError> {
-    let user = signed_in_user()
-        .await?
-        .ok_or(DomainError::Unauthenticated)?;
-    if let Some(p) = permission {
-        if !Permissions::from_bits(user.permissions).contains(p) {
-            return Err(DomainError::Forbidden.into());
-        }
-    }
-    Ok(user)
 }
 
 pub fn to_current_user(u: &UserWithRole) -> CurrentUser {

@@ -8,10 +8,8 @@ use crate::error::AppError;
 /// What the link shows. Records that it was opened; changes no state.
 #[server(endpoint = "open_invite")]
 pub async fn open_invite(token: String) -> Result<LinkView, AppError> {
-    use crate::state::{request_actor, services};
-    Ok(services()?
-        .open_invite_link(&token, &request_actor().await)
-        .await?)
+    let cx = crate::state::Ctx::get()?;
+    Ok(cx.services.open_invite_link(&token, &cx.actor).await?)
 }
 
 /// Creates the account from the invite and signs the new member in.
@@ -22,20 +20,19 @@ pub async fn accept_invite(
     password: String,
     confirm: String,
 ) -> Result<(), AppError> {
-    use crate::state::{request_actor, services, session};
+    let cx = crate::state::Ctx::get()?;
     let password = domain::password::NewPassword::parse(&password, &confirm)?;
-    let user = services()?
-        .accept_invite(&token, &name, &password, &request_actor().await)
+    let user = cx
+        .services
+        .accept_invite(&token, &name, &password, &cx.actor)
         .await?;
-    crate::api::auth::start_session(&session().await?, &user.id).await?;
+    crate::api::auth::start_session(&cx.session, &user.id).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
 
 #[server(endpoint = "request_new_invite")]
 pub async fn request_new_invite(token: String) -> Result<(), AppError> {
-    use crate::state::{request_actor, services};
-    Ok(services()?
-        .request_new_invite(&token, &request_actor().await)
-        .await?)
+    let cx = crate::state::Ctx::get()?;
+    Ok(cx.services.request_new_invite(&token, &cx.actor).await?)
 }

@@ -7,7 +7,7 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    pub use crate::state::{request_actor, services, session, signed_in_user, to_current_user};
+    pub use crate::state::{to_current_user, Ctx};
     pub use domain::store::sessions::USER_ID_KEY;
     pub use tower_sessions::Expiry;
 
@@ -19,7 +19,8 @@ mod ssr {
 #[server(endpoint = "whoami")]
 pub async fn whoami() -> Result<Option<CurrentUser>, AppError> {
     use self::ssr::*;
-    Ok(signed_in_user().await?.as_ref().map(to_current_user))
+    let cx = Ctx::get()?;
+    Ok(cx.user().await?.as_ref().map(to_current_user))
 }
 
 #[server(endpoint = "sign_in")]
@@ -29,9 +30,8 @@ pub async fn sign_in(
     next: Option<String>,
 ) -> Result<(), AppError> {
     use self::ssr::*;
-    let services = services()?;
-    let actor = request_actor().await;
-    let user = match services.sign_in(&email, &password, &actor).await {
+    let cx = Ctx::get()?;
+    let user = match cx.services.sign_in(&email, &password, &cx.actor).await {
         Ok(user) => user,
         Err(domain::DomainError::Forbidden) => {
             return Err(AppError::Refused(
@@ -40,16 +40,7 @@ pub async fn sign_in(
         }
         Err(e) => return Err(e.into()),
     };
-    let session = session().await?;
-    // A new session id at sign-in: an id planted before sign-in is worth nothing after.
-    session.cycle_id().await.map_err(session_error)?;
-    session
-        .insert(USER_ID_KEY, &user.id)
-        .await
-        .map_err(session_error)?;
-    session.set_expiry(Some(Expiry::AtDateTime(
-        time::OffsetDateTime::now_utc() + time::Duration::hours(SESSION_HOURS),
-    )));
+    start_session(&cx.session, &user.id).await?;
     leptos_axum::redirect(model::safe_redirect(next.as_deref().unwrap_or("/")));
     Ok(())
 }
@@ -57,18 +48,16 @@ pub async fn sign_in(
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     use self::ssr::*;
-    let services = services()?;
-    if let Some(user) = signed_in_user().await? {
-        let mut actor = request_actor().await;
-        actor.user_id = Some(user.id.clone());
-        actor.email = Some(user.email.clone());
+    let cx = Ctx::get()?;
+    if let Some(user) = cx.user().await? {
+        let actor = domain::invites::actor_for(&user, &cx.actor);
         let event =
             domain::audit::Event::new(&actor, domain::audit::Action::SignedOut, Some(&user.email));
-        domain::store::audit::insert(&services.db, &event, services.clock.now())
+        domain::store::audit::insert(&cx.services.db, &event, cx.services.clock.now())
             .await
             .map_err(domain::DomainError::from)?;
     }
-    session().await?.flush().await.map_err(session_error)?;
+    cx.session.flush().await.map_err(session_error)?;
     leptos_axum::redirect("/sign-in");
     Ok(())
 }
@@ -77,7 +66,8 @@ pub async fn sign_out() -> Result<(), AppError> {
 #[server(endpoint = "password_link")]
 pub async fn password_link(token: String) -> Result<String, AppError> {
     use self::ssr::*;
-    Ok(services()?.password_link_email(&token).await?)
+    let cx = Ctx::get()?;
+    Ok(cx.services.password_link_email(&token).await?)
 }
 
 #[server(endpoint = "set_password")]
@@ -87,9 +77,10 @@ pub async fn set_password(
     confirm: String,
 ) -> Result<(), AppError> {
     use self::ssr::*;
+    let cx = Ctx::get()?;
     let password = domain::password::NewPassword::parse(&password, &confirm)?;
-    services()?
-        .set_password(&token, &password, &request_actor().await)
+    cx.services
+        .set_password(&token, &password, &cx.actor)
         .await?;
     leptos_axum::redirect("/sign-in?password_set=1");
     Ok(())

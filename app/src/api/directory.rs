@@ -7,7 +7,7 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    pub use crate::state::{request_actor, require, services};
+    pub use crate::state::Ctx;
     use model::{Permission, Permissions};
 
     /// Permission names as the role form sends them (`permissions[0]=SendInvites…`).
@@ -24,8 +24,9 @@ mod ssr {
 #[server(endpoint = "list_roles")]
 pub async fn list_roles() -> Result<Vec<RoleInfo>, AppError> {
     use self::ssr::*;
-    let user = require(None).await?;
-    Ok(services()?.list_roles(&user).await?)
+    let cx = Ctx::get()?;
+    let user = cx.require_user().await?;
+    Ok(cx.services.list_roles(&user).await?)
 }
 
 #[server(endpoint = "create_role")]
@@ -35,12 +36,13 @@ pub async fn create_role(
     permissions: Option<Vec<String>>,
 ) -> Result<(), AppError> {
     use self::ssr::*;
-    let user = require(None).await?;
+    let cx = Ctx::get()?;
+    let user = cx.require_user().await?;
     let perms = parse_permissions(permissions);
-    services()?
+    cx.services
         .create_role(
             &user,
-            &request_actor().await,
+            &cx.actor,
             &name,
             description.as_deref().unwrap_or(""),
             perms,
@@ -57,12 +59,14 @@ pub async fn update_role(
     permissions: Option<Vec<String>>,
 ) -> Result<(), AppError> {
     use self::ssr::*;
-    let user = require(None).await?;
+    let cx = Ctx::get()?;
+    let user = cx.require_user().await?;
     let perms = parse_permissions(permissions);
-    Ok(services()?
+    Ok(cx
+        .services
         .update_role(
             &user,
-            &request_actor().await,
+            &cx.actor,
             &id,
             &name,
             description.as_deref().unwrap_or(""),
@@ -74,45 +78,45 @@ pub async fn update_role(
 #[server(endpoint = "delete_role")]
 pub async fn delete_role(id: String) -> Result<(), AppError> {
     use self::ssr::*;
-    let user = require(None).await?;
-    Ok(services()?
-        .delete_role(&user, &request_actor().await, &id)
-        .await?)
+    let cx = Ctx::get()?;
+    let user = cx.require_user().await?;
+    Ok(cx.services.delete_role(&user, &cx.actor, &id).await?)
 }
 
 #[server(endpoint = "list_teams")]
 pub async fn list_teams() -> Result<Vec<TeamInfo>, AppError> {
     use self::ssr::*;
-    let user = require(None).await?;
-    Ok(services()?.list_teams(&user).await?)
+    let cx = Ctx::get()?;
+    let user = cx.require_user().await?;
+    Ok(cx.services.list_teams(&user).await?)
 }
 
 #[server(endpoint = "create_team")]
 pub async fn create_team(name: String) -> Result<(), AppError> {
     use self::ssr::*;
-    let user = require(None).await?;
-    services()?
-        .create_team(&user, &request_actor().await, &name)
-        .await?;
+    let cx = Ctx::get()?;
+    let user = cx.require_user().await?;
+    cx.services.create_team(&user, &cx.actor, &name).await?;
     Ok(())
 }
 
 #[server(endpoint = "rename_team")]
 pub async fn rename_team(id: String, name: String) -> Result<(), AppError> {
     use self::ssr::*;
-    let user = require(None).await?;
-    Ok(services()?
-        .rename_team(&user, &request_actor().await, &id, &name)
+    let cx = Ctx::get()?;
+    let user = cx.require_user().await?;
+    Ok(cx
+        .services
+        .rename_team(&user, &cx.actor, &id, &name)
         .await?)
 }
 
 #[server(endpoint = "delete_team")]
 pub async fn delete_team(id: String) -> Result<(), AppError> {
     use self::ssr::*;
-    let user = require(None).await?;
-    Ok(services()?
-        .delete_team(&user, &request_actor().await, &id)
-        .await?)
+    let cx = Ctx::get()?;
+    let user = cx.require_user().await?;
+    Ok(cx.services.delete_team(&user, &cx.actor, &id).await?)
 }
 
 #[server(endpoint = "audit_log")]
@@ -122,8 +126,10 @@ pub async fn audit_log(
     subject: Option<String>,
 ) -> Result<Vec<AuditEntry>, AppError> {
     use self::ssr::*;
-    let user = require(None).await?;
-    Ok(services()?
+    let cx = Ctx::get()?;
+    let user = cx.require_user().await?;
+    Ok(cx
+        .services
         .audit_log(
             &user,
             actor.as_deref().unwrap_or(""),

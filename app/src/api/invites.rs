@@ -8,7 +8,7 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    pub use crate::state::{request_actor, require, services};
+    pub use crate::state::Ctx;
     pub use domain::invites::CreateInvite;
 }
 
@@ -22,8 +22,9 @@ pub struct InviteDetail {
 #[server(endpoint = "invite_options")]
 pub async fn get_invite_options() -> Result<InviteOptions, AppError> {
     use self::ssr::*;
-    let user = require(None).await?;
-    Ok(services()?.invite_options(&user).await?)
+    let cx = Ctx::get()?;
+    let user = cx.require_user().await?;
+    Ok(cx.services.invite_options(&user).await?)
 }
 
 /// `teams` arrives as `teams[0]=…&teams[1]=…` from the form's checkboxes.
@@ -36,7 +37,8 @@ pub async fn create_invite(
     message: Option<String>,
 ) -> Result<IssuedLink, AppError> {
     use self::ssr::*;
-    let user = require(None).await?;
+    let cx = Ctx::get()?;
+    let user = cx.require_user().await?;
     let teams = teams.unwrap_or_default();
     let req = CreateInvite {
         email: &email,
@@ -45,42 +47,40 @@ pub async fn create_invite(
         expiry_hours,
         message: message.as_deref().unwrap_or(""),
     };
-    Ok(services()?
-        .create_invite(&user, &request_actor().await, req)
-        .await?)
+    Ok(cx.services.create_invite(&user, &cx.actor, req).await?)
 }
 
 /// `status`: "pending", "accepted", "expired", "revoked", or empty for all.
 #[server(endpoint = "list_invites")]
 pub async fn list_invites(status: Option<String>) -> Result<InviteList, AppError> {
     use self::ssr::*;
-    let user = require(None).await?;
+    let cx = Ctx::get()?;
+    let user = cx.require_user().await?;
     let status = status.as_deref().and_then(model::InviteStatus::parse);
-    Ok(services()?.list_invites(&user, status).await?)
+    Ok(cx.services.list_invites(&user, status).await?)
 }
 
 #[server(endpoint = "invite_detail")]
 pub async fn get_invite_detail(id: String) -> Result<InviteDetail, AppError> {
     use self::ssr::*;
-    let user = require(None).await?;
-    let (invite, events) = services()?.invite_detail(&user, &id).await?;
+    let cx = Ctx::get()?;
+    let user = cx.require_user().await?;
+    let (invite, events) = cx.services.invite_detail(&user, &id).await?;
     Ok(InviteDetail { invite, events })
 }
 
 #[server(endpoint = "revoke_invite")]
 pub async fn revoke_invite(id: String) -> Result<(), AppError> {
     use self::ssr::*;
-    let user = require(None).await?;
-    Ok(services()?
-        .revoke_invite(&user, &request_actor().await, &id)
-        .await?)
+    let cx = Ctx::get()?;
+    let user = cx.require_user().await?;
+    Ok(cx.services.revoke_invite(&user, &cx.actor, &id).await?)
 }
 
 #[server(endpoint = "resend_invite")]
 pub async fn resend_invite(id: String) -> Result<IssuedLink, AppError> {
     use self::ssr::*;
-    let user = require(None).await?;
-    Ok(services()?
-        .resend_invite(&user, &request_actor().await, &id)
-        .await?)
+    let cx = Ctx::get()?;
+    let user = cx.require_user().await?;
+    Ok(cx.services.resend_invite(&user, &cx.actor, &id).await?)
 }

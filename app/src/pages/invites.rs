@@ -176,7 +176,7 @@ fn InviteFields(
                     <FieldError name="expiry" error=error/>
                 </div>
             </div>
-            <Show when={let has = !opts.teams.is_empty(); move || has}>
+            {(!opts.teams.is_empty()).then(|| view! {
                 <fieldset class="field teams">
                     <legend>"Teams"</legend>
                     {opts.teams.iter().enumerate().map(|(i, t)| view! {
@@ -184,7 +184,7 @@ fn InviteFields(
                     }).collect_view()}
                     <FieldError name="teams" error=error/>
                 </fieldset>
-            </Show>
+            })}
             <div class="field">
                 <label for="field-message">"Personal note (optional)"</label>
                 <textarea id="field-message" name="message" rows="2" maxlength="500" aria-describedby="field-message-error"></textarea>
