@@ -18,7 +18,7 @@ use leptos_router::{path, SsrMode};
 use crate::components::layout::SignedInLayout;
 use crate::pages::{
     accept::AcceptPage, audit::AuditPage, home::HomePage, invite_detail::InviteDetailPage,
-    invites::InvitesPage, not_found::NotFound, roles::RolesPage, section::SectionPage,
+    invites::InvitesPage, members::MembersPage, not_found::NotFound, roles::RolesPage,
     set_password::SetPasswordPage, sign_in::SignInPage,
 };
 
@@ -59,7 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage/>
                     <Route path=path!("invites") view=InvitesPage/>
                     <Route path=path!("invites/:id") view=InviteDetailPage/>
-                    <Route path=path!("members") view=|| view! { <SectionPage section="members"/> }/>
+                    <Route path=path!("members") view=MembersPage/>
                     <Route path=path!("roles") view=RolesPage/>
                     <Route path=path!("audit") view=AuditPage/>
                 </ParentRoute>

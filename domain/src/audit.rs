@@ -46,6 +46,10 @@ pub enum Action {
     TeamCreated,
     TeamRenamed,
     TeamDeleted,
+    MemberRoleChanged,
+    MemberTeamsChanged,
+    MemberDeactivated,
+    MemberReactivated,
 }
 
 impl Action {
@@ -74,6 +78,10 @@ impl Action {
             Action::TeamCreated => "team.created",
             Action::TeamRenamed => "team.renamed",
             Action::TeamDeleted => "team.deleted",
+            Action::MemberRoleChanged => "member.role_changed",
+            Action::MemberTeamsChanged => "member.teams_changed",
+            Action::MemberDeactivated => "member.deactivated",
+            Action::MemberReactivated => "member.reactivated",
         }
     }
 }

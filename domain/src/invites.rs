@@ -78,6 +78,11 @@ fn to_row(i: &InviteFull, teams: Vec<String>) -> InviteRow {
         delivery_error: i.delivery_error.clone(),
         open_count: i.open_count,
         message: i.message.clone(),
+        inviter_can_grant: inviter_may_grant(
+            i.inviter_active,
+            Permissions::from_bits(i.inviter_permissions),
+            Permissions::from_bits(i.role_permissions),
+        ),
     }
 }
 

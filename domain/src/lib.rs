@@ -10,6 +10,7 @@ pub mod error;
 pub mod invite;
 pub mod invites;
 pub mod mail;
+pub mod members;
 pub mod password;
 pub mod ratelimit;
 pub mod secret;

@@ -129,6 +129,21 @@ test('an admin invites a designer as Media Editor in Brand; the designer joins f
   await stranger.goto(link);
   await expect(stranger.getByText('This invitation has already been used.')).toBeVisible();
 
+  // Deactivating the designer signs them out on their very next request.
+  await admin.goto('/members');
+  await waitForHydration(admin);
+  const member = admin.locator(`tr[data-member="${DESIGNER}"]`);
+  await expect(member).toContainText('Media Editor');
+  await expect(member).toContainText('Ada Admin');
+  await member.getByRole('button', { name: 'Deactivate' }).click();
+  await expect(member).toContainText('Deactivated');
+  await designer.goto('/');
+  await expect(designer).toHaveURL(/\/sign-in$/);
+  await designer.getByLabel('Email').fill(DESIGNER);
+  await designer.getByLabel('Password').fill('a long designer password');
+  await designer.getByRole('button', { name: 'Sign in' }).click();
+  await expect(designer.getByText('This account has been deactivated.')).toBeVisible();
+
   // The panel stays usable on a phone: nothing but the table scrolls sideways.
   await admin.setViewportSize({ width: 375, height: 740 });
   await admin.goto('/invites');

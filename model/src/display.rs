@@ -54,17 +54,22 @@ pub fn action_label(action: &str) -> &str {
         "team.created" => "Team created",
         "team.renamed" => "Team renamed",
         "team.deleted" => "Team deleted",
+        "member.role_changed" => "Member's role changed",
+        "member.teams_changed" => "Member's teams changed",
+        "member.deactivated" => "Member deactivated",
+        "member.reactivated" => "Member reactivated",
         other => other,
     }
 }
 
 /// The action codes, for the audit log's filter.
-pub const ACTION_GROUPS: [(&str, &str); 5] = [
+pub const ACTION_GROUPS: [(&str, &str); 6] = [
     ("invite.", "Invites"),
     ("email.", "Email"),
     ("auth.", "Sign-in"),
     ("role.", "Roles"),
     ("team.", "Teams"),
+    ("member.", "Members"),
 ];
 
 #[cfg(test)]

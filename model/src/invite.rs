@@ -107,6 +107,9 @@ pub struct InviteRow {
     pub delivery_error: Option<String>,
     pub open_count: i64,
     pub message: String,
+    /// False when the inviter was deactivated or can no longer grant this role: a pending
+    /// invite like that will not be honoured at acceptance.
+    pub inviter_can_grant: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,6 +219,28 @@ pub struct InvitePreview {
     pub teams: Vec<String>,
     pub expires_at: i64,
     pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// Someone who joined.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberInfo {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub active: bool,
+    pub role_id: String,
+    pub role_name: String,
+    pub teams: Vec<TeamRef>,
+    pub joined_at: i64,
+    pub last_sign_in_at: Option<i64>,
+    /// The name of whoever invited them (none for the first admin).
+    pub invited_by: Option<String>,
 }
 
 /// One audit-log line.

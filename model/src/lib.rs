@@ -11,7 +11,7 @@ mod user;
 pub use display::{action_label, fmt_utc, ACTION_GROUPS};
 pub use invite::{
     AuditEntry, Delivery, InviteCounts, InviteList, InviteOptions, InvitePreview, InviteRow,
-    InviteStatus, IssuedLink, LinkView, RoleInfo, TeamInfo,
+    InviteStatus, IssuedLink, LinkView, MemberInfo, RoleInfo, TeamInfo, TeamRef,
 };
 pub use permissions::{Permission, Permissions};
 pub use user::{CurrentUser, BUILT_IN_ROLES};

@@ -5,3 +5,4 @@ pub mod accept;
 pub mod auth;
 pub mod directory;
 pub mod invites;
+pub mod members;

@@ -271,7 +271,12 @@ fn InviteTable(
                         view! {
                             <tr data-email=r.email.clone()>
                                 <td><A href=href>{email}</A></td>
-                                <td><StatusBadge status=r.status/></td>
+                                <td>
+                                    <StatusBadge status=r.status/>
+                                    {(pending && !r.inviter_can_grant).then(|| view! {
+                                        <span class="badge delivery-failed" title="The inviter was deactivated or can no longer grant this role; the invite will not be honoured. Resend it to re-issue it under your name.">"Inviter lacks rights"</span>
+                                    })}
+                                </td>
                                 <td>{r.role_name.clone()}{(!r.teams.is_empty()).then(|| view! { <span class="teams-list">{format!(" · {}", r.teams.join(", "))}</span> })}</td>
                                 <td>{r.inviter_name.clone()}</td>
                                 <td>{fmt_utc(r.created_at)}</td>

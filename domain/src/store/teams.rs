@@ -69,3 +69,29 @@ pub async fn of_user(db: &Db, user_id: &str) -> Result<Vec<String>, sqlx::Error>
     .fetch_all(p)
     .await)
 }
+
+/// (user id, team id, team name) for every membership: one query for the Members page.
+pub async fn all_memberships(db: &Db) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT m.user_id, t.id, t.name FROM team_members m JOIN teams t ON t.id = m.team_id ORDER BY lower(t.name)",
+    )
+    .fetch_all(p)
+    .await)
+}
+
+/// Replaces a user's teams with `team_ids`.
+pub async fn set_user_teams(
+    tx: &mut Tx,
+    user_id: &str,
+    team_ids: &[String],
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM team_members WHERE user_id = $1")
+        .bind(user_id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    for team in team_ids {
+        add_member(tx, team, user_id).await?;
+    }
+    Ok(())
+}

@@ -119,3 +119,56 @@ pub async fn touch_sign_in(db: &Db, id: &str, now: Millis) -> Result<(), sqlx::E
         .map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// A member as the Members page lists them.
+#[derive(Clone, FromRow)]
+pub struct MemberRow {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub active: bool,
+    pub role_id: String,
+    pub role_name: String,
+    pub permissions: i64,
+    pub created_at: Millis,
+    pub last_sign_in_at: Option<Millis>,
+    pub invited_by: Option<String>,
+}
+
+pub async fn list_members(db: &Db) -> Result<Vec<MemberRow>, sqlx::Error> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT u.id, u.email, u.name, u.active, u.role_id, r.name AS role_name, r.permissions, \
+         u.created_at, u.last_sign_in_at, inv.name AS invited_by \
+         FROM users u JOIN roles r ON r.id = u.role_id \
+         LEFT JOIN invites i ON i.id = u.invite_id LEFT JOIN users inv ON inv.id = i.inviter_id \
+         ORDER BY lower(u.name), u.email",
+    )
+    .fetch_all(p)
+    .await)
+}
+
+pub async fn set_role(tx: &mut Tx, id: &str, role_id: &str) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query("UPDATE users SET role_id = $2 WHERE id = $1")
+        .bind(id)
+        .bind(role_id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+pub async fn set_active(tx: &mut Tx, id: &str, active: bool) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query("UPDATE users SET active = $2 WHERE id = $1")
+        .bind(id)
+        .bind(active)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+/// Active people holding the built-in Admin role: the last one may not be demoted or
+/// deactivated, or nobody could administer the workspace any more.
+pub async fn active_admins(tx: &mut Tx) -> Result<i64, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role_id = 'admin' AND active = TRUE")
+        .fetch_one(c)
+        .await)
+}

@@ -1,0 +1,179 @@
+//! Members: the people who joined. Role changes obey the role ceiling; deactivation ends the
+//! person's sessions at once and stops their pending invites from being honoured.
+
+use model::{MemberInfo, Permission, Permissions, TeamRef};
+
+use crate::audit::{Action, Actor, Event};
+use crate::error::{DomainError, DomainResult};
+use crate::invites::{actor_for, require};
+use crate::store::users::{self, UserWithRole};
+use crate::store::{audit as audit_store, roles, teams};
+use crate::Services;
+
+impl Services {
+    pub async fn list_members(&self, user: &UserWithRole) -> DomainResult<Vec<MemberInfo>> {
+        require(user, Permission::ManageMembers)?;
+        let memberships = teams::all_memberships(&self.db).await?;
+        Ok(users::list_members(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| MemberInfo {
+                teams: memberships
+                    .iter()
+                    .filter(|(u, _, _)| *u == m.id)
+                    .map(|(_, id, name)| TeamRef {
+                        id: id.clone(),
+                        name: name.clone(),
+                    })
+                    .collect(),
+                id: m.id,
+                email: m.email,
+                name: m.name,
+                active: m.active,
+                role_id: m.role_id,
+                role_name: m.role_name,
+                joined_at: m.created_at,
+                last_sign_in_at: m.last_sign_in_at,
+                invited_by: m.invited_by,
+            })
+            .collect())
+    }
+
+    /// The member `id`, who must not be `user` and whose role `user` may grant.
+    async fn member_in_reach(
+        &self,
+        user: &UserWithRole,
+        id: &str,
+        what: &str,
+    ) -> DomainResult<(Permissions, UserWithRole)> {
+        let held = require(user, Permission::ManageMembers)?;
+        if user.id == id {
+            return Err(DomainError::Conflict(format!(
+                "You cannot {what} yourself. Ask another admin."
+            )));
+        }
+        let target = users::find_by_id(&self.db, id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        if !held.may_grant(Permissions::from_bits(target.permissions)) {
+            return Err(DomainError::Conflict(format!(
+                "{} holds permissions your role lacks, so you cannot {what} them.",
+                target.name
+            )));
+        }
+        Ok((held, target))
+    }
+
+    pub async fn change_member_role(
+        &self,
+        user: &UserWithRole,
+        request: &Actor,
+        id: &str,
+        role_id: &str,
+    ) -> DomainResult<()> {
+        let (held, target) = self.member_in_reach(user, id, "change the role of").await?;
+        let role = roles::find(&self.db, role_id)
+            .await?
+            .ok_or_else(|| DomainError::invalid("role", "Choose a role."))?;
+        if !held.may_grant(Permissions::from_bits(role.permissions)) {
+            return Err(DomainError::invalid(
+                "role",
+                format!(
+                    "You cannot make anyone {}: it has permissions your role lacks.",
+                    role.name
+                ),
+            ));
+        }
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        users::set_role(&mut tx, id, &role.id).await?;
+        if target.role_id == "admin"
+            && role.id != "admin"
+            && target.active
+            && users::active_admins(&mut tx).await? == 0
+        {
+            return Err(DomainError::Conflict(
+                "This is the last active Admin; make someone else Admin first.".into(),
+            ));
+        }
+        let event = Event::new(
+            &actor_for(user, request),
+            Action::MemberRoleChanged,
+            Some(&target.email),
+        )
+        .detail(format!("{} → {}", target.role_name, role.name));
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn set_member_teams(
+        &self,
+        user: &UserWithRole,
+        request: &Actor,
+        id: &str,
+        team_ids: &[String],
+    ) -> DomainResult<()> {
+        let (_, target) = self
+            .member_in_reach(user, id, "change the teams of")
+            .await?;
+        let known = teams::list(&self.db).await?;
+        let mut names = Vec::new();
+        for t in team_ids {
+            let team = known.iter().find(|k| &k.id == t).ok_or_else(|| {
+                DomainError::invalid("teams", "One of the chosen teams no longer exists.")
+            })?;
+            names.push(team.name.clone());
+        }
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        teams::set_user_teams(&mut tx, id, team_ids).await?;
+        let detail = if names.is_empty() {
+            "no teams".to_owned()
+        } else {
+            names.join(", ")
+        };
+        let event = Event::new(
+            &actor_for(user, request),
+            Action::MemberTeamsChanged,
+            Some(&target.email),
+        )
+        .detail(detail);
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deactivating ends every session of the member at once; they cannot sign in until
+    /// reactivated, and their pending invites are not honoured.
+    pub async fn set_member_active(
+        &self,
+        user: &UserWithRole,
+        request: &Actor,
+        id: &str,
+        active: bool,
+    ) -> DomainResult<()> {
+        let what = if active { "reactivate" } else { "deactivate" };
+        let (_, target) = self.member_in_reach(user, id, what).await?;
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        users::set_active(&mut tx, id, active).await?;
+        if !active && target.role_id == "admin" && users::active_admins(&mut tx).await? == 0 {
+            return Err(DomainError::Conflict(
+                "This is the last active Admin; make someone else Admin first.".into(),
+            ));
+        }
+        let action = if active {
+            Action::MemberReactivated
+        } else {
+            Action::MemberDeactivated
+        };
+        let event = Event::new(&actor_for(user, request), action, Some(&target.email));
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        if !active {
+            self.sessions.delete_for_user(id).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,290 @@
+//! Members over real HTTP on SQLite and PostgreSQL: role changes under the ceiling, teams,
+//! and deactivation that ends sessions at once.
+
+mod common;
+
+use common::{spawn_app, Backend, TestApp, ADMIN_EMAIL};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn member_id(app: &TestApp, email: &str) -> String {
+    let list: Value = app.call("list_members", &[]).await.json().await.unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["email"] == email)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn join(app: &TestApp, email: &str, role: &str) -> reqwest::Client {
+    let (_, token) = app.invite_ok(email, role, &[]).await;
+    let (r, browser) = app.accept(&token, "Member").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    browser
+}
+
+async fn a_deactivated_member_is_signed_out_at_once_and_cannot_sign_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let editor = join(&app, "ed@example.com", "editor").await;
+    assert_eq!(
+        app.call_with(&editor, "whoami", &[])
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["email"],
+        "ed@example.com"
+    );
+    let id = member_id(&app, "ed@example.com").await;
+    assert_eq!(
+        app.call("set_member_active", &[("id", &id), ("active", "false")])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // The very next request of the open session is anonymous.
+    assert_eq!(
+        app.call_with(&editor, "whoami", &[])
+            .await
+            .json::<Value>()
+            .await
+            .unwrap(),
+        json!(null)
+    );
+    assert_eq!(
+        app.invite_with(&editor, "x@example.com", "editor", &[])
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = app
+        .call_with(
+            &editor,
+            "sign_in",
+            &[
+                ("email", "ed@example.com"),
+                ("password", "a good long password"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"Refused": "This account has been deactivated. Ask your administrator."})
+    );
+    // Reactivated, they can sign in again.
+    assert_eq!(
+        app.call("set_member_active", &[("id", &id), ("active", "true")])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let r = app
+        .call_with(
+            &editor,
+            "sign_in",
+            &[
+                ("email", "ed@example.com"),
+                ("password", "a good long password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let actions = app.audit_actions().await;
+    assert!(
+        actions.contains(&"member.deactivated".to_owned())
+            && actions.contains(&"member.reactivated".to_owned())
+    );
+}
+both_backends!(
+    a_deactivated_member_is_signed_out_at_once_and_cannot_sign_in,
+    super::a_deactivated_member_is_signed_out_at_once_and_cannot_sign_in
+);
+
+async fn role_changes_obey_the_ceiling_and_keep_one_admin(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let editor = join(&app, "ed@example.com", "editor").await;
+    join(&app, "an@example.com", "analyst").await;
+    let analyst = member_id(&app, "an@example.com").await;
+    let me = member_id(&app, ADMIN_EMAIL).await;
+
+    assert_eq!(
+        app.call(
+            "change_member_role",
+            &[("id", &analyst), ("role_id", "editor")]
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    let list: Value = app.call("list_members", &[]).await.json().await.unwrap();
+    let row = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["email"] == "an@example.com")
+        .unwrap()
+        .clone();
+    assert_eq!(row["role_name"], "Editor");
+    assert_eq!(row["invited_by"], "Ada Admin");
+    // Nobody changes their own role, and an editor cannot manage members at all.
+    assert_eq!(
+        app.call("change_member_role", &[("id", &me), ("role_id", "editor")])
+            .await
+            .status(),
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        app.call_with(
+            &editor,
+            "change_member_role",
+            &[("id", &analyst), ("role_id", "admin")]
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.call_with(&editor, "list_members", &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // A custom role with every permission may manage the Admin, but not remove the last one.
+    let perms: Vec<(String, String)> = [
+        "ViewInvites",
+        "SendInvites",
+        "RevokeInvites",
+        "ManageMembers",
+        "ManageRolesAndTeams",
+        "ViewAuditLog",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, p)| (format!("permissions[{i}]"), p.to_string()))
+    .collect();
+    let mut form: Vec<(&str, &str)> = vec![("name", "Steward")];
+    form.extend(perms.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    assert_eq!(
+        app.call("create_role", &form).await.status(),
+        StatusCode::OK
+    );
+    let roles: Value = app.call("list_roles", &[]).await.json().await.unwrap();
+    let steward_role = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Steward")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let steward = join(&app, "steward@example.com", &steward_role).await;
+    let r = app
+        .call_with(
+            &steward,
+            "change_member_role",
+            &[("id", &me), ("role_id", "editor")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"Conflict": "This is the last active Admin; make someone else Admin first."})
+    );
+    let r = app
+        .call_with(
+            &steward,
+            "set_member_active",
+            &[("id", &me), ("active", "false")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        app.whoami().await["role_name"],
+        "Admin",
+        "the refused changes were rolled back"
+    );
+}
+both_backends!(
+    role_changes_obey_the_ceiling_and_keep_one_admin,
+    super::role_changes_obey_the_ceiling_and_keep_one_admin
+);
+
+async fn teams_can_be_set_and_cleared(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    app.call("create_team", &[("name", "Brand")]).await;
+    app.call("create_team", &[("name", "Ops")]).await;
+    let teams: Value = app.call("list_teams", &[]).await.json().await.unwrap();
+    let ids: Vec<String> = teams
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
+    join(&app, "t@example.com", "analyst").await;
+    let id = member_id(&app, "t@example.com").await;
+    let r = app
+        .call(
+            "set_member_teams",
+            &[("id", &id), ("teams[0]", &ids[0]), ("teams[1]", &ids[1])],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        domain::store::teams::of_user(&app.services.db, &id)
+            .await
+            .unwrap(),
+        vec!["Brand".to_owned(), "Ops".to_owned()]
+    );
+    assert_eq!(
+        app.call("set_member_teams", &[("id", &id)]).await.status(),
+        StatusCode::OK
+    );
+    assert!(domain::store::teams::of_user(&app.services.db, &id)
+        .await
+        .unwrap()
+        .is_empty());
+    let bad = app
+        .call("set_member_teams", &[("id", &id), ("teams[0]", "nope")])
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+both_backends!(
+    teams_can_be_set_and_cleared,
+    super::teams_can_be_set_and_cleared
+);
+
+async fn pending_invites_of_a_deactivated_inviter_are_flagged(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let editor = join(&app, "ed@example.com", "editor").await;
+    let r = app
+        .invite_with(&editor, "friend@example.com", "editor", &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let id = member_id(&app, "ed@example.com").await;
+    app.call("set_member_active", &[("id", &id), ("active", "false")])
+        .await;
+    let list: Value = app
+        .call("list_invites", &[("status", "pending")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let row = list["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["email"] == "friend@example.com")
+        .unwrap()
+        .clone();
+    assert_eq!(row["inviter_can_grant"], false);
+}
+both_backends!(
+    pending_invites_of_a_deactivated_inviter_are_flagged,
+    super::pending_invites_of_a_deactivated_inviter_are_flagged
+);
