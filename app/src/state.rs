@@ -116,6 +116,9 @@ impl From<DomainError> for AppError {
             }
             DomainError::Unauthenticated => (StatusCode::UNAUTHORIZED, AppError::Unauthenticated),
             DomainError::Forbidden => (StatusCode::FORBIDDEN, AppError::Forbidden),
+            DomainError::AccountDeactivated => {
+                (StatusCode::FORBIDDEN, AppError::Refused(e.to_string()))
+            }
             DomainError::RateLimited {
                 retry_after_secs,
                 message,

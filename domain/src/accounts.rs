@@ -202,7 +202,7 @@ impl Services {
                     let event = Event::new(actor, Action::SignInFailed, Some(&user.email))
                         .detail("account deactivated");
                     audit_store::insert(&self.db, &event, now).await?;
-                    return Err(DomainError::Forbidden);
+                    return Err(DomainError::AccountDeactivated);
                 }
                 limits.per_account.reset(&account_key);
                 users::touch_sign_in(&self.db, &user.id, now).await?;

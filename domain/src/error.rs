@@ -21,6 +21,9 @@ pub enum DomainError {
     Unauthenticated,
     #[error("You are not allowed to do that.")]
     Forbidden,
+    /// Right password, but the account was deactivated.
+    #[error("This account has been deactivated. Ask your administrator.")]
+    AccountDeactivated,
     #[error("{message}")]
     RateLimited {
         retry_after_secs: u64,

@@ -349,7 +349,7 @@ impl Services {
         let issued = token::issue_from_seed(&self.key, Purpose::Invite, uuid, &seed);
         let actor = actor_for(user, request);
         let mut tx = self.db.begin().await?;
-        if store::renew(&mut tx, id, &issued.digest, now + ttl).await? != 1 {
+        if store::renew(&mut tx, id, &issued.digest, now + ttl, &user.id).await? != 1 {
             let status = InviteStatus::derive(
                 invite.accepted_at,
                 invite.revoked_at,
@@ -373,7 +373,10 @@ impl Services {
         )
         .await?;
         let resent = Event::new(&actor, Action::InviteResent, Some(&invite.email))
-            .detail("new link; old link no longer works")
+            .detail(format!(
+                "new link; old link no longer works; re-issued by {}",
+                user.email
+            ))
             .invite(id);
         audit_store::insert_tx(&mut tx, &resent, now).await?;
         let queued = Event::new(&actor, Action::EmailQueued, Some(&invite.email)).invite(id);

@@ -70,6 +70,7 @@ async fn a_deactivated_member_is_signed_out_at_once_and_cannot_sign_in(backend: 
             ],
         )
         .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(
         r.json::<Value>().await.unwrap(),
         json!({"Refused": "This account has been deactivated. Ask your administrator."})
@@ -283,6 +284,38 @@ async fn pending_invites_of_a_deactivated_inviter_are_flagged(backend: Backend) 
         .unwrap()
         .clone();
     assert_eq!(row["inviter_can_grant"], false);
+    let invite_id = row["id"].as_str().unwrap().to_owned();
+    // Re-issued by a current admin, it is honoured again.
+    let r = app.call("resend_invite", &[("id", &invite_id)]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let link = r.json::<Value>().await.unwrap()["link"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let list: Value = app
+        .call("list_invites", &[("status", "pending")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let row = list["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["email"] == "friend@example.com")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            row["inviter_can_grant"].as_bool(),
+            row["inviter_name"].as_str()
+        ),
+        (Some(true), Some("Ada Admin"))
+    );
+    assert_eq!(app.accept(&link, "Friend").await.0.status(), StatusCode::OK);
 }
 both_backends!(
     pending_invites_of_a_deactivated_inviter_are_flagged,

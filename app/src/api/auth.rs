@@ -31,15 +31,7 @@ pub async fn sign_in(
 ) -> Result<(), AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = match cx.services.sign_in(&email, &password, &cx.actor).await {
-        Ok(user) => user,
-        Err(domain::DomainError::Forbidden) => {
-            return Err(AppError::Refused(
-                "This account has been deactivated. Ask your administrator.".into(),
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let user = cx.services.sign_in(&email, &password, &cx.actor).await?;
     start_session(&cx.session, &user.id).await?;
     leptos_axum::redirect(model::safe_redirect(next.as_deref().unwrap_or("/")));
     Ok(())

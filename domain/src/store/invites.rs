@@ -254,19 +254,23 @@ pub async fn accept(
 }
 
 /// Resend: a new link (digest) and a new expiry, for an invite neither accepted nor revoked.
+/// The resender becomes the inviter: they vouch for the invite from now on, so an invite from
+/// someone since deactivated or demoted is honoured again once a current admin resends it.
 pub async fn renew(
     tx: &mut Tx,
     id: &str,
     digest: &str,
     expires_at: Millis,
+    inviter_id: &str,
 ) -> Result<u64, sqlx::Error> {
     on_tx!(tx, c => sqlx::query(
-        "UPDATE invites SET token_digest = $2, expires_at = $3, delivery = 'queued', delivery_error = NULL \
-         WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL",
+        "UPDATE invites SET token_digest = $2, expires_at = $3, inviter_id = $4, delivery = 'queued', \
+         delivery_error = NULL WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL",
     )
     .bind(id)
     .bind(digest)
     .bind(expires_at)
+    .bind(inviter_id)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))
