@@ -2,9 +2,9 @@
 
 use crate::audit::Event;
 use crate::clock::Millis;
-use crate::on_db;
 use crate::on_tx;
 use crate::store::{Db, Tx};
+use crate::{on_db, on_db_write};
 
 const INSERT: &str = "INSERT INTO audit_log \
      (id, at, actor_id, actor_email, ip, user_agent, action, subject, detail, invite_id) \
@@ -26,7 +26,7 @@ macro_rules! bind_event {
 }
 
 pub async fn insert(db: &Db, e: &Event, at: Millis) -> Result<(), sqlx::Error> {
-    on_db!(db, p => bind_event!(sqlx::query(INSERT), e, at).execute(p).await.map(|r| r.rows_affected()))?;
+    on_db_write!(db, p => bind_event!(sqlx::query(INSERT), e, at).execute(p).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@ use sqlx::FromRow;
 
 use crate::clock::Millis;
 use crate::store::{Db, Tx};
-use crate::{on_db, on_tx};
+use crate::{on_db, on_db_write, on_tx};
 
 /// The status of invite `i` at time `$now` (a placeholder such as "$1").
 #[macro_export]
@@ -206,7 +206,7 @@ pub async fn close_expired_for_email(
 
 /// Counts an opening of the link. Not a state change: the status stays what it was.
 pub async fn record_open(db: &Db, id: &str, now: Millis) -> Result<(), sqlx::Error> {
-    on_db!(db, p => sqlx::query(
+    on_db_write!(db, p => sqlx::query(
         "UPDATE invites SET open_count = open_count + 1, first_opened_at = COALESCE(first_opened_at, $2) WHERE id = $1",
     )
     .bind(id)

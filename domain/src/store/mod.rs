@@ -24,8 +24,18 @@ use sqlx::{Postgres, Sqlite, Transaction};
 
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqliteDb),
     Postgres(PgPool),
+}
+
+/// SQLite allows one writer at a time. Writes go through a single connection, so they queue
+/// in-process in order instead of sleeping in SQLite's busy handler (which made the slowest
+/// requests wait hundreds of milliseconds under load). Reads use their own small pool and,
+/// thanks to WAL, never wait for the writer.
+#[derive(Clone, Debug)]
+pub struct SqliteDb {
+    pub read: SqlitePool,
+    pub write: SqlitePool,
 }
 
 /// An open write transaction on either backend.
@@ -35,12 +45,29 @@ pub enum Tx {
 }
 
 /// Runs `$body` with `$c` bound to the pool, once per backend arm, so the statement is
-/// written once but type-checked for both drivers.
+/// written once but type-checked for both drivers. For reads; see `on_db_write!`.
 #[macro_export]
 macro_rules! on_db {
     ($db:expr, $c:ident => $body:expr) => {
         match $db {
-            $crate::store::Db::Sqlite($c) => $body,
+            $crate::store::Db::Sqlite(s) => {
+                let $c = &s.read;
+                $body
+            }
+            $crate::store::Db::Postgres($c) => $body,
+        }
+    };
+}
+
+/// Like `on_db!`, for a single write outside a transaction (on SQLite: the writer connection).
+#[macro_export]
+macro_rules! on_db_write {
+    ($db:expr, $c:ident => $body:expr) => {
+        match $db {
+            $crate::store::Db::Sqlite(s) => {
+                let $c = &s.write;
+                $body
+            }
             $crate::store::Db::Postgres($c) => $body,
         }
     };
@@ -112,13 +139,19 @@ impl Db {
                     source,
                 })?;
             }
-            let pool = SqlitePoolOptions::new()
-                .max_connections(8)
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options.clone())
+                .await
+                .map_err(connect_err)?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(4)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await
                 .map_err(connect_err)?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(SqliteDb { read, write }))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url).map_err(connect_err)?;
             // One direct connection first: a pool would only report "timed out" and hide
@@ -143,7 +176,7 @@ impl Db {
 
     pub async fn migrate(&self) -> Result<(), ConnectError> {
         match self {
-            Db::Sqlite(p) => sqlx::migrate!("../migrations/sqlite").run(p).await?,
+            Db::Sqlite(s) => sqlx::migrate!("../migrations/sqlite").run(&s.write).await?,
             Db::Postgres(p) => sqlx::migrate!("../migrations/postgres").run(p).await?,
         }
         Ok(())
@@ -161,7 +194,7 @@ impl Db {
     /// SQLITE_BUSY under load instead of waiting its turn.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(s) => Tx::Sqlite(s.write.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -172,7 +205,13 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        on_db!(self, p => p.close().await)
+        match self {
+            Db::Sqlite(s) => {
+                s.read.close().await;
+                s.write.close().await;
+            }
+            Db::Postgres(p) => p.close().await,
+        }
     }
 }
 

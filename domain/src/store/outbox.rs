@@ -6,7 +6,7 @@ use sqlx::FromRow;
 
 use crate::clock::Millis;
 use crate::store::{Db, Tx};
-use crate::{on_db, on_tx};
+use crate::{on_db_write, on_tx};
 
 #[derive(Clone, FromRow)]
 pub struct Job {
@@ -58,7 +58,7 @@ pub async fn claim(db: &Db, now: Millis, lease_until: Millis) -> Result<Option<J
     // The outer conditions repeat the inner ones so that two claimers racing for the same
     // row cannot both win; PostgreSQL also skips rows another worker holds.
     match db {
-        Db::Sqlite(p) => {
+        Db::Sqlite(s) => {
             sqlx::query_as(
                 "UPDATE outbox SET attempts = attempts + 1, locked_until = $2 \
                  WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
@@ -69,7 +69,7 @@ pub async fn claim(db: &Db, now: Millis, lease_until: Millis) -> Result<Option<J
             )
             .bind(now)
             .bind(lease_until)
-            .fetch_optional(p)
+            .fetch_optional(&s.write)
             .await
         }
         Db::Postgres(p) => {
@@ -108,7 +108,7 @@ pub async fn retry_later(
     next_attempt_at: Millis,
     error: &str,
 ) -> Result<(), sqlx::Error> {
-    on_db!(db, p => sqlx::query(
+    on_db_write!(db, p => sqlx::query(
         "UPDATE outbox SET next_attempt_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1",
     )
     .bind(id)

@@ -29,8 +29,15 @@ pub async fn list(db: &Db) -> Result<Vec<RoleRow>, sqlx::Error> {
     .await)
 }
 
+/// One role, without the usage count (which scans members and invites): creating an
+/// invite looks the role up on every request.
 pub async fn find(db: &Db, id: &str) -> Result<Option<RoleRow>, sqlx::Error> {
-    Ok(list(db).await?.into_iter().find(|r| r.id == id))
+    on_db!(db, p => sqlx::query_as(
+        "SELECT id, name, description, permissions, built_in, 0 AS in_use FROM roles WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(p)
+    .await)
 }
 
 pub async fn insert(

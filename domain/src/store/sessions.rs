@@ -8,8 +8,8 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
 use crate::clock::Millis;
-use crate::on_db;
 use crate::store::Db;
+use crate::{on_db, on_db_write};
 
 /// The session key under which the signed-in user's id is kept.
 pub const USER_ID_KEY: &str = "user_id";
@@ -26,7 +26,7 @@ impl DbSessionStore {
 
     /// Ends every session of `user_id` at once (sign-out everywhere, deactivation).
     pub async fn delete_for_user(&self, user_id: &str) -> Result<u64, sqlx::Error> {
-        let r = on_db!(&self.db, p => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        let r = on_db_write!(&self.db, p => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user_id)
             .execute(p)
             .await
@@ -35,7 +35,7 @@ impl DbSessionStore {
     }
 
     pub async fn delete_expired(&self, now: Millis) -> Result<u64, sqlx::Error> {
-        let r = on_db!(&self.db, p => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        let r = on_db_write!(&self.db, p => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now)
             .execute(p)
             .await
@@ -84,7 +84,7 @@ impl SessionStore for DbSessionStore {
         // overwriting someone else's session.
         loop {
             let e = encode(record)?;
-            let r = on_db!(&self.db, p => sqlx::query(
+            let r = on_db_write!(&self.db, p => sqlx::query(
                 "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (id) DO NOTHING",
             )
@@ -105,7 +105,7 @@ impl SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let e = encode(record)?;
-        on_db!(&self.db, p => sqlx::query(
+        on_db_write!(&self.db, p => sqlx::query(
             "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, \
              expires_at = excluded.expires_at",
@@ -146,7 +146,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        on_db!(&self.db, p => sqlx::query("DELETE FROM sessions WHERE id = $1")
+        on_db_write!(&self.db, p => sqlx::query("DELETE FROM sessions WHERE id = $1")
             .bind(id.to_string())
             .execute(p)
             .await

@@ -4,7 +4,7 @@ use sqlx::FromRow;
 
 use crate::clock::Millis;
 use crate::store::{Db, Tx};
-use crate::{on_db, on_tx};
+use crate::{on_db, on_db_write, on_tx};
 
 /// A user joined with their role: what sign-in and the session check need, in one read.
 #[derive(Clone, FromRow)]
@@ -111,7 +111,7 @@ pub async fn set_password_hash(tx: &mut Tx, id: &str, hash: &str) -> Result<(), 
 }
 
 pub async fn touch_sign_in(db: &Db, id: &str, now: Millis) -> Result<(), sqlx::Error> {
-    on_db!(db, p => sqlx::query("UPDATE users SET last_sign_in_at = $2 WHERE id = $1")
+    on_db_write!(db, p => sqlx::query("UPDATE users SET last_sign_in_at = $2 WHERE id = $1")
         .bind(id)
         .bind(now)
         .execute(p)
