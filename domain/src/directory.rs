@@ -6,6 +6,7 @@ use uuid::Uuid;
 use crate::audit::{Action, Actor, Event};
 use crate::error::{DomainError, DomainResult};
 use crate::invites::{actor_for, is_unique_violation, require};
+use crate::store::audit::AuditRow;
 use crate::store::users::UserWithRole;
 use crate::store::{audit as audit_store, roles, teams};
 use crate::Services;
@@ -290,17 +291,6 @@ impl Services {
             500,
         )
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|e| AuditEntry {
-                at: e.at,
-                actor: e.actor_email,
-                ip: e.ip,
-                user_agent: e.user_agent,
-                action: e.action,
-                subject: e.subject,
-                detail: e.detail,
-            })
-            .collect())
+        Ok(rows.into_iter().map(AuditRow::into_entry).collect())
     }
 }

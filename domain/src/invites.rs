@@ -18,6 +18,7 @@ use crate::invite::{
     inviter_may_grant, parse_expiry_hours, parse_message, view_for_status, DEFAULT_EXPIRY_HOURS,
 };
 use crate::password::NewPassword;
+use crate::store::audit::AuditRow;
 use crate::store::invites::{self as store, InviteFull, NewInvite};
 use crate::store::users::{self, NewUser, UserWithRole};
 use crate::store::{audit as audit_store, outbox, roles, teams};
@@ -278,15 +279,7 @@ impl Services {
         let events = audit_store::for_invite(&self.db, id)
             .await?
             .into_iter()
-            .map(|e| AuditEntry {
-                at: e.at,
-                actor: e.actor_email,
-                ip: e.ip,
-                user_agent: e.user_agent,
-                action: e.action,
-                subject: e.subject,
-                detail: e.detail,
-            })
+            .map(AuditRow::into_entry)
             .collect();
         Ok((to_row(&invite, teams), events))
     }
@@ -304,12 +297,7 @@ impl Services {
             .ok_or(DomainError::NotFound)?;
         let mut tx = self.db.begin().await?;
         if store::revoke(&mut tx, id, &user.id, now).await? != 1 {
-            let status = InviteStatus::derive(
-                invite.accepted_at,
-                invite.revoked_at,
-                invite.expires_at,
-                now,
-            );
+            let status = invite.status_at(now);
             return Err(DomainError::Conflict(format!(
                 "Only pending invites can be revoked; this one is {}.",
                 status.label().to_lowercase()
@@ -350,12 +338,7 @@ impl Services {
         let actor = actor_for(user, request);
         let mut tx = self.db.begin().await?;
         if store::renew(&mut tx, id, &issued.digest, now + ttl, &user.id).await? != 1 {
-            let status = InviteStatus::derive(
-                invite.accepted_at,
-                invite.revoked_at,
-                invite.expires_at,
-                now,
-            );
+            let status = invite.status_at(now);
             return Err(DomainError::Conflict(format!(
                 "This invite is {} and cannot be resent. Send a new invite instead.",
                 status.label().to_lowercase()
@@ -424,12 +407,7 @@ impl Services {
         if !token::constant_time_eq(invite.token_digest.as_bytes(), verified.digest.as_bytes()) {
             return Ok((LinkView::Replaced, Some(invite)));
         }
-        let status = InviteStatus::derive(
-            invite.accepted_at,
-            invite.revoked_at,
-            invite.expires_at,
-            now,
-        );
+        let status = invite.status_at(now);
         if let Some(view) = view_for_status(status) {
             return Ok((view, Some(invite)));
         }

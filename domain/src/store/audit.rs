@@ -47,6 +47,21 @@ pub struct AuditRow {
     pub detail: String,
 }
 
+impl AuditRow {
+    /// The row as the pages show it.
+    pub fn into_entry(self) -> model::AuditEntry {
+        model::AuditEntry {
+            at: self.at,
+            actor: self.actor_email,
+            ip: self.ip,
+            user_agent: self.user_agent,
+            action: self.action,
+            subject: self.subject,
+            detail: self.detail,
+        }
+    }
+}
+
 /// The newest entries first.
 pub async fn recent(db: &Db, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
     search(db, "", "", "", limit).await

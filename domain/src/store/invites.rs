@@ -46,6 +46,13 @@ pub struct InviteFull {
     pub status: String,
 }
 
+impl InviteFull {
+    /// The status at `now`, by the one Rust definition.
+    pub fn status_at(&self, now: Millis) -> model::InviteStatus {
+        model::InviteStatus::derive(self.accepted_at, self.revoked_at, self.expires_at, now)
+    }
+}
+
 // No token digests in logs.
 impl std::fmt::Debug for InviteFull {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -33,7 +33,7 @@ pub async fn list(db: &Db) -> Result<Vec<RoleRow>, sqlx::Error> {
 /// invite looks the role up on every request.
 pub async fn find(db: &Db, id: &str) -> Result<Option<RoleRow>, sqlx::Error> {
     on_db!(db, p => sqlx::query_as(
-        "SELECT id, name, description, permissions, built_in, 0 AS in_use FROM roles WHERE id = $1",
+        "SELECT id, name, description, permissions, built_in, CAST(0 AS BIGINT) AS in_use FROM roles WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(p)
