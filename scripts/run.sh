@@ -11,7 +11,11 @@ source "$(dirname "$0")/lib.sh"
 
 bash "$ROOT/scripts/bootstrap.sh" >/dev/null || bash "$ROOT/scripts/bootstrap.sh"
 cd "$ROOT"
-if [ -z "${VESTIBULE_SKIP_BUILD:-}" ]; then
+# Starting the server builds first (a quick no-op when nothing changed, apart from the
+# WASM post-processing); other subcommands reuse the built binary when there is one.
+build=1
+case "${1:-serve}" in serve | -*) ;; *) [ -x "$ROOT/target/release/vestibule" ] && build=0 ;; esac
+if [ -z "${VESTIBULE_SKIP_BUILD:-}" ] && [ "$build" = 1 ]; then
     say "building (release)"
     cargo leptos build --release 2>&1 | grep -vE '^\s+(Compiling|Checking)' || die "the build failed"
 fi
