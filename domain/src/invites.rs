@@ -231,16 +231,19 @@ impl Services {
         })
     }
 
+    /// Newest first, filtered by status and by a piece of the email address.
     pub async fn list_invites(
         &self,
         user: &UserWithRole,
         status: Option<InviteStatus>,
+        search: &str,
     ) -> DomainResult<InviteList> {
         require(user, Permission::ViewInvites)?;
         let now = self.clock.now();
         let filter = status.map(|s| s.as_str()).unwrap_or("");
-        let rows = store::list(&self.db, filter, now, LIST_LIMIT).await?;
-        let pairs = store::teams_for_list(&self.db, filter, now, LIST_LIMIT).await?;
+        let search = store::like_escape(&search.trim().to_lowercase());
+        let rows = store::list(&self.db, filter, &search, now, LIST_LIMIT).await?;
+        let pairs = store::teams_for_list(&self.db, filter, &search, now, LIST_LIMIT).await?;
         let mut counts = InviteCounts::default();
         for (s, n) in store::counts(&self.db, now).await? {
             match InviteStatus::parse(&s) {

@@ -467,7 +467,7 @@ async fn status_in_sql_agrees_with_status_in_rust(backend: Backend) {
     for step in [0, 7 * domain::clock::DAY + 1] {
         app.clock.advance(step);
         let now = domain::clock::Clock::now(&app.clock);
-        let rows = domain::store::invites::list(&app.services.db, "", now, 100)
+        let rows = domain::store::invites::list(&app.services.db, "", "", now, 100)
             .await
             .unwrap();
         assert_eq!(rows.len(), 4);
@@ -604,4 +604,60 @@ async fn a_dead_link_can_ask_the_inviter_for_a_new_one(backend: Backend) {
 both_backends!(
     a_dead_link_can_ask_the_inviter_for_a_new_one,
     super::a_dead_link_can_ask_the_inviter_for_a_new_one
+);
+
+async fn the_list_can_be_searched_by_email_and_wildcards_are_literal(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    for e in [
+        "ann@agency.example",
+        "bob@agency.example",
+        "ann_b@other.example",
+        "annxb@other.example",
+    ] {
+        app.invite_ok(e, "analyst", &[]).await;
+    }
+    let emails = |v: Value| -> Vec<String> {
+        let mut e: Vec<String> = v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["email"].as_str().unwrap().to_owned())
+            .collect();
+        e.sort();
+        e
+    };
+    let found = app
+        .call("list_invites", &[("q", "AGENCY")])
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        emails(found.clone()),
+        ["ann@agency.example", "bob@agency.example"]
+    );
+    assert_eq!(
+        found["counts"]["pending"], 4,
+        "counts stay per status, not per search"
+    );
+    // "_" is a literal underscore, not LIKE's any-character.
+    let found = app
+        .call("list_invites", &[("q", "ann_b")])
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(emails(found), ["ann_b@other.example"]);
+    let found = app
+        .call("list_invites", &[("q", "%"), ("status", "pending")])
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert!(emails(found).is_empty());
+}
+both_backends!(
+    the_list_can_be_searched_by_email_and_wildcards_are_literal,
+    super::the_list_can_be_searched_by_email_and_wildcards_are_literal
 );

@@ -50,14 +50,21 @@ pub async fn create_invite(
     Ok(cx.services.create_invite(&user, &cx.actor, req).await?)
 }
 
-/// `status`: "pending", "accepted", "expired", "revoked", or empty for all.
+/// `status`: "pending", "accepted", "expired", "revoked", or empty for all; `q`: a piece of
+/// the email address.
 #[server(endpoint = "list_invites")]
-pub async fn list_invites(status: Option<String>) -> Result<InviteList, AppError> {
+pub async fn list_invites(
+    status: Option<String>,
+    q: Option<String>,
+) -> Result<InviteList, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
     let user = cx.require_user().await?;
     let status = status.as_deref().and_then(model::InviteStatus::parse);
-    Ok(cx.services.list_invites(&user, status).await?)
+    Ok(cx
+        .services
+        .list_invites(&user, status, q.as_deref().unwrap_or(""))
+        .await?)
 }
 
 #[server(endpoint = "invite_detail")]

@@ -33,17 +33,19 @@ pub fn InvitesPage() -> impl IntoView {
             .get("status")
             .filter(|s| InviteStatus::parse(s).is_some())
     };
+    let search = move || query.read().get("q").filter(|q| !q.trim().is_empty());
     let list = Resource::new(
         move || {
             (
                 status(),
+                search(),
                 create.version().get(),
                 revoke.version().get(),
                 resend.version().get(),
                 tick.get(),
             )
         },
-        |(status, ..)| list_invites(status),
+        |(status, search, ..)| list_invites(status, search),
     );
     refresh_every(tick, REFRESH_MS);
 
@@ -79,6 +81,12 @@ pub fn InvitesPage() -> impl IntoView {
         <IssuedLinkPanel issued=issued/>
         <FormError error=row_error/>
         <section class="card">
+            <form method="get" class="inline-form search" role="search">
+                <input type="hidden" name="status" value=move || status().unwrap_or_default()/>
+                <label class="sr-only" for="invite-search">"Search by email"</label>
+                <input id="invite-search" type="search" name="q" placeholder="Search by email" value=move || search().unwrap_or_default()/>
+                <button type="submit" class="button subtle">"Search"</button>
+            </form>
             <Transition fallback=|| view! { <p class="loading">"Loading invites…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {

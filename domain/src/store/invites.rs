@@ -87,20 +87,41 @@ pub async fn find(db: &Db, id: &str, now: Millis) -> Result<Option<InviteFull>, 
 }
 
 /// Newest first; `status` "" means all.
+/// The list filter: status ("" for all) at `$1`, as `$2`; an email substring ("" for any,
+/// already escaped by `like_escape`) as `$4`. Shared by `list` and `teams_for_list`.
+macro_rules! list_where {
+    () => {
+        concat!(
+            "WHERE ($2 = '' OR ",
+            status_case!("$1"),
+            " = $2) AND ($4 = '' OR i.email LIKE '%' || $4 || '%' ESCAPE '\\')"
+        )
+    };
+}
+
+/// Makes typed text match itself in LIKE: `%`, `_` and the escape character lose their meaning.
+pub fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Newest first; `status` "" means all; `search` is an escaped email substring ("" for any).
 pub async fn list(
     db: &Db,
     status: &str,
+    search: &str,
     now: Millis,
     limit: i64,
 ) -> Result<Vec<InviteFull>, sqlx::Error> {
     on_db!(db, p => sqlx::query_as(select_full!(
-        "WHERE ($2 = '' OR ",
-        status_case!("$1"),
-        " = $2) ORDER BY i.created_at DESC, i.id DESC LIMIT $3"
+        list_where!(),
+        " ORDER BY i.created_at DESC, i.id DESC LIMIT $3"
     ))
     .bind(now)
     .bind(status)
     .bind(limit)
+    .bind(search)
     .fetch_all(p)
     .await)
 }
@@ -110,18 +131,20 @@ pub async fn list(
 pub async fn teams_for_list(
     db: &Db,
     status: &str,
+    search: &str,
     now: Millis,
     limit: i64,
 ) -> Result<Vec<(String, String)>, sqlx::Error> {
     on_db!(db, p => sqlx::query_as(concat!(
         "SELECT it.invite_id, t.name FROM invite_teams it JOIN teams t ON t.id = it.team_id ",
-        "WHERE it.invite_id IN (SELECT i.id FROM invites i WHERE ($2 = '' OR ",
-        status_case!("$1"),
-        " = $2) ORDER BY i.created_at DESC, i.id DESC LIMIT $3) ORDER BY lower(t.name)"
+        "WHERE it.invite_id IN (SELECT i.id FROM invites i ",
+        list_where!(),
+        " ORDER BY i.created_at DESC, i.id DESC LIMIT $3) ORDER BY lower(t.name)"
     ))
     .bind(now)
     .bind(status)
     .bind(limit)
+    .bind(search)
     .fetch_all(p)
     .await)
 }
