@@ -85,7 +85,6 @@ impl Services {
                         &invite_id,
                         "queued",
                         Some(&format!("retrying: {e}")),
-                        now,
                     )
                     .await?;
                 }
@@ -99,7 +98,7 @@ impl Services {
                 tracing::warn!(job = %job.id, attempts = job.attempts, error = %e, "email failed for good");
                 let mut tx = self.db.begin().await?;
                 if is_invite {
-                    invites::set_delivery(&mut tx, &invite_id, "failed", Some(&e), now).await?;
+                    invites::set_delivery(&mut tx, &invite_id, "failed", Some(&e)).await?;
                 }
                 outbox::mark_failed(&mut tx, &job.id, now, &e).await?;
                 let event = Event::new(&worker(), Action::EmailFailed, Some(&job.recipient))

@@ -327,24 +327,20 @@ pub async fn mark_sent_by_job(
     Ok(())
 }
 
-/// Records the email's fate on the invite: "sent", "failed", or "queued" with the last error.
+/// Records an email that did not go out: "queued" with the error of the last attempt (it will
+/// be retried) or "failed". A sent email is recorded by `mark_sent_by_job`.
 pub async fn set_delivery(
     tx: &mut Tx,
     id: &str,
     delivery: &str,
     error: Option<&str>,
-    now: Millis,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
-        "UPDATE invites SET delivery = $2, delivery_error = $3, \
-         sent_at = CASE WHEN $2 = 'sent' THEN $4 ELSE sent_at END WHERE id = $1",
-    )
-    .bind(id)
-    .bind(delivery)
-    .bind(error)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    on_tx!(tx, c => sqlx::query("UPDATE invites SET delivery = $2, delivery_error = $3 WHERE id = $1")
+        .bind(id)
+        .bind(delivery)
+        .bind(error)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
