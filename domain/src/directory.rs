@@ -35,6 +35,18 @@ fn parse_label(field: &'static str, input: &str, max: usize, what: &str) -> Doma
     Ok(s.to_owned())
 }
 
+/// Turns a clash with an existing name (a unique index) into an error on the name field;
+/// passes every other result through.
+fn unique_name<T>(result: Result<T, sqlx::Error>, what: &str, name: &str) -> DomainResult<T> {
+    match result {
+        Err(e) if is_unique_violation(&e) => Err(DomainError::invalid(
+            "name",
+            format!("A {what} named {name} already exists."),
+        )),
+        other => Ok(other?),
+    }
+}
+
 /// The role ceiling for role edits: nobody creates or edits a role to hold permissions
 /// they lack themselves.
 fn check_ceiling(held: Permissions, wanted: Permissions) -> DomainResult<()> {
@@ -84,15 +96,11 @@ impl Services {
         let id = Uuid::now_v7().to_string();
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        match roles::insert(&mut tx, &id, &name, &description, permissions.bits(), now).await {
-            Err(e) if is_unique_violation(&e) => {
-                return Err(DomainError::invalid(
-                    "name",
-                    format!("A role named {name} already exists."),
-                ))
-            }
-            other => other?,
-        }
+        unique_name(
+            roles::insert(&mut tx, &id, &name, &description, permissions.bits(), now).await,
+            "role",
+            &name,
+        )?;
         let labels: Vec<_> = permissions.iter().map(|p| p.label()).collect();
         let event = Event::new(&actor_for(user, request), Action::RoleCreated, Some(&name))
             .detail(labels.join(", "));
@@ -130,15 +138,11 @@ impl Services {
         check_ceiling(held, Permissions::from_bits(current.permissions))?;
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        match roles::update(&mut tx, id, &name, &description, permissions.bits()).await {
-            Err(e) if is_unique_violation(&e) => {
-                return Err(DomainError::invalid(
-                    "name",
-                    format!("A role named {name} already exists."),
-                ))
-            }
-            other => other?,
-        };
+        unique_name(
+            roles::update(&mut tx, id, &name, &description, permissions.bits()).await,
+            "role",
+            &name,
+        )?;
         let labels: Vec<_> = permissions.iter().map(|p| p.label()).collect();
         let event = Event::new(&actor_for(user, request), Action::RoleUpdated, Some(&name))
             .detail(format!("was {}; now {}", current.name, labels.join(", ")));
@@ -211,15 +215,7 @@ impl Services {
         let id = Uuid::now_v7().to_string();
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        match teams::insert(&mut tx, &id, &name, now).await {
-            Err(e) if is_unique_violation(&e) => {
-                return Err(DomainError::invalid(
-                    "name",
-                    format!("A team named {name} already exists."),
-                ))
-            }
-            other => other?,
-        }
+        unique_name(teams::insert(&mut tx, &id, &name, now).await, "team", &name)?;
         let event = Event::new(&actor_for(user, request), Action::TeamCreated, Some(&name));
         audit_store::insert_tx(&mut tx, &event, now).await?;
         tx.commit().await?;
@@ -237,16 +233,9 @@ impl Services {
         let name = parse_label("name", name, MAX_TEAM_NAME, "team name")?;
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        match teams::rename(&mut tx, id, &name).await {
-            Err(e) if is_unique_violation(&e) => {
-                return Err(DomainError::invalid(
-                    "name",
-                    format!("A team named {name} already exists."),
-                ))
-            }
-            Ok(0) => return Err(DomainError::NotFound),
-            other => other?,
-        };
+        if unique_name(teams::rename(&mut tx, id, &name).await, "team", &name)? == 0 {
+            return Err(DomainError::NotFound);
+        }
         let event = Event::new(&actor_for(user, request), Action::TeamRenamed, Some(&name));
         audit_store::insert_tx(&mut tx, &event, now).await?;
         tx.commit().await?;

@@ -226,6 +226,21 @@ async fn teams_can_be_set_and_cleared(backend: Backend) {
         .iter()
         .map(|t| t["id"].as_str().unwrap().to_owned())
         .collect();
+    // Team names are unique, whatever the case, on create and on rename.
+    for (call, form) in [
+        ("create_team", vec![("name", "brand")]),
+        (
+            "rename_team",
+            vec![("id", ids[1].as_str()), ("name", "BRAND")],
+        ),
+    ] {
+        let r = app.call(call, &form).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{call}");
+        assert_eq!(
+            r.json::<Value>().await.unwrap(),
+            json!({"Invalid": {"field": "name", "message": format!("A team named {} already exists.", form.last().unwrap().1)}})
+        );
+    }
     join(&app, "t@example.com", "analyst").await;
     let id = member_id(&app, "t@example.com").await;
     let r = app
