@@ -4,8 +4,9 @@
 //! events commit together or not at all.
 
 use model::{
-    AuditEntry, Delivery, InviteCounts, InviteList, InviteOptions, InvitePreview, InviteRow,
-    InviteStatus, IssuedLink, LinkView, Permission, Permissions, RoleInfo, TeamInfo,
+    AuditEntry, Delivery, InviteList, InviteOptions, InvitePreview, InviteQuery, InviteRow,
+    InviteStatus, IssuedLink, LinkView, ListFilterOptions, Permission, Permissions, RoleInfo,
+    TeamInfo,
 };
 use uuid::Uuid;
 
@@ -17,16 +18,14 @@ use crate::error::{DomainError, DomainResult};
 use crate::invite::{
     inviter_may_grant, parse_expiry_hours, parse_message, view_for_status, DEFAULT_EXPIRY_HOURS,
 };
+use crate::live::Change;
 use crate::password::NewPassword;
 use crate::store::audit::AuditRow;
 use crate::store::invites::{self as store, InviteFull, NewInvite};
 use crate::store::users::{self, NewUser, UserWithRole};
-use crate::store::{audit as audit_store, outbox, roles, teams};
+use crate::store::{audit as audit_store, invite_list, outbox, roles, teams};
 use crate::token::{self, Purpose};
 use crate::Services;
-
-/// Largest number of rows the panel lists at once (paging comes with the admin-panel work).
-pub const LIST_LIMIT: i64 = 500;
 
 /// Outbox job kinds.
 pub const JOB_INVITE: &str = "invite";
@@ -224,6 +223,7 @@ impl Services {
         audit_store::insert_tx(&mut tx, &queued, now).await?;
         tx.commit().await?;
         self.mail_wakeup.notify_one();
+        self.live.publish(Change::invite(&id_s, "created")).await;
         Ok(IssuedLink {
             invite_id: id_s,
             email: email.to_string(),
@@ -231,30 +231,35 @@ impl Services {
         })
     }
 
-    /// Newest first, filtered by status and by a piece of the email address.
+    /// One page of the list, filtered and sorted as `query` says, with counts per status.
     pub async fn list_invites(
         &self,
         user: &UserWithRole,
-        status: Option<InviteStatus>,
-        search: &str,
+        query: &InviteQuery,
     ) -> DomainResult<InviteList> {
         require(user, Permission::ViewInvites)?;
         let now = self.clock.now();
-        let filter = status.map(|s| s.as_str()).unwrap_or("");
-        let search = store::like_escape(&search.trim().to_lowercase());
-        let rows = store::list(&self.db, filter, &search, now, LIST_LIMIT).await?;
-        let pairs = store::teams_for_list(&self.db, filter, &search, now, LIST_LIMIT).await?;
-        let mut counts = InviteCounts::default();
-        for (s, n) in store::counts(&self.db, now).await? {
-            match InviteStatus::parse(&s) {
-                Some(InviteStatus::Pending) => counts.pending = n,
-                Some(InviteStatus::Accepted) => counts.accepted = n,
-                Some(InviteStatus::Expired) => counts.expired = n,
-                Some(InviteStatus::Revoked) => counts.revoked = n,
-                None => {}
-            }
-        }
-        let rows = rows
+        let page = invite_list::page(&self.db, query, now)
+            .await?
+            .map_err(|_| {
+                DomainError::invalid(
+                    "after",
+                    "That page no longer exists. Start again from the first page.",
+                )
+            })?;
+        let ids: Vec<String> = page.rows.iter().map(|i| i.id.clone()).collect();
+        let pairs = invite_list::teams_of(&self.db, &ids).await?;
+        let counts = invite_list::counts(&self.db, now).await?;
+        let next_after = page
+            .more_after
+            .then(|| page.rows.last().map(|r| r.id.clone()))
+            .flatten();
+        let prev_before = page
+            .more_before
+            .then(|| page.rows.first().map(|r| r.id.clone()))
+            .flatten();
+        let rows = page
+            .rows
             .iter()
             .map(|i| {
                 let teams = pairs
@@ -265,7 +270,36 @@ impl Services {
                 to_row(i, teams)
             })
             .collect();
-        Ok(InviteList { rows, counts })
+        Ok(InviteList {
+            rows,
+            counts,
+            next_after,
+            prev_before,
+        })
+    }
+
+    /// What the list's filters offer: every role and team, and everyone who has invited.
+    pub async fn list_filter_options(
+        &self,
+        user: &UserWithRole,
+    ) -> DomainResult<ListFilterOptions> {
+        require(user, Permission::ViewInvites)?;
+        let roles = roles::list(&self.db)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.name))
+            .collect();
+        let teams = teams::list(&self.db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect();
+        let inviters = users::inviters(&self.db).await?;
+        Ok(ListFilterOptions {
+            roles,
+            teams,
+            inviters,
+        })
     }
 
     /// One invite with its timeline (oldest event first).
@@ -315,6 +349,7 @@ impl Services {
         .invite(id);
         audit_store::insert_tx(&mut tx, &event, now).await?;
         tx.commit().await?;
+        self.live.publish(Change::invite(id, "revoked")).await;
         Ok(())
     }
 
@@ -369,6 +404,7 @@ impl Services {
         audit_store::insert_tx(&mut tx, &queued, now).await?;
         tx.commit().await?;
         self.mail_wakeup.notify_one();
+        self.live.publish(Change::invite(id, "resent")).await;
         Ok(IssuedLink {
             invite_id: id.to_owned(),
             email: invite.email,
@@ -391,6 +427,9 @@ impl Services {
                 .detail(detail)
                 .invite(&invite.id);
             audit_store::insert(&self.db, &event, now).await?;
+            self.live
+                .publish(Change::invite(&invite.id, "opened"))
+                .await;
         }
         Ok(view)
     }
@@ -506,6 +545,9 @@ impl Services {
             .invite(&invite.id);
         audit_store::insert_tx(&mut tx, &event, now).await?;
         tx.commit().await?;
+        self.live
+            .publish(Change::invite(&invite.id, "accepted"))
+            .await;
         users::find_by_id(&self.db, &user_id)
             .await?
             .ok_or(DomainError::NotFound)

@@ -9,6 +9,7 @@ pub mod email;
 pub mod error;
 pub mod invite;
 pub mod invites;
+pub mod live;
 pub mod mail;
 pub mod members;
 pub mod password;
@@ -45,6 +46,8 @@ pub struct Services {
     pub mail_wakeup: Arc<tokio::sync::Notify>,
     /// "Request a new invitation" is limited per invite.
     pub new_invite_requests: Arc<ratelimit::RateLimiter>,
+    /// Tells open admin pages (on every server process) what changed.
+    pub live: live::LiveHub,
 }
 
 impl Services {
@@ -60,6 +63,7 @@ impl Services {
             .unwrap_or(2);
         Services {
             sessions: DbSessionStore::new(db.clone()),
+            live: live::LiveHub::new(db.clone()),
             db,
             key,
             clock,

@@ -259,7 +259,9 @@ async fn permissions_and_the_role_ceiling_gate_every_transition() {
         Err(DomainError::Forbidden)
     ));
     assert!(
-        w.s.list_invites(&analyst, None, "").await.is_ok(),
+        w.s.list_invites(&analyst, &Default::default())
+            .await
+            .is_ok(),
         "analysts may view invites"
     );
 }

@@ -64,7 +64,7 @@ impl InviteStatus {
 }
 
 /// Whether the invitation email went out: its own axis, beside the status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Delivery {
     Queued,
     Sent,
@@ -81,10 +81,24 @@ impl Delivery {
     }
 
     pub fn parse(s: &str) -> Delivery {
+        Delivery::parse_strict(s).unwrap_or(Delivery::Queued)
+    }
+
+    /// `None` for anything but the three stored names (for user input).
+    pub fn parse_strict(s: &str) -> Option<Delivery> {
         match s {
-            "sent" => Delivery::Sent,
-            "failed" => Delivery::Failed,
-            _ => Delivery::Queued,
+            "queued" => Some(Delivery::Queued),
+            "sent" => Some(Delivery::Sent),
+            "failed" => Some(Delivery::Failed),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Delivery::Queued => "Queued or retrying",
+            Delivery::Sent => "Sent",
+            Delivery::Failed => "Failed",
         }
     }
 }
@@ -121,6 +135,10 @@ pub struct InviteCounts {
 }
 
 impl InviteCounts {
+    pub fn total(&self) -> i64 {
+        self.pending + self.accepted + self.expired + self.revoked
+    }
+
     pub fn of(&self, s: InviteStatus) -> i64 {
         match s {
             InviteStatus::Pending => self.pending,
@@ -131,11 +149,15 @@ impl InviteCounts {
     }
 }
 
-/// The invites panel: rows (newest first) and counts per status.
+/// One page of the invites panel, and the counts per status of all invites.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InviteList {
     pub rows: Vec<InviteRow>,
     pub counts: InviteCounts,
+    /// Cursor (an invite id) for the next page, if there is one.
+    pub next_after: Option<String>,
+    /// Cursor for the previous page, if there is one.
+    pub prev_before: Option<String>,
 }
 
 /// A role as listed for choosing and managing.

@@ -5,6 +5,7 @@
 
 mod display;
 mod invite;
+mod list;
 mod permissions;
 mod user;
 
@@ -12,6 +13,10 @@ pub use display::{action_label, fmt_utc, ACTION_GROUPS};
 pub use invite::{
     AuditEntry, Delivery, InviteCounts, InviteList, InviteOptions, InvitePreview, InviteRow,
     InviteStatus, IssuedLink, LinkView, MemberInfo, RoleInfo, TeamInfo, TeamRef,
+};
+pub use list::{
+    Cursor, InviteQuery, ListFilterOptions, QueryError, SearchMode, SortDir, SortKey,
+    DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_SEARCH_CHARS,
 };
 pub use permissions::{Permission, Permissions};
 pub use user::{CurrentUser, BUILT_IN_ROLES};

@@ -4,5 +4,6 @@ pub mod cli;
 pub mod config;
 pub mod csrf;
 pub mod headers;
+pub mod live;
 pub mod mail_worker;
 pub mod startup;

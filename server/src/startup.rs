@@ -122,14 +122,23 @@ impl Application {
         let addr = self.local_addr();
         tracing::info!(%addr, "listening");
         let worker = crate::mail_worker::spawn(self.services.clone());
+        let listener = self.services.live.spawn_listener();
+        let live = self.services.live.clone();
         let result = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Open event streams would otherwise keep the server waiting for them.
+            live.close();
+        })
         .await;
         worker.abort();
+        if let Some(l) = listener {
+            l.abort();
+        }
         self.services.db.close().await;
         result
     }
@@ -157,6 +166,7 @@ pub fn router(config: &Config, services: Services) -> Router {
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(health))
+        .route("/events", get(crate::live::events))
         .leptos_routes_with_context(&state, routes, || (), {
             let options = leptos_options.clone();
             move || shell(options.clone())

@@ -1,7 +1,11 @@
 //! The invites panel: options for the form, create, list, detail, revoke, resend.
 
+// `list_invites` takes the list's URL parameters one to one (flat form fields, as links and
+// scripts send them); the #[server] macro does not pass a function-level allow through.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
-use model::{AuditEntry, InviteList, InviteOptions, InviteRow, IssuedLink};
+use model::{AuditEntry, InviteList, InviteOptions, InviteRow, IssuedLink, ListFilterOptions};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -10,6 +14,8 @@ use crate::error::AppError;
 mod ssr {
     pub use crate::state::Ctx;
     pub use domain::invites::CreateInvite;
+    pub use domain::DomainError;
+    pub use model::InviteQuery;
 }
 
 /// One invite and its timeline.
@@ -50,21 +56,62 @@ pub async fn create_invite(
     Ok(cx.services.create_invite(&user, &cx.actor, req).await?)
 }
 
-/// `status`: "pending", "accepted", "expired", "revoked", or empty for all; `q`: a piece of
-/// the email address.
+/// One page of the invites list. Every parameter is optional and named as in the page's URL
+/// (see `model::InviteQuery::parse`): `status`, `role`, `team`, `inviter`, `delivery`, `q`,
+/// `mode` (contains|prefix), `sort` (created|expires|email), `dir`, `after`/`before` (an
+/// invite id) and `per_page`.
 #[server(endpoint = "list_invites")]
 pub async fn list_invites(
     status: Option<String>,
+    role: Option<String>,
+    team: Option<String>,
+    inviter: Option<String>,
+    delivery: Option<String>,
     q: Option<String>,
+    mode: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    after: Option<String>,
+    before: Option<String>,
+    per_page: Option<String>,
 ) -> Result<InviteList, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
+    let given = [
+        ("status", status),
+        ("role", role),
+        ("team", team),
+        ("inviter", inviter),
+        ("delivery", delivery),
+        ("q", q),
+        ("mode", mode),
+        ("sort", sort),
+        ("dir", dir),
+        ("after", after),
+        ("before", before),
+        ("per_page", per_page),
+    ];
+    let query = InviteQuery::parse(|k| {
+        given
+            .iter()
+            .find(|(name, _)| *name == k)
+            .and_then(|(_, v)| v.clone())
+    })
+    .map_err(|e| DomainError::Invalid {
+        field: e.param,
+        message: e.message,
+    })?;
     let user = cx.require_user().await?;
-    let status = status.as_deref().and_then(model::InviteStatus::parse);
-    Ok(cx
-        .services
-        .list_invites(&user, status, q.as_deref().unwrap_or(""))
-        .await?)
+    Ok(cx.services.list_invites(&user, &query).await?)
+}
+
+/// The choices for the list's filters.
+#[server(endpoint = "invite_filter_options")]
+pub async fn get_invite_filter_options() -> Result<ListFilterOptions, AppError> {
+    use self::ssr::*;
+    let cx = Ctx::get()?;
+    let user = cx.require_user().await?;
+    Ok(cx.services.list_filter_options(&user).await?)
 }
 
 #[server(endpoint = "invite_detail")]

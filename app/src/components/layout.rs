@@ -7,6 +7,7 @@ use leptos_router::hooks::use_location;
 use model::{CurrentUser, Permission};
 
 use crate::api::auth::{whoami, SignOut};
+use crate::components::live::provide_live;
 
 #[component]
 pub fn SignedInLayout() -> impl IntoView {
@@ -47,6 +48,7 @@ fn Frame(user: CurrentUser) -> impl IntoView {
         .collect();
     let name = user.name.clone();
     let role = user.role_name.clone();
+    provide_live(user.can(Permission::ViewInvites));
     provide_context(user);
     view! {
         <div class="app">

@@ -9,26 +9,17 @@ use model::{action_label, fmt_utc};
 
 use crate::api::invites::get_invite_detail;
 use crate::components::badges::{DeliveryBadge, StatusBadge};
+use crate::components::live::use_live;
 
 #[component]
 pub fn InviteDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let tick = RwSignal::new(0u32);
-    let detail = Resource::new(move || (id(), tick.get()), |(id, _)| get_invite_detail(id));
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        let h = set_interval_with_handle(
-            move || tick.update(|t| *t += 1),
-            std::time::Duration::from_secs(3),
-        )
-        .ok();
-        on_cleanup(move || {
-            if let Some(h) = h {
-                h.clear();
-            }
-        });
-    });
+    let live = use_live();
+    let detail = Resource::new(
+        move || (id(), live.version()),
+        |(id, _)| get_invite_detail(id),
+    );
     view! {
         <Title text="Invite"/>
         <p><A href="/invites">"← All invites"</A></p>

@@ -5,19 +5,16 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
-use model::{
-    fmt_utc, CurrentUser, InviteList, InviteOptions, InviteStatus, IssuedLink, Permission,
-};
+use model::{CurrentUser, InviteOptions, InviteQuery, IssuedLink, Permission};
 
 use crate::api::invites::{
-    get_invite_options, list_invites, CreateInvite, ResendInvite, RevokeInvite,
+    get_invite_filter_options, get_invite_options, list_invites, CreateInvite, ResendInvite,
+    RevokeInvite,
 };
-use crate::components::badges::{DeliveryBadge, StatusBadge};
 use crate::components::form::{Field, FieldError, FormError};
+use crate::components::invite_list::{FilterBar, InviteTable, Pager, StatusTabs};
+use crate::components::live::use_live;
 use crate::error::AppError;
-
-/// How often the list refreshes itself while the page is open, in milliseconds.
-const REFRESH_MS: u64 = 3_000;
 
 #[component]
 pub fn InvitesPage() -> impl IntoView {
@@ -25,29 +22,53 @@ pub fn InvitesPage() -> impl IntoView {
     let create = ServerAction::<CreateInvite>::new();
     let revoke = ServerAction::<RevokeInvite>::new();
     let resend = ServerAction::<ResendInvite>::new();
-    let tick = RwSignal::new(0u32);
-    let query = use_query_map();
-    let status = move || {
-        query
-            .read()
-            .get("status")
-            .filter(|s| InviteStatus::parse(s).is_some())
-    };
-    let search = move || query.read().get("q").filter(|q| !q.trim().is_empty());
+    let live = use_live();
+    let params = use_query_map();
+    // The list's query comes from the URL; a hand-edited URL with a bad value says which.
+    let query = Memo::new(move |_| InviteQuery::parse(|k| params.read().get(k)));
     let list = Resource::new(
         move || {
             (
-                status(),
-                search(),
+                query.get(),
                 create.version().get(),
                 revoke.version().get(),
                 resend.version().get(),
-                tick.get(),
+                live.version(),
             )
         },
-        |(status, search, ..)| list_invites(status, search),
+        |(query, ..)| async move {
+            let q = query.map_err(|e| AppError::Invalid {
+                field: e.param.to_owned(),
+                message: e.message,
+            })?;
+            let p = |k: &str| {
+                q.params()
+                    .into_iter()
+                    .find(|(name, _)| *name == k)
+                    .map(|(_, v)| v)
+            };
+            list_invites(
+                p("status"),
+                p("role"),
+                p("team"),
+                p("inviter"),
+                p("delivery"),
+                p("q"),
+                p("mode"),
+                p("sort"),
+                p("dir"),
+                p("after"),
+                p("before"),
+                p("per_page"),
+            )
+            .await
+        },
     );
-    refresh_every(tick, REFRESH_MS);
+    // Not keyed on live updates: refreshing would reset what someone is typing in the bar.
+    let filter_options = Resource::new(
+        move || create.version().get(),
+        |_| get_invite_filter_options(),
+    );
 
     // The link of the last create or resend, shown once for copying.
     let issued = Signal::derive(move || {
@@ -71,6 +92,7 @@ pub fn InvitesPage() -> impl IntoView {
     });
     let can_send = user.can(Permission::SendInvites);
     let can_revoke = user.can(Permission::RevokeInvites);
+    let current = move || query.get().unwrap_or_default();
 
     view! {
         <Title text="Invites"/>
@@ -81,44 +103,34 @@ pub fn InvitesPage() -> impl IntoView {
         <IssuedLinkPanel issued=issued/>
         <FormError error=row_error/>
         <section class="card">
-            <form method="get" class="inline-form search" role="search">
-                <input type="hidden" name="status" value=move || status().unwrap_or_default()/>
-                <label class="sr-only" for="invite-search">"Search by email"</label>
-                <input id="invite-search" type="search" name="q" placeholder="Search by email" value=move || search().unwrap_or_default()/>
-                <button type="submit" class="button subtle">"Search"</button>
-            </form>
+            <Transition fallback=|| view! { <p class="loading">"Loading filters…"</p> }>
+                {move || Suspend::new(async move {
+                    match filter_options.await {
+                        Ok(options) => view! { <FilterBar query=current() options=options/> }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
             <Transition fallback=|| view! { <p class="loading">"Loading invites…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
-                        Ok(list) => view! {
-                            <StatusTabs list=list.clone() current=status()/>
-                            <InviteTable list=list revoke=revoke resend=resend can_revoke=can_revoke can_send=can_send/>
+                        Ok(list) => {
+                            let q = current();
+                            view! {
+                                <StatusTabs counts=list.counts.clone() query=q.clone()/>
+                                <InviteTable list=list.clone() narrowed=q.is_narrowed() revoke=revoke resend=resend can_revoke=can_revoke can_send=can_send/>
+                                <Pager list=list query=q/>
+                            }.into_any()
+                        }
+                        Err(e) => view! {
+                            <p class="form-error" role="alert">{e.to_string()}</p>
+                            <p><A href="/invites">"Show all invites"</A></p>
                         }.into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
             </Transition>
         </section>
     }
-}
-
-/// Bumps `tick` every `ms` while the page is open in a browser (the server renders once).
-fn refresh_every(tick: RwSignal<u32>, ms: u64) {
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        let handle = set_interval_with_handle(
-            move || tick.update(|t| *t += 1),
-            std::time::Duration::from_millis(ms),
-        )
-        .ok();
-        on_cleanup(move || {
-            if let Some(h) = handle {
-                h.clear();
-            }
-        });
-    });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (tick, ms);
 }
 
 #[component]
@@ -229,87 +241,4 @@ fn IssuedLinkPanel(issued: Signal<Option<IssuedLink>>) -> impl IntoView {
             }
         })
     }
-}
-
-#[component]
-fn StatusTabs(list: InviteList, current: Option<String>) -> impl IntoView {
-    let all: i64 = InviteStatus::ALL.iter().map(|s| list.counts.of(*s)).sum();
-    let is_current = move |s: Option<&str>| current.as_deref() == s;
-    view! {
-        <nav class="tabs" aria-label="Filter by status">
-            <A href="/invites" attr:class=if is_current(None) { "tab active" } else { "tab" }>{format!("All ({all})")}</A>
-            {InviteStatus::ALL.into_iter().map(|s| {
-                let class = if is_current(Some(s.as_str())) { "tab active" } else { "tab" };
-                view! { <A href=format!("/invites?status={}", s.as_str()) attr:class=class>{format!("{} ({})", s.label(), list.counts.of(s))}</A> }
-            }).collect_view()}
-        </nav>
-    }
-}
-
-#[component]
-fn InviteTable(
-    list: InviteList,
-    revoke: ServerAction<RevokeInvite>,
-    resend: ServerAction<ResendInvite>,
-    can_revoke: bool,
-    can_send: bool,
-) -> impl IntoView {
-    if list.rows.is_empty() {
-        return view! { <p class="empty">"No invites here yet."</p> }.into_any();
-    }
-    view! {
-        <div class="table-wrap">
-            <table class="invites">
-                <thead>
-                    <tr><th>"Email"</th><th>"Status"</th><th>"Role and teams"</th><th>"Invited by"</th><th>"Created"</th><th>"Expires / accepted"</th><th>"Email"</th><th><span class="sr-only">"Actions"</span></th></tr>
-                </thead>
-                <tbody>
-                    {list.rows.into_iter().map(|r| {
-                        let pending = r.status == InviteStatus::Pending;
-                        let resendable = matches!(r.status, InviteStatus::Pending | InviteStatus::Expired);
-                        let when = match (r.accepted_at, r.revoked_at) {
-                            (Some(a), _) => format!("accepted {}", fmt_utc(a)),
-                            (_, Some(v)) => format!("revoked {}", fmt_utc(v)),
-                            _ => fmt_utc(r.expires_at),
-                        };
-                        let id = r.id.clone();
-                        let id2 = r.id.clone();
-                        let href = format!("/invites/{}", r.id);
-                        let email = r.email.clone();
-                        view! {
-                            <tr data-email=r.email.clone()>
-                                <td><A href=href>{email}</A></td>
-                                <td>
-                                    <StatusBadge status=r.status/>
-                                    {(pending && !r.inviter_can_grant).then(|| view! {
-                                        <span class="badge delivery-failed" title="The inviter was deactivated or can no longer grant this role; the invite will not be honoured. Resend it to re-issue it under your name.">"Inviter lacks rights"</span>
-                                    })}
-                                </td>
-                                <td>{r.role_name.clone()}{(!r.teams.is_empty()).then(|| view! { <span class="teams-list">{format!(" · {}", r.teams.join(", "))}</span> })}</td>
-                                <td>{r.inviter_name.clone()}</td>
-                                <td>{fmt_utc(r.created_at)}</td>
-                                <td>{when}</td>
-                                <td><DeliveryBadge delivery=r.delivery error=r.delivery_error.clone()/></td>
-                                <td class="actions">
-                                    {(pending && can_revoke).then(|| view! {
-                                        <ActionForm action=revoke>
-                                            <input type="hidden" name="id" value=id/>
-                                            <button type="submit" class="button subtle danger">"Revoke"</button>
-                                        </ActionForm>
-                                    })}
-                                    {(resendable && can_send).then(|| view! {
-                                        <ActionForm action=resend>
-                                            <input type="hidden" name="id" value=id2/>
-                                            <button type="submit" class="button subtle">"Resend"</button>
-                                        </ActionForm>
-                                    })}
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-    }
-    .into_any()
 }

@@ -12,6 +12,7 @@ use crate::clock::{Millis, MINUTE, SECOND};
 use crate::email::EmailAddress;
 use crate::error::DomainResult;
 use crate::invites::{JOB_INVITE, JOB_NEW_INVITE_REQUEST};
+use crate::live::Change;
 use crate::store::outbox::{self, Job};
 use crate::store::{audit as audit_store, invites};
 use crate::token::{self, Purpose};
@@ -107,6 +108,9 @@ impl Services {
                 audit_store::insert_tx(&mut tx, &event, now).await?;
                 tx.commit().await?;
             }
+        }
+        if is_invite {
+            self.live.publish(Change::invite(&invite_id, "email")).await;
         }
         Ok(true)
     }

@@ -63,6 +63,9 @@ impl std::fmt::Debug for InviteFull {
     }
 }
 
+/// `SELECT … FROM invites i JOIN …` for `InviteFull`, with `$1` as the time for the status,
+/// followed by the given SQL fragments.
+#[macro_export]
 macro_rules! select_full {
     ($($rest:expr),*) => {
         concat!(
@@ -70,7 +73,7 @@ macro_rules! select_full {
             "i.inviter_id, u.name AS inviter_name, u.email AS inviter_email, u.active AS inviter_active, ",
             "ur.permissions AS inviter_permissions, i.message, i.token_digest, i.created_at, i.expires_at, ",
             "i.accepted_at, i.revoked_at, i.open_count, i.delivery, i.delivery_error, ",
-            status_case!("$1"),
+            $crate::status_case!("$1"),
             " AS status FROM invites i JOIN roles r ON r.id = i.role_id ",
             "JOIN users u ON u.id = i.inviter_id JOIN roles ur ON ur.id = u.role_id ",
             $($rest),*
@@ -86,67 +89,11 @@ pub async fn find(db: &Db, id: &str, now: Millis) -> Result<Option<InviteFull>, 
         .await)
 }
 
-/// Newest first; `status` "" means all.
-/// The list filter: status ("" for all) at `$1`, as `$2`; an email substring ("" for any,
-/// already escaped by `like_escape`) as `$4`. Shared by `list` and `teams_for_list`.
-macro_rules! list_where {
-    () => {
-        concat!(
-            "WHERE ($2 = '' OR ",
-            status_case!("$1"),
-            " = $2) AND ($4 = '' OR i.email LIKE '%' || $4 || '%' ESCAPE '\\')"
-        )
-    };
-}
-
 /// Makes typed text match itself in LIKE: `%`, `_` and the escape character lose their meaning.
 pub fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
-}
-
-/// Newest first; `status` "" means all; `search` is an escaped email substring ("" for any).
-pub async fn list(
-    db: &Db,
-    status: &str,
-    search: &str,
-    now: Millis,
-    limit: i64,
-) -> Result<Vec<InviteFull>, sqlx::Error> {
-    on_db!(db, p => sqlx::query_as(select_full!(
-        list_where!(),
-        " ORDER BY i.created_at DESC, i.id DESC LIMIT $3"
-    ))
-    .bind(now)
-    .bind(status)
-    .bind(limit)
-    .bind(search)
-    .fetch_all(p)
-    .await)
-}
-
-/// (invite id, team name) for the invites `list` returns with the same arguments: one
-/// query for all rows, not one per row.
-pub async fn teams_for_list(
-    db: &Db,
-    status: &str,
-    search: &str,
-    now: Millis,
-    limit: i64,
-) -> Result<Vec<(String, String)>, sqlx::Error> {
-    on_db!(db, p => sqlx::query_as(concat!(
-        "SELECT it.invite_id, t.name FROM invite_teams it JOIN teams t ON t.id = it.team_id ",
-        "WHERE it.invite_id IN (SELECT i.id FROM invites i ",
-        list_where!(),
-        " ORDER BY i.created_at DESC, i.id DESC LIMIT $3) ORDER BY lower(t.name)"
-    ))
-    .bind(now)
-    .bind(status)
-    .bind(limit)
-    .bind(search)
-    .fetch_all(p)
-    .await)
 }
 
 pub async fn team_names(db: &Db, invite_id: &str) -> Result<Vec<String>, sqlx::Error> {
@@ -163,18 +110,6 @@ pub async fn team_ids(tx: &mut Tx, invite_id: &str) -> Result<Vec<String>, sqlx:
         .bind(invite_id)
         .fetch_all(c)
         .await)
-}
-
-/// (status, count) for every status that has invites.
-pub async fn counts(db: &Db, now: Millis) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    on_db!(db, p => sqlx::query_as(concat!(
-        "SELECT ",
-        status_case!("$1"),
-        " AS s, COUNT(*) FROM invites i GROUP BY s"
-    ))
-    .bind(now)
-    .fetch_all(p)
-    .await)
 }
 
 pub struct NewInvite<'a> {

@@ -4,6 +4,7 @@
 //! backend explicitly.
 
 pub mod audit;
+pub mod invite_list;
 pub mod invites;
 pub mod outbox;
 pub mod password_tokens;

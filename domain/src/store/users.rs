@@ -172,3 +172,14 @@ pub async fn active_admins(tx: &mut Tx) -> Result<i64, sqlx::Error> {
         .fetch_one(c)
         .await)
 }
+
+/// (id, name) of everyone who has sent at least one invite, by name: one index probe per
+/// user on `invites (inviter_id, …)`, never a scan of the invites.
+pub async fn inviters(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT u.id, u.name FROM users u WHERE EXISTS (SELECT 1 FROM invites i WHERE i.inviter_id = u.id) \
+         ORDER BY lower(u.name), u.id",
+    )
+    .fetch_all(p)
+    .await)
+}

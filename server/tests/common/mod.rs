@@ -43,6 +43,7 @@ pub struct TestApp {
     pub services: Services,
     pub clock: ManualClock,
     pub client: reqwest::Client,
+    pub database_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -147,6 +148,35 @@ pub async fn spawn_app_full(backend: Backend, public_url: Option<&str>, extra: &
         base,
         services,
         clock,
+        database_url,
+        _dir: dir,
+    }
+}
+
+/// A second server process on the same database and key (as a scaled-out deployment runs
+/// several), with its own port, clock and cookies. Its public URL is its own address.
+pub async fn spawn_peer(first: &TestApp) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        first._dir.path().join("secret.key"),
+        dir.path().join("secret.key"),
+    )
+    .expect("the first server's key");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let config = config_for(&first.database_url, &base, dir.path(), &[]);
+    let clock = ManualClock::at(SystemClock.now());
+    let services = build_services_with_clock(&config, Arc::new(clock.clone()) as SharedClock)
+        .await
+        .expect("peer services start");
+    let app = Application::on_listener(&config, services.clone(), listener);
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        client: client(&base),
+        base,
+        services,
+        clock,
+        database_url: first.database_url.clone(),
         _dir: dir,
     }
 }

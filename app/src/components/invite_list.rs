@@ -1,0 +1,214 @@
+//! The pieces of the invites list: status tabs, the filter bar, the table and the pager.
+//! Filters, sort and page live in the URL, so every view can be bookmarked and the back
+//! button works; the forms are GET forms enhanced with client-side navigation.
+
+use leptos::prelude::*;
+use leptos_router::components::{Form, A};
+use model::{
+    fmt_utc, Cursor, Delivery, InviteCounts, InviteList, InviteQuery, InviteStatus,
+    ListFilterOptions, SearchMode, SortDir, SortKey,
+};
+
+use crate::api::invites::{ResendInvite, RevokeInvite};
+use crate::components::badges::{DeliveryBadge, StatusBadge};
+
+#[component]
+pub fn StatusTabs(counts: InviteCounts, query: InviteQuery) -> impl IntoView {
+    let tab = move |status: Option<InviteStatus>, label: String| {
+        let target = InviteQuery {
+            status,
+            ..query.at(Cursor::First)
+        };
+        let current = query.status == status;
+        view! {
+            <A href=target.href() attr:class=if current { "tab active" } else { "tab" }
+               attr:aria-current=current.then_some("page")>{label}</A>
+        }
+    };
+    view! {
+        <nav class="tabs" aria-label="Filter by status">
+            {tab(None, format!("All ({})", counts.total()))}
+            {InviteStatus::ALL
+                .into_iter()
+                .map(|s| tab(Some(s), format!("{} ({})", s.label(), counts.of(s))))
+                .collect_view()}
+        </nav>
+    }
+}
+
+/// A labelled select whose first option means "any".
+#[component]
+fn FilterSelect(
+    label: &'static str,
+    name: &'static str,
+    any: &'static str,
+    options: Vec<(String, String)>,
+    current: Option<String>,
+) -> impl IntoView {
+    let id = format!("filter-{name}");
+    view! {
+        <div class="field compact">
+            <label for=id.clone()>{label}</label>
+            <select id=id name=name>
+                <option value="">{any}</option>
+                {options.into_iter().map(|(value, text)| {
+                    let selected = current.as_deref() == Some(value.as_str());
+                    view! { <option value=value selected=selected>{text}</option> }
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+#[component]
+pub fn FilterBar(query: InviteQuery, options: ListFilterOptions) -> impl IntoView {
+    let deliveries = [Delivery::Queued, Delivery::Sent, Delivery::Failed]
+        .into_iter()
+        .map(|d| (d.as_str().to_owned(), d.label().to_owned()))
+        .collect();
+    let sorts = SortKey::ALL
+        .into_iter()
+        .map(|k| (k.as_str().to_owned(), k.label().to_owned()))
+        .collect::<Vec<_>>();
+    let clear = InviteQuery {
+        status: query.status,
+        ..InviteQuery::default()
+    }
+    .href();
+    view! {
+        <Form method="GET" action="/invites" attr:class="filters" attr:role="search">
+            <input type="hidden" name="status" value=query.status.map(|s| s.as_str()).unwrap_or_default()/>
+            <div class="field compact grow">
+                <label for="invite-search">"Email"</label>
+                <input id="invite-search" type="search" name="q" placeholder="Search by email"
+                    maxlength=model::MAX_SEARCH_CHARS.to_string() value=query.search.clone()/>
+            </div>
+            <div class="field compact">
+                <label for="filter-mode">"Match"</label>
+                <select id="filter-mode" name="mode">
+                    <option value="contains" selected=query.mode == SearchMode::Contains>"contains"</option>
+                    <option value="prefix" selected=query.mode == SearchMode::Prefix>"starts with"</option>
+                </select>
+            </div>
+            <FilterSelect label="Role" name="role" any="Any role" options=options.roles current=query.role_id.clone()/>
+            <FilterSelect label="Team" name="team" any="Any team" options=options.teams current=query.team_id.clone()/>
+            <FilterSelect label="Invited by" name="inviter" any="Anyone" options=options.inviters current=query.inviter_id.clone()/>
+            <FilterSelect label="Email delivery" name="delivery" any="Any delivery" options=deliveries
+                current=query.delivery.map(|d| d.as_str().to_owned())/>
+            <div class="field compact">
+                <label for="filter-sort">"Sort by"</label>
+                <select id="filter-sort" name="sort">
+                    {sorts.into_iter().map(|(v, t)| {
+                        let selected = v == query.sort.as_str();
+                        view! { <option value=v selected=selected>{t}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field compact">
+                <label for="filter-dir">"Order"</label>
+                <select id="filter-dir" name="dir">
+                    <option value="desc" selected=query.dir == SortDir::Desc>"descending"</option>
+                    <option value="asc" selected=query.dir == SortDir::Asc>"ascending"</option>
+                </select>
+            </div>
+            <div class="filter-actions">
+                <button type="submit" class="button subtle">"Apply"</button>
+                {query.is_narrowed().then(|| view! { <A href=clear attr:class="button subtle">"Clear filters"</A> })}
+            </div>
+        </Form>
+    }
+}
+
+#[component]
+pub fn Pager(list: InviteList, query: InviteQuery) -> impl IntoView {
+    let first = (!matches!(query.cursor, Cursor::First)).then(|| query.at(Cursor::First).href());
+    let prev = list
+        .prev_before
+        .map(|id| query.at(Cursor::Before(id)).href());
+    let next = list.next_after.map(|id| query.at(Cursor::After(id)).href());
+    if first.is_none() && prev.is_none() && next.is_none() {
+        return ().into_any();
+    }
+    view! {
+        <nav class="pager" aria-label="Pages">
+            {first.map(|h| view! { <A href=h attr:class="button subtle">"First page"</A> })}
+            {prev.map(|h| view! { <A href=h attr:class="button subtle" attr:rel="prev">"← Previous"</A> })}
+            {next.map(|h| view! { <A href=h attr:class="button subtle" attr:rel="next">"Next →"</A> })}
+        </nav>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn InviteTable(
+    list: InviteList,
+    narrowed: bool,
+    revoke: ServerAction<RevokeInvite>,
+    resend: ServerAction<ResendInvite>,
+    can_revoke: bool,
+    can_send: bool,
+) -> impl IntoView {
+    if list.rows.is_empty() {
+        let text = if narrowed || list.counts.total() > 0 {
+            "No invites match these filters."
+        } else {
+            "No invites yet. Send the first one above."
+        };
+        return view! { <p class="empty">{text}</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="invites">
+                <thead>
+                    <tr><th>"Email"</th><th>"Status"</th><th>"Role and teams"</th><th>"Invited by"</th><th>"Created"</th><th>"Expires / accepted"</th><th>"Email"</th><th><span class="sr-only">"Actions"</span></th></tr>
+                </thead>
+                <tbody>
+                    {list.rows.into_iter().map(|r| {
+                        let pending = r.status == InviteStatus::Pending;
+                        let resendable = matches!(r.status, InviteStatus::Pending | InviteStatus::Expired);
+                        let when = match (r.accepted_at, r.revoked_at) {
+                            (Some(a), _) => format!("accepted {}", fmt_utc(a)),
+                            (_, Some(v)) => format!("revoked {}", fmt_utc(v)),
+                            _ => fmt_utc(r.expires_at),
+                        };
+                        let id = r.id.clone();
+                        let id2 = r.id.clone();
+                        let href = format!("/invites/{}", r.id);
+                        let email = r.email.clone();
+                        view! {
+                            <tr data-email=r.email.clone()>
+                                <td><A href=href>{email}</A></td>
+                                <td>
+                                    <StatusBadge status=r.status/>
+                                    {(pending && !r.inviter_can_grant).then(|| view! {
+                                        <span class="badge delivery-failed" title="The inviter was deactivated or can no longer grant this role; the invite will not be honoured. Resend it to re-issue it under your name.">"Inviter lacks rights"</span>
+                                    })}
+                                </td>
+                                <td>{r.role_name.clone()}{(!r.teams.is_empty()).then(|| view! { <span class="teams-list">{format!(" · {}", r.teams.join(", "))}</span> })}</td>
+                                <td>{r.inviter_name.clone()}</td>
+                                <td>{fmt_utc(r.created_at)}</td>
+                                <td>{when}</td>
+                                <td><DeliveryBadge delivery=r.delivery error=r.delivery_error.clone()/></td>
+                                <td class="actions">
+                                    {(pending && can_revoke).then(|| view! {
+                                        <ActionForm action=revoke>
+                                            <input type="hidden" name="id" value=id/>
+                                            <button type="submit" class="button subtle danger">"Revoke"</button>
+                                        </ActionForm>
+                                    })}
+                                    {(resendable && can_send).then(|| view! {
+                                        <ActionForm action=resend>
+                                            <input type="hidden" name="id" value=id2/>
+                                            <button type="submit" class="button subtle">"Resend"</button>
+                                        </ActionForm>
+                                    })}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}

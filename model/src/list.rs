@@ -1,0 +1,394 @@
+//! The invites list as a query: filters, search, sort and a keyset cursor. The page keeps it
+//! in the URL (so a filtered view can be bookmarked or shared) and the server parses the same
+//! parameters, refusing unknown values with a message that names the parameter.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Delivery, InviteStatus};
+
+/// Rows per page unless the request asks otherwise.
+pub const DEFAULT_PER_PAGE: u32 = 50;
+pub const MAX_PER_PAGE: u32 = 200;
+/// Longest search text accepted (an email address is at most 254 characters).
+pub const MAX_SEARCH_CHARS: usize = 254;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SortKey {
+    #[default]
+    Created,
+    Expires,
+    Email,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 3] = [SortKey::Created, SortKey::Expires, SortKey::Email];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortKey::Created => "created",
+            SortKey::Expires => "expires",
+            SortKey::Email => "email",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Created => "Created",
+            SortKey::Expires => "Expiry",
+            SortKey::Email => "Email",
+        }
+    }
+
+    /// The natural direction: newest first for dates, A to Z for addresses.
+    pub fn default_dir(self) -> SortDir {
+        match self {
+            SortKey::Created | SortKey::Expires => SortDir::Desc,
+            SortKey::Email => SortDir::Asc,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SortDir {
+    Asc,
+    #[default]
+    Desc,
+}
+
+impl SortDir {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortDir::Asc => "asc",
+            SortDir::Desc => "desc",
+        }
+    }
+}
+
+/// How the search text matches an address. `Prefix` uses the email index and stays fast at
+/// any size; `Contains` must look at every address the other filters leave.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SearchMode {
+    #[default]
+    Contains,
+    Prefix,
+}
+
+impl SearchMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchMode::Contains => "contains",
+            SearchMode::Prefix => "prefix",
+        }
+    }
+}
+
+/// Which page: the first, the one after a row, or the one before a row (by invite id).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Cursor {
+    #[default]
+    First,
+    After(String),
+    Before(String),
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct InviteQuery {
+    pub status: Option<InviteStatus>,
+    pub role_id: Option<String>,
+    pub team_id: Option<String>,
+    pub inviter_id: Option<String>,
+    pub delivery: Option<Delivery>,
+    /// Lower-cased, trimmed; empty for no search.
+    pub search: String,
+    pub mode: SearchMode,
+    pub sort: SortKey,
+    pub dir: SortDir,
+    pub cursor: Cursor,
+    pub per_page: u32,
+}
+
+/// A parameter the list cannot use: its name and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueryError {
+    pub param: &'static str,
+    pub message: String,
+}
+
+impl InviteQuery {
+    /// Parses URL or form parameters. `get` returns a parameter's value, if given; empty
+    /// values count as absent. Unknown values are refused, never silently ignored.
+    pub fn parse(get: impl Fn(&str) -> Option<String>) -> Result<InviteQuery, QueryError> {
+        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let bad = |param: &'static str, message: String| QueryError { param, message };
+        let status = match get("status") {
+            None => None,
+            Some(s) => Some(InviteStatus::parse(&s).ok_or_else(|| {
+                bad(
+                    "status",
+                    format!("Unknown status {s:?}: use pending, accepted, expired or revoked."),
+                )
+            })?),
+        };
+        let delivery = match get("delivery") {
+            None => None,
+            Some(s) => Some(Delivery::parse_strict(&s).ok_or_else(|| {
+                bad(
+                    "delivery",
+                    format!("Unknown email delivery {s:?}: use queued, sent or failed."),
+                )
+            })?),
+        };
+        let search = get("q")
+            .map(|q| q.trim().to_lowercase())
+            .unwrap_or_default();
+        if search.chars().count() > MAX_SEARCH_CHARS {
+            return Err(bad(
+                "q",
+                format!("Search text is limited to {MAX_SEARCH_CHARS} characters."),
+            ));
+        }
+        let mode = match get("mode").as_deref() {
+            None | Some("contains") => SearchMode::Contains,
+            Some("prefix") => SearchMode::Prefix,
+            Some(m) => {
+                return Err(bad(
+                    "mode",
+                    format!("Unknown search mode {m:?}: use contains or prefix."),
+                ))
+            }
+        };
+        let sort = match get("sort") {
+            None => SortKey::default(),
+            Some(s) => SortKey::ALL
+                .into_iter()
+                .find(|k| k.as_str() == s)
+                .ok_or_else(|| {
+                    bad(
+                        "sort",
+                        format!("Unknown sort {s:?}: use created, expires or email."),
+                    )
+                })?,
+        };
+        let dir = match get("dir").as_deref() {
+            None => sort.default_dir(),
+            Some("asc") => SortDir::Asc,
+            Some("desc") => SortDir::Desc,
+            Some(d) => {
+                return Err(bad(
+                    "dir",
+                    format!("Unknown direction {d:?}: use asc or desc."),
+                ))
+            }
+        };
+        let cursor = match (get("after"), get("before")) {
+            (None, None) => Cursor::First,
+            (Some(a), None) => Cursor::After(a),
+            (None, Some(b)) => Cursor::Before(b),
+            (Some(_), Some(_)) => {
+                return Err(bad(
+                    "after",
+                    "Give either after or before, not both.".into(),
+                ))
+            }
+        };
+        let per_page = match get("per_page") {
+            None => DEFAULT_PER_PAGE,
+            Some(n) => match n.parse::<u32>() {
+                Ok(n) if (1..=MAX_PER_PAGE).contains(&n) => n,
+                _ => {
+                    return Err(bad(
+                        "per_page",
+                        format!("Rows per page must be a number from 1 to {MAX_PER_PAGE}."),
+                    ))
+                }
+            },
+        };
+        Ok(InviteQuery {
+            status,
+            role_id: get("role"),
+            team_id: get("team"),
+            inviter_id: get("inviter"),
+            delivery,
+            search,
+            mode,
+            sort,
+            dir,
+            cursor,
+            per_page,
+        })
+    }
+
+    /// The parameters that differ from the defaults, in a stable order (`parse` reads them
+    /// back to an equal query).
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        let mut p = Vec::new();
+        let mut opt = |k: &'static str, v: Option<&str>| {
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                p.push((k, v.to_owned()));
+            }
+        };
+        opt("status", self.status.map(InviteStatus::as_str));
+        opt("role", self.role_id.as_deref());
+        opt("team", self.team_id.as_deref());
+        opt("inviter", self.inviter_id.as_deref());
+        opt("delivery", self.delivery.map(Delivery::as_str));
+        opt("q", Some(&self.search));
+        if !self.search.is_empty() && self.mode != SearchMode::default() {
+            opt("mode", Some(self.mode.as_str()));
+        }
+        if self.sort != SortKey::default() {
+            opt("sort", Some(self.sort.as_str()));
+        }
+        if self.dir != self.sort.default_dir() {
+            opt("dir", Some(self.dir.as_str()));
+        }
+        match &self.cursor {
+            Cursor::First => {}
+            Cursor::After(id) => opt("after", Some(id)),
+            Cursor::Before(id) => opt("before", Some(id)),
+        }
+        if self.per_page != DEFAULT_PER_PAGE {
+            opt("per_page", Some(&self.per_page.to_string()));
+        }
+        p
+    }
+
+    /// `/invites?…` for this query.
+    pub fn href(&self) -> String {
+        let query: Vec<String> = self
+            .params()
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", percent_encode(&v)))
+            .collect();
+        if query.is_empty() {
+            "/invites".to_owned()
+        } else {
+            format!("/invites?{}", query.join("&"))
+        }
+    }
+
+    /// The same filters and sort on another page.
+    pub fn at(&self, cursor: Cursor) -> InviteQuery {
+        InviteQuery {
+            cursor,
+            ..self.clone()
+        }
+    }
+
+    /// Whether anything narrows the list beyond its status.
+    pub fn is_narrowed(&self) -> bool {
+        self.role_id.is_some()
+            || self.team_id.is_some()
+            || self.inviter_id.is_some()
+            || self.delivery.is_some()
+            || !self.search.is_empty()
+    }
+}
+
+/// Encodes everything but unreserved characters (RFC 3986), for query values.
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Choices for the list's filters.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListFilterOptions {
+    /// (id, name) of every role.
+    pub roles: Vec<(String, String)>,
+    pub teams: Vec<(String, String)>,
+    /// (id, name) of everyone who has sent an invite.
+    pub inviters: Vec<(String, String)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<InviteQuery, QueryError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        InviteQuery::parse(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn no_parameters_mean_everything_newest_first() {
+        let q = parse(&[]).unwrap();
+        assert_eq!(q, InviteQuery::default().at(Cursor::First).with_page());
+        assert_eq!(q.sort, SortKey::Created);
+        assert_eq!(q.dir, SortDir::Desc);
+        assert_eq!(q.href(), "/invites");
+    }
+
+    impl InviteQuery {
+        fn with_page(self) -> InviteQuery {
+            InviteQuery {
+                per_page: DEFAULT_PER_PAGE,
+                ..self
+            }
+        }
+    }
+
+    #[test]
+    fn every_parameter_round_trips_through_the_url() {
+        let q = parse(&[
+            ("status", "pending"),
+            ("role", "editor"),
+            ("team", "t1"),
+            ("inviter", "u1"),
+            ("delivery", "failed"),
+            ("q", "  Ann&Co+x@Example.COM "),
+            ("mode", "prefix"),
+            ("sort", "email"),
+            ("dir", "desc"),
+            ("after", "0192-abc"),
+            ("per_page", "20"),
+        ])
+        .unwrap();
+        assert_eq!(q.search, "ann&co+x@example.com");
+        let back: HashMap<String, String> = q
+            .params()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        assert_eq!(InviteQuery::parse(|k| back.get(k).cloned()).unwrap(), q);
+        assert!(q.href().contains("q=ann%26co%2Bx%40example.com"));
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_parameter_named() {
+        for (pairs, param) in [
+            (vec![("status", "done")], "status"),
+            (vec![("delivery", "lost")], "delivery"),
+            (vec![("sort", "name")], "sort"),
+            (vec![("dir", "up")], "dir"),
+            (vec![("mode", "regex")], "mode"),
+            (vec![("per_page", "0")], "per_page"),
+            (vec![("per_page", "5000")], "per_page"),
+            (vec![("after", "a"), ("before", "b")], "after"),
+        ] {
+            assert_eq!(parse(&pairs).unwrap_err().param, param, "{pairs:?}");
+        }
+        let long = "a".repeat(MAX_SEARCH_CHARS + 1);
+        assert_eq!(parse(&[("q", &long)]).unwrap_err().param, "q");
+    }
+
+    #[test]
+    fn default_direction_follows_the_sort() {
+        assert_eq!(parse(&[("sort", "email")]).unwrap().dir, SortDir::Asc);
+        assert_eq!(parse(&[("sort", "expires")]).unwrap().dir, SortDir::Desc);
+        let q = parse(&[("sort", "email"), ("dir", "asc")]).unwrap();
+        assert_eq!(q.href(), "/invites?sort=email");
+    }
+}

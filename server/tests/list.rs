@@ -1,0 +1,272 @@
+//! The invites list at scale: filters, search, sort and keyset pages through the
+//! `list_invites` server function, on SQLite and PostgreSQL.
+
+mod common;
+
+use common::{spawn_app, Backend, TestApp};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+async fn list(app: &TestApp, params: &[(&str, &str)]) -> Value {
+    let r = app.call("list_invites", params).await;
+    assert_eq!(r.status(), StatusCode::OK, "{params:?}");
+    r.json().await.unwrap()
+}
+
+fn emails(page: &Value) -> Vec<String> {
+    page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["email"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Walks every page forwards, then backwards from the last, for one sort.
+async fn walk(app: &TestApp, base: &[(&str, &str)]) -> (Vec<String>, Vec<String>) {
+    let mut forward = Vec::new();
+    let mut cursor: Option<String> = None;
+    let last_page = loop {
+        let mut p: Vec<(&str, &str)> = base.to_vec();
+        if let Some(c) = &cursor {
+            p.push(("after", c));
+        }
+        let page = list(app, &p).await;
+        forward.extend(emails(&page));
+        assert!(forward.len() <= 100, "paging does not end");
+        match page["next_after"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break page,
+        }
+    };
+    let mut backward = emails(&last_page);
+    let mut cursor = last_page["prev_before"].as_str().map(str::to_owned);
+    while let Some(c) = cursor {
+        let mut p: Vec<(&str, &str)> = base.to_vec();
+        p.push(("before", &c));
+        let page = list(app, &p).await;
+        let mut rows = emails(&page);
+        rows.extend(backward);
+        backward = rows;
+        cursor = page["prev_before"].as_str().map(str::to_owned);
+    }
+    (forward, backward)
+}
+
+async fn pages_visit_every_invite_once_in_order_both_ways(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    // Several invites share a creation time, so the id must break ties for the cursor.
+    for i in 0..13 {
+        if i % 4 == 0 {
+            app.clock.advance(60_000);
+        }
+        app.invite_ok(&format!("p{:02}@example.com", (i * 7) % 13), "analyst", &[])
+            .await;
+    }
+    let mut by_email: Vec<String> = (0..13).map(|i| format!("p{i:02}@example.com")).collect();
+    let (fwd, back) = walk(&app, &[("sort", "email"), ("per_page", "4")]).await;
+    assert_eq!(fwd, by_email);
+    assert_eq!(back, by_email);
+    by_email.reverse();
+    let (fwd, back) = walk(
+        &app,
+        &[("sort", "email"), ("dir", "desc"), ("per_page", "5")],
+    )
+    .await;
+    assert_eq!(fwd, by_email);
+    assert_eq!(back, by_email);
+    for sort in ["created", "expires"] {
+        for dir in ["asc", "desc"] {
+            let (fwd, back) = walk(&app, &[("sort", sort), ("dir", dir), ("per_page", "3")]).await;
+            assert_eq!(fwd.len(), 13, "{sort} {dir}");
+            assert_eq!(fwd, back, "{sort} {dir}");
+            let mut unique = fwd.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), 13, "{sort} {dir}: no repeats");
+        }
+    }
+    // Newest first by default; the first page has no "previous".
+    let first = list(&app, &[("per_page", "3")]).await;
+    assert!(first["prev_before"].is_null());
+    assert!(first["next_after"].is_string());
+    let newest: Vec<i64> = first["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["created_at"].as_i64().unwrap())
+        .collect();
+    assert!(newest.windows(2).all(|w| w[0] >= w[1]), "{newest:?}");
+}
+both_backends!(
+    pages_visit_every_invite_once_in_order_both_ways,
+    super::pages_visit_every_invite_once_in_order_both_ways
+);
+
+async fn filters_narrow_by_role_team_inviter_delivery_and_search(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let r = app.call("create_team", &[("name", "Brand")]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let options: Value = app.call("invite_options", &[]).await.json().await.unwrap();
+    let team_id = options["teams"][0]["id"].as_str().unwrap().to_owned();
+    // An editor who joins and invites too, so there are two inviters.
+    let (_, token) = app.invite_ok("ed@example.com", "editor", &[]).await;
+    let (r, editor) = app.accept(&token, "Eddie Editor").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    app.invite_ok("ann@brand.example", "analyst", &[&team_id])
+        .await;
+    app.invite_ok("bob@brand.example", "editor", &[&team_id])
+        .await;
+    app.invite_ok("cyd@other.example", "analyst", &[]).await;
+    let r = app
+        .invite_with(&editor, "dee@other.example", "editor", &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    app.invite_ok("eve@other.example", "analyst", &[]).await;
+    app.deliver_all().await;
+    app.exec(
+        "UPDATE invites SET delivery = 'failed', delivery_error = 'mailbox unavailable' WHERE email = $1",
+        &["cyd@other.example"],
+    )
+    .await;
+
+    let sorted = |v: Value| {
+        let mut e = emails(&v);
+        e.sort();
+        e
+    };
+    assert_eq!(
+        sorted(list(&app, &[("role", "analyst")]).await),
+        [
+            "ann@brand.example",
+            "cyd@other.example",
+            "eve@other.example"
+        ]
+    );
+    assert_eq!(
+        sorted(list(&app, &[("team", &team_id)]).await),
+        ["ann@brand.example", "bob@brand.example"]
+    );
+    let options: Value = app
+        .call("invite_filter_options", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let editor_id = options["inviters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p[1] == "Eddie Editor")
+        .expect("the editor is listed as an inviter")[0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(options["inviters"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        sorted(list(&app, &[("inviter", &editor_id)]).await),
+        ["dee@other.example"]
+    );
+    assert_eq!(
+        sorted(list(&app, &[("delivery", "failed")]).await),
+        ["cyd@other.example"]
+    );
+    assert_eq!(
+        list(&app, &[("delivery", "queued")]).await["rows"],
+        Value::Array(vec![])
+    );
+    // Filters combine.
+    assert_eq!(
+        sorted(
+            list(
+                &app,
+                &[
+                    ("role", "analyst"),
+                    ("team", &team_id),
+                    ("status", "pending")
+                ]
+            )
+            .await
+        ),
+        ["ann@brand.example"]
+    );
+    // Prefix search matches the start of the address only; contains matches anywhere.
+    assert_eq!(
+        sorted(list(&app, &[("q", "B"), ("mode", "prefix")]).await),
+        ["bob@brand.example"]
+    );
+    assert_eq!(
+        sorted(list(&app, &[("q", "b"), ("mode", "contains")]).await),
+        ["ann@brand.example", "bob@brand.example"]
+    );
+    // Counts stay those of all invites, whatever the filters.
+    let page = list(&app, &[("role", "editor")]).await;
+    assert_eq!(page["counts"]["pending"], 5);
+    assert_eq!(page["counts"]["accepted"], 1);
+}
+both_backends!(
+    filters_narrow_by_role_team_inviter_delivery_and_search,
+    super::filters_narrow_by_role_team_inviter_delivery_and_search
+);
+
+async fn bad_list_parameters_get_a_clear_error_naming_the_parameter(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    app.invite_ok("x@example.com", "analyst", &[]).await;
+    for (param, value) in [
+        ("status", "done"),
+        ("sort", "name"),
+        ("dir", "sideways"),
+        ("delivery", "lost"),
+        ("mode", "regex"),
+        ("per_page", "100000"),
+        ("after", "no-such-invite"),
+    ] {
+        let r = app.call("list_invites", &[(param, value)]).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{param}={value}"
+        );
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["Invalid"]["field"], param, "{body}");
+        assert!(!body["Invalid"]["message"].as_str().unwrap().is_empty());
+    }
+    // A visitor gets nothing.
+    let visitor = common::client(&app.base);
+    let r = app.call_with(&visitor, "list_invites", &[]).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+both_backends!(
+    bad_list_parameters_get_a_clear_error_naming_the_parameter,
+    super::bad_list_parameters_get_a_clear_error_naming_the_parameter
+);
+
+async fn counts_follow_every_transition(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let counts = |v: Value| {
+        let c = &v["counts"];
+        [
+            c["pending"].as_i64().unwrap(),
+            c["accepted"].as_i64().unwrap(),
+            c["expired"].as_i64().unwrap(),
+            c["revoked"].as_i64().unwrap(),
+        ]
+    };
+    let (a, _) = app.invite_ok("a@example.com", "analyst", &[]).await;
+    let (_, b) = app.invite_ok("b@example.com", "analyst", &[]).await;
+    app.invite_ok("c@example.com", "analyst", &[]).await;
+    assert_eq!(counts(list(&app, &[]).await), [3, 0, 0, 0]);
+    app.call("revoke_invite", &[("id", &a)]).await;
+    app.accept(&b, "Bee").await;
+    assert_eq!(counts(list(&app, &[]).await), [1, 1, 0, 1]);
+    app.clock.advance(8 * domain::clock::DAY);
+    assert_eq!(counts(list(&app, &[]).await), [0, 1, 1, 1]);
+}
+both_backends!(
+    counts_follow_every_transition,
+    super::counts_follow_every_transition
+);
