@@ -13,22 +13,12 @@ cd "$ROOT"
 [ -x target/release/vestibule ] || cargo leptos build --release
 
 work=$(mktemp -d /tmp/vestibule-bench.XXXXXX)
+server=
 trap 'kill $server 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-port=$(free_port)
-base="http://127.0.0.1:$port"
-export VESTIBULE_DATABASE_URL="sqlite://$work/vestibule.db" VESTIBULE_DATA_DIR="$work" \
-    VESTIBULE_PUBLIC_URL="$base" VESTIBULE_LISTEN="127.0.0.1:$port" VESTIBULE_SITE_ROOT="$ROOT/target/site" \
-    VESTIBULE_MAIL_TRANSPORT=file VESTIBULE_LOG=warn
-target/release/vestibule serve >"$work/server.log" 2>&1 &
-server=$!
-wait_for_http "$base/healthz" 30 || { cat "$work/server.log"; die "the server did not start"; }
-
-link=$(target/release/vestibule admin bootstrap --email bench@example.com --name Bench 2>/dev/null | grep -o 'http[^ ]*/set-password/[A-Za-z0-9_-]*')
-token=${link##*/}
-curl -fsS -o /dev/null -H "Origin: $base" --data "token=$token&password=benchmark-password&confirm=benchmark-password" "$base/api/set_password"
-cookie=$(curl -fsS -D - -o /dev/null -H "Origin: $base" --data "email=bench@example.com&password=benchmark-password" "$base/api/sign_in" \
-    | tr -d '\r' | awk -F'[ ;]' 'tolower($1) == "set-cookie:" { print $2 }')
-[ -n "$cookie" ] || die "could not sign in"
+bench_start_server "sqlite://$work/vestibule.db" "$work"
+server=$BENCH_PID
+base=$BENCH_BASE
+cookie=$(bench_admin_cookie "sqlite://$work/vestibule.db" "$work")
 
 say "create invite: $conns connections, $secs s, release build, SQLite"
 COOKIE="$cookie" ORIGIN="$base" wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$ROOT/bench/create_invite.lua" "$base" | tee "$work/wrk.txt"

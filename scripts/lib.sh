@@ -36,3 +36,35 @@ wait_for_http() {
         sleep 0.2
     done
 }
+
+# Benchmarks: starts the release server on a free port with database URL $1, data in
+# folder $2 (server log there too); sets BENCH_BASE and BENCH_PID.
+bench_start_server() {
+    local db_url=$1 dir=$2 port
+    port=$(free_port)
+    BENCH_BASE="http://127.0.0.1:$port"
+    VESTIBULE_DATABASE_URL="$db_url" VESTIBULE_DATA_DIR="$dir" VESTIBULE_PUBLIC_URL="$BENCH_BASE" \
+        VESTIBULE_LISTEN="127.0.0.1:$port" VESTIBULE_SITE_ROOT="$ROOT/target/site" \
+        VESTIBULE_MAIL_TRANSPORT=file VESTIBULE_LOG=warn \
+        "$ROOT/target/release/vestibule" serve >"$dir/server.log" 2>&1 &
+    BENCH_PID=$!
+    wait_for_http "$BENCH_BASE/healthz" 60 || { cat "$dir/server.log"; die "the server did not start"; }
+}
+
+# Benchmarks: creates the first admin on database $1 (data folder $2), signs in at
+# $BENCH_BASE and prints the session cookie (name=value).
+bench_admin_cookie() {
+    local db_url=$1 dir=$2 link token cookie
+    link=$(VESTIBULE_DATABASE_URL="$db_url" VESTIBULE_DATA_DIR="$dir" VESTIBULE_PUBLIC_URL="$BENCH_BASE" \
+        "$ROOT/target/release/vestibule" admin bootstrap --email bench@example.com --name Bench 2>/dev/null \
+        | grep -o 'http[^ ]*/set-password/[A-Za-z0-9_-]*')
+    token=${link##*/}
+    curl -fsS -o /dev/null -H "Origin: $BENCH_BASE" \
+        --data "token=$token&password=benchmark-password&confirm=benchmark-password" "$BENCH_BASE/api/set_password" \
+        || die "could not set the admin's password"
+    cookie=$(curl -fsS -D - -o /dev/null -H "Origin: $BENCH_BASE" \
+        --data "email=bench@example.com&password=benchmark-password" "$BENCH_BASE/api/sign_in" \
+        | tr -d '\r' | awk -F'[ ;]' 'tolower($1) == "set-cookie:" { print $2 }')
+    [ -n "$cookie" ] || die "could not sign in"
+    echo "$cookie"
+}

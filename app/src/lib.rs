@@ -17,9 +17,9 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::layout::SignedInLayout;
 use crate::pages::{
-    accept::AcceptPage, audit::AuditPage, home::HomePage, invite_detail::InviteDetailPage,
-    invites::InvitesPage, members::MembersPage, not_found::NotFound, roles::RolesPage,
-    set_password::SetPasswordPage, sign_in::SignInPage,
+    accept::AcceptPage, audit::AuditPage, bulk::BulkInvitePage, home::HomePage,
+    invite_detail::InviteDetailPage, invites::InvitesPage, members::MembersPage,
+    not_found::NotFound, roles::RolesPage, set_password::SetPasswordPage, sign_in::SignInPage,
 };
 
 /// The HTML document around the app.
@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage/>
                     <Route path=path!("invites") view=InvitesPage/>
+                    <Route path=path!("invites/bulk") view=BulkInvitePage/>
                     <Route path=path!("invites/:id") view=InviteDetailPage/>
                     <Route path=path!("members") view=MembersPage/>
                     <Route path=path!("roles") view=RolesPage/>

@@ -353,6 +353,57 @@ impl Services {
         Ok(())
     }
 
+    /// Revokes every invite of `ids` that is still pending, in one transaction; the others
+    /// (accepted, expired, revoked already, unknown) are counted as skipped.
+    pub async fn revoke_many(
+        &self,
+        user: &UserWithRole,
+        request: &Actor,
+        ids: &[String],
+    ) -> DomainResult<(usize, usize)> {
+        require(user, Permission::RevokeInvites)?;
+        if ids.is_empty() {
+            return Err(DomainError::invalid(
+                "ids",
+                "Select the invites to revoke first.",
+            ));
+        }
+        if ids.len() > model::MAX_PER_PAGE as usize {
+            return Err(DomainError::invalid(
+                "ids",
+                format!("Revoke at most {} invites at once.", model::MAX_PER_PAGE),
+            ));
+        }
+        let now = self.clock.now();
+        let actor = actor_for(user, request);
+        let mut revoked = Vec::new();
+        let mut tx = self.db.begin().await?;
+        for id in ids {
+            if store::revoke(&mut tx, id, &user.id, now).await? != 1 {
+                continue;
+            }
+            outbox::cancel_for_invite(&mut tx, id, now, "invite revoked").await?;
+            let email = store::email_of(&mut tx, id).await?;
+            let event = Event::new(&actor, Action::InviteRevoked, email.as_deref())
+                .detail("bulk revoke")
+                .invite(id);
+            audit_store::insert_tx(&mut tx, &event, now).await?;
+            revoked.push(id.clone());
+        }
+        let summary = Event::new(&actor, Action::BulkRevoked, None).detail(format!(
+            "{} selected: {} revoked, {} were no longer pending",
+            ids.len(),
+            revoked.len(),
+            ids.len() - revoked.len()
+        ));
+        audit_store::insert_tx(&mut tx, &summary, now).await?;
+        tx.commit().await?;
+        for id in &revoked {
+            self.live.publish(Change::invite(id, "revoked")).await;
+        }
+        Ok((revoked.len(), ids.len() - revoked.len()))
+    }
+
     /// A new link (the old one dies), a renewed expiry, and a new email.
     pub async fn resend_invite(
         &self,

@@ -3,7 +3,9 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bulk;
 pub mod clock;
+pub mod csv;
 pub mod directory;
 pub mod email;
 pub mod error;
@@ -15,6 +17,7 @@ pub mod members;
 pub mod password;
 pub mod ratelimit;
 pub mod secret;
+pub mod seed;
 pub mod store;
 pub mod token;
 

@@ -44,6 +44,8 @@ pub fn action_label(action: &str) -> &str {
         "invite.accepted" => "Invite accepted",
         "invite.accept_refused" => "Acceptance refused",
         "invite.new_requested" => "New invitation requested",
+        "invite.bulk_imported" => "Bulk invite",
+        "invite.bulk_revoked" => "Bulk revoke",
         "email.queued" => "Email queued",
         "email.sent" => "Email sent",
         "email.retrying" => "Email delayed, retrying",

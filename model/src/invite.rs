@@ -265,6 +265,41 @@ pub struct MemberInfo {
     pub invited_by: Option<String>,
 }
 
+/// One row of a bulk CSV, as checked: ready (`error` is none) or not, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkRow {
+    pub line: usize,
+    pub email: String,
+    pub role: String,
+    pub teams: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// A bulk dry run: every row with a problem, and a sample of the ready ones.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkPreview {
+    pub total: usize,
+    pub ready: usize,
+    pub problems: Vec<BulkRow>,
+    pub sample: Vec<BulkRow>,
+}
+
+/// A bulk import under way or done.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkProgress {
+    pub job_id: String,
+    pub total: usize,
+    pub done: usize,
+    pub created: usize,
+    pub finished: bool,
+    /// The server stopped before the import finished (whole invites were kept).
+    pub interrupted: bool,
+    /// Set when the import failed as a whole.
+    pub error: Option<String>,
+    /// Rows not created and why (once finished).
+    pub skipped: Vec<BulkRow>,
+}
+
 /// One audit-log line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {

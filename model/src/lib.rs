@@ -11,8 +11,9 @@ mod user;
 
 pub use display::{action_label, fmt_utc, ACTION_GROUPS};
 pub use invite::{
-    AuditEntry, Delivery, InviteCounts, InviteList, InviteOptions, InvitePreview, InviteRow,
-    InviteStatus, IssuedLink, LinkView, MemberInfo, RoleInfo, TeamInfo, TeamRef,
+    AuditEntry, BulkPreview, BulkProgress, BulkRow, Delivery, InviteCounts, InviteList,
+    InviteOptions, InvitePreview, InviteRow, InviteStatus, IssuedLink, LinkView, MemberInfo,
+    RoleInfo, TeamInfo, TeamRef,
 };
 pub use list::{
     Cursor, InviteQuery, ListFilterOptions, QueryError, SearchMode, SortDir, SortKey,

@@ -1,9 +1,14 @@
+// Leptos view types nest deeply; the bulk page exceeds the default query depth.
+#![recursion_limit = "256"]
+
 //! The Vestibule server as a library, so integration tests start exactly what `main` starts.
 
 pub mod cli;
 pub mod config;
 pub mod csrf;
 pub mod headers;
+pub mod import;
 pub mod live;
 pub mod mail_worker;
+pub mod progress;
 pub mod startup;

@@ -5,6 +5,8 @@ use domain::email::EmailAddress;
 use domain::mail::OutgoingEmail;
 use server::cli::{AdminCommand, Cli, Command, MailCommand};
 use server::config::Config;
+use server::import::Report;
+use server::progress::Progress;
 use server::startup::{build_services, Application};
 
 #[tokio::main]
@@ -92,6 +94,80 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!(
                 "Sent a test email to {to} via {}.",
                 services.mailer.describe()
+            );
+        }
+        Command::Import {
+            file,
+            inviter,
+            expiry_hours,
+            message,
+            dry_run,
+        } => {
+            let services = build_services(&config).await?;
+            let started = std::time::Instant::now();
+            match server::import::run(&services, &file, &inviter, expiry_hours, &message, dry_run)
+                .await?
+            {
+                Report::Checked(rows) => {
+                    let problems: Vec<_> = rows.iter().filter(|r| r.error.is_some()).collect();
+                    for r in &problems {
+                        println!(
+                            "line {}: {}: {}",
+                            r.line,
+                            r.email,
+                            r.error.as_deref().unwrap_or("")
+                        );
+                    }
+                    println!(
+                        "Dry run: {} rows, {} ready, {} with problems. Nothing was sent.",
+                        rows.len(),
+                        rows.len() - problems.len(),
+                        problems.len()
+                    );
+                }
+                Report::Imported(outcome) => {
+                    for r in &outcome.skipped {
+                        println!(
+                            "skipped line {}: {}: {}",
+                            r.line,
+                            r.email,
+                            r.error.as_deref().unwrap_or("")
+                        );
+                    }
+                    println!(
+                        "Invited {} of {} rows in {:.1} s; {} skipped. The emails go out from the running server's mail worker.",
+                        outcome.created,
+                        outcome.total,
+                        started.elapsed().as_secs_f64(),
+                        outcome.skipped.len()
+                    );
+                }
+            }
+        }
+        Command::Seed {
+            invites,
+            days,
+            inviters,
+            seed,
+        } => {
+            let services = build_services(&config).await?;
+            let opts = domain::seed::SeedOptions {
+                invites: invites as usize,
+                days: i64::from(days),
+                inviters: inviters as usize,
+                seed,
+            };
+            let started = std::time::Instant::now();
+            let mut bar = Progress::new("seeding invites", opts.invites);
+            let report = services.seed(&opts, |n| bar.set(n)).await?;
+            bar.finish();
+            println!(
+                "Added {} invites over {} days in {:.1} s ({} inviters and {} teams created).",
+                report.invites,
+                days,
+                started.elapsed().as_secs_f64(),
+                report.inviters_created,
+                report.teams_created
             );
         }
     }

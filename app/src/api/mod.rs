@@ -3,6 +3,7 @@
 
 pub mod accept;
 pub mod auth;
+pub mod bulk;
 pub mod directory;
 pub mod invites;
 pub mod members;

@@ -96,7 +96,12 @@ pub fn InvitesPage() -> impl IntoView {
 
     view! {
         <Title text="Invites"/>
-        <h1>"Invites"</h1>
+        <div class="page-head">
+            <h1>"Invites"</h1>
+            <Show when=move || can_send>
+                <A href="/invites/bulk" attr:class="button subtle">"Bulk invite from CSV"</A>
+            </Show>
+        </div>
         <Show when=move || can_send>
             <SendInvite create=create/>
         </Show>

@@ -1,5 +1,6 @@
 pub mod accept;
 pub mod audit;
+pub mod bulk;
 pub mod home;
 pub mod invite_detail;
 pub mod invites;

@@ -9,47 +9,10 @@ use model::{Cursor, InviteQuery, InviteStatus, SearchMode, SortDir, SortKey};
 use sqlx::AssertSqlSafe;
 
 use crate::clock::Millis;
-use crate::on_db;
+use crate::store::dynamic::{Arg, Args};
 use crate::store::invites::{like_escape, InviteFull};
 use crate::store::Db;
-
-/// A bound value.
-#[derive(Clone, Debug)]
-enum Arg {
-    Text(String),
-    Int(i64),
-}
-
-/// Collects bound values and hands out their `$n` placeholders.
-#[derive(Default)]
-struct Args(Vec<Arg>);
-
-impl Args {
-    fn push(&mut self, a: Arg) -> String {
-        self.0.push(a);
-        format!("${}", self.0.len())
-    }
-    fn text(&mut self, s: impl Into<String>) -> String {
-        self.push(Arg::Text(s.into()))
-    }
-    fn int(&mut self, n: i64) -> String {
-        self.push(Arg::Int(n))
-    }
-}
-
-/// Binds `$args` to the query `$q` in order (a macro, so it works on both drivers' types).
-macro_rules! bind_all {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                Arg::Text(s) => q.bind(s.clone()),
-                Arg::Int(n) => q.bind(*n),
-            };
-        }
-        q
-    }};
-}
+use crate::{bind_all, on_db};
 
 /// The WHERE conditions for a status, using the generated `state` column
 /// (0 open, 1 accepted, 2 revoked). `now` is a placeholder. Equivalent to `status_case!`:
@@ -171,7 +134,7 @@ pub async fn page(
          ORDER BY {order}",
         crate::select_full!()
     );
-    let mut rows: Vec<InviteFull> = on_db!(db, p => bind_all!(sqlx::query_as(AssertSqlSafe(sql.clone())), &args.0)
+    let mut rows: Vec<InviteFull> = on_db!(db, p => bind_all!(sqlx::query_as(AssertSqlSafe(sql.clone())), args.values())
         .fetch_all(p)
         .await)?;
     let more = rows.len() > q.per_page as usize;
@@ -205,7 +168,7 @@ pub async fn teams_of(db: &Db, ids: &[String]) -> Result<Vec<(String, String)>, 
          WHERE it.invite_id IN ({}) ORDER BY lower(t.name)",
         list.join(", ")
     );
-    on_db!(db, p => bind_all!(sqlx::query_as(AssertSqlSafe(sql.clone())), &args.0)
+    on_db!(db, p => bind_all!(sqlx::query_as(AssertSqlSafe(sql.clone())), args.values())
         .fetch_all(p)
         .await)
 }

@@ -105,6 +105,13 @@ pub async fn team_names(db: &Db, invite_id: &str) -> Result<Vec<String>, sqlx::E
     .await)
 }
 
+pub async fn email_of(tx: &mut Tx, id: &str) -> Result<Option<String>, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query_scalar("SELECT email FROM invites WHERE id = $1")
+        .bind(id)
+        .fetch_optional(c)
+        .await)
+}
+
 pub async fn team_ids(tx: &mut Tx, invite_id: &str) -> Result<Vec<String>, sqlx::Error> {
     on_tx!(tx, c => sqlx::query_scalar("SELECT team_id FROM invite_teams WHERE invite_id = $1")
         .bind(invite_id)
@@ -140,6 +147,29 @@ pub async fn insert(tx: &mut Tx, n: &NewInvite<'_>) -> Result<(), sqlx::Error> {
     .await
     .map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// Inserts unless the address already has a live invite (the one-live-invite index): then
+/// returns false and changes nothing, without aborting the transaction (as a failed INSERT
+/// would on PostgreSQL).
+pub async fn insert_if_free(tx: &mut Tx, n: &NewInvite<'_>) -> Result<bool, sqlx::Error> {
+    let inserted = on_tx!(tx, c => sqlx::query(
+        "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (email) WHERE accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL DO NOTHING",
+    )
+    .bind(n.id)
+    .bind(n.email)
+    .bind(n.role_id)
+    .bind(n.inviter_id)
+    .bind(n.message)
+    .bind(n.token_digest)
+    .bind(n.created_at)
+    .bind(n.expires_at)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(inserted == 1)
 }
 
 pub async fn add_team(tx: &mut Tx, invite_id: &str, team_id: &str) -> Result<(), sqlx::Error> {

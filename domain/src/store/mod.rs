@@ -4,6 +4,8 @@
 //! backend explicitly.
 
 pub mod audit;
+pub mod bulk_jobs;
+pub mod dynamic;
 pub mod invite_list;
 pub mod invites;
 pub mod outbox;

@@ -1,0 +1,565 @@
+//! Bulk invites from CSV (`email, role, teams`; header row optional; teams separated by `;`).
+//!
+//! `plan` checks every row without writing anything: the dry run shows each row as ready or
+//! with its problem. `import` plans again (things may have changed since the dry run) and
+//! creates the ready rows in transactions of `BATCH`: each invite commits together with its
+//! teams, email job and audit events, so an interrupted import leaves whole invites or none,
+//! and a bad row never blocks a good one.
+
+use std::collections::{HashMap, HashSet};
+
+use model::{BulkPreview, BulkProgress, BulkRow, Permission, Permissions};
+use uuid::Uuid;
+
+use crate::audit::{Action, Actor, Event};
+use crate::clock::{Millis, HOUR};
+use crate::csv::{self, Record};
+use crate::email::EmailAddress;
+use crate::error::{DomainError, DomainResult};
+use crate::invite::{parse_expiry_hours, parse_message};
+use crate::invites::{actor_for, require, JOB_INVITE};
+use crate::live::Change;
+use crate::store::dynamic::Args;
+use crate::store::invites::{self as store, NewInvite};
+use crate::store::roles::RoleRow;
+use crate::store::teams::TeamRow;
+use crate::store::users::UserWithRole;
+use crate::store::{audit as audit_store, bulk_jobs, outbox, roles, teams, Db};
+use crate::token::{self, Purpose};
+use crate::{bind_all, on_db, Services};
+
+pub const MAX_ROWS: usize = 10_000;
+/// Invites per transaction.
+const BATCH: usize = 500;
+/// Ready rows shown in a dry run besides every row with a problem.
+const SAMPLE: usize = 50;
+
+/// A checked row: what will be created, or why not.
+#[derive(Clone, Debug)]
+pub struct Planned {
+    pub line: usize,
+    pub email: String,
+    pub role: Option<RoleRow>,
+    pub teams: Vec<TeamRow>,
+    pub error: Option<String>,
+}
+
+impl Planned {
+    fn to_row(&self) -> BulkRow {
+        BulkRow {
+            line: self.line,
+            email: self.email.clone(),
+            role: self
+                .role
+                .as_ref()
+                .map(|r| r.name.clone())
+                .unwrap_or_default(),
+            teams: self.teams.iter().map(|t| t.name.clone()).collect(),
+            error: self.error.clone(),
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default)]
+pub struct ImportOutcome {
+    pub total: usize,
+    pub created: usize,
+    /// Rows not created, with their reasons, in file order.
+    pub skipped: Vec<BulkRow>,
+}
+
+/// Where an import is, reported after each batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Step {
+    pub done: usize,
+    pub total: usize,
+    pub created: usize,
+}
+
+/// The shared options of a bulk import.
+pub struct BulkOptions<'a> {
+    pub expiry_hours: i64,
+    pub message: &'a str,
+}
+
+/// Checks the rows that need no database: shape, email, role, ceiling, teams, duplicates.
+pub fn check_records(
+    records: &[Record],
+    roles: &[RoleRow],
+    teams: &[TeamRow],
+    held: Permissions,
+) -> Vec<Planned> {
+    let by_name = |name: &str| -> Option<&RoleRow> {
+        let n = name.trim();
+        roles
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(n) || r.id == n)
+    };
+    let mut first_line: HashMap<String, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(records.len());
+    for (i, rec) in records.iter().enumerate() {
+        let cell = |k: usize| rec.fields.get(k).map(|s| s.trim()).unwrap_or("");
+        if i == 0 && cell(0).eq_ignore_ascii_case("email") {
+            continue; // the header row
+        }
+        let mut p = Planned {
+            line: rec.line,
+            email: cell(0).to_owned(),
+            role: None,
+            teams: Vec::new(),
+            error: None,
+        };
+        p.error = (|| {
+            if rec.fields.len() > 3 {
+                return Some(format!(
+                    "{} columns: expected email, role and teams (separate teams with ;).",
+                    rec.fields.len()
+                ));
+            }
+            let email = match EmailAddress::parse(cell(0)) {
+                Ok(e) => e,
+                Err(e) => return Some(e.to_string()),
+            };
+            p.email = email.as_str().to_owned();
+            if cell(1).is_empty() {
+                return Some("No role given.".to_owned());
+            }
+            let Some(role) = by_name(cell(1)) else {
+                return Some(format!("Unknown role \"{}\".", cell(1)));
+            };
+            p.role = Some(role.clone());
+            if !held.may_grant(Permissions::from_bits(role.permissions)) {
+                return Some(format!(
+                    "You cannot invite people as {}: it has permissions your role lacks.",
+                    role.name
+                ));
+            }
+            for name in cell(2).split(';').map(str::trim).filter(|n| !n.is_empty()) {
+                match teams
+                    .iter()
+                    .find(|t| t.name.eq_ignore_ascii_case(name) || t.id == name)
+                {
+                    Some(t) if !p.teams.iter().any(|x| x.id == t.id) => p.teams.push(t.clone()),
+                    Some(_) => {}
+                    None => return Some(format!("Unknown team \"{name}\".")),
+                }
+            }
+            if let Some(line) = first_line.get(email.as_str()) {
+                return Some(format!("Duplicate: the same address is on line {line}."));
+            }
+            first_line.insert(email.as_str().to_owned(), rec.line);
+            None
+        })();
+        out.push(p);
+    }
+    out
+}
+
+/// Of `emails`, those that have an account, and those with an invite still pending at `now`.
+async fn taken(
+    db: &Db,
+    emails: &[&str],
+    now: Millis,
+) -> Result<(HashSet<String>, HashSet<String>), sqlx::Error> {
+    let mut members = HashSet::new();
+    let mut invited = HashSet::new();
+    // The addresses of one chunk as `IN (…)` placeholders, after any `first` values.
+    let in_list = |chunk: &[&str], args: &mut Args| {
+        let list: Vec<String> = chunk.iter().map(|e| args.text(*e)).collect();
+        list.join(", ")
+    };
+    for chunk in emails.chunks(BATCH) {
+        let mut args = Args::default();
+        let list = in_list(chunk, &mut args);
+        let sql = format!("SELECT email FROM users WHERE email IN ({list})");
+        let found: Vec<String> = on_db!(db, p => bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())), args.values())
+            .fetch_all(p)
+            .await)?;
+        members.extend(found);
+        let mut args = Args::default();
+        let now_p = args.int(now);
+        let list = in_list(chunk, &mut args);
+        let sql = format!(
+            "SELECT email FROM invites WHERE email IN ({list}) AND accepted_at IS NULL \
+             AND revoked_at IS NULL AND closed_at IS NULL AND expires_at > {now_p}"
+        );
+        let found: Vec<String> = on_db!(db, p => bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())), args.values())
+            .fetch_all(p)
+            .await)?;
+        invited.extend(found);
+    }
+    Ok((members, invited))
+}
+
+impl Services {
+    /// Checks every row of a CSV file; writes nothing.
+    pub async fn plan_bulk(&self, user: &UserWithRole, text: &str) -> DomainResult<Vec<Planned>> {
+        let held = require(user, Permission::SendInvites)?;
+        let records = csv::parse(text).map_err(|e| DomainError::invalid("csv", e.to_string()))?;
+        let data_rows = records.len()
+            - usize::from(
+                records
+                    .first()
+                    .and_then(|r| r.fields.first())
+                    .is_some_and(|f| f.trim().eq_ignore_ascii_case("email")),
+            );
+        if data_rows == 0 {
+            return Err(DomainError::invalid(
+                "csv",
+                "No rows found. Give one invite per line: email, role, teams.",
+            ));
+        }
+        if data_rows > MAX_ROWS {
+            return Err(DomainError::invalid(
+                "csv",
+                format!(
+                    "{data_rows} rows: at most {MAX_ROWS} can be invited at once. Split the file."
+                ),
+            ));
+        }
+        let all_roles = roles::list(&self.db).await?;
+        let all_teams = teams::list(&self.db).await?;
+        let mut planned = check_records(&records, &all_roles, &all_teams, held);
+        let ready: Vec<&str> = planned
+            .iter()
+            .filter(|p| p.error.is_none())
+            .map(|p| p.email.as_str())
+            .collect();
+        let (members, invited) = taken(&self.db, &ready, self.clock.now()).await?;
+        for p in planned.iter_mut().filter(|p| p.error.is_none()) {
+            if members.contains(&p.email) {
+                p.error = Some("Already a member.".into());
+            } else if invited.contains(&p.email) {
+                p.error = Some("Already invited (pending). Use Resend in the list.".into());
+            }
+        }
+        Ok(planned)
+    }
+
+    /// The dry run as the page shows it: every problem, and a sample of ready rows.
+    pub async fn preview_bulk(&self, user: &UserWithRole, text: &str) -> DomainResult<BulkPreview> {
+        let planned = self.plan_bulk(user, text).await?;
+        let ready = planned.iter().filter(|p| p.error.is_none()).count();
+        Ok(BulkPreview {
+            total: planned.len(),
+            ready,
+            problems: planned
+                .iter()
+                .filter(|p| p.error.is_some())
+                .map(Planned::to_row)
+                .collect(),
+            sample: planned
+                .iter()
+                .filter(|p| p.error.is_none())
+                .take(SAMPLE)
+                .map(Planned::to_row)
+                .collect(),
+        })
+    }
+
+    /// Creates the ready rows. `progress` is called after each batch.
+    pub async fn import_bulk(
+        &self,
+        user: &UserWithRole,
+        request: &Actor,
+        text: &str,
+        opts: &BulkOptions<'_>,
+        mut progress: impl FnMut(Step),
+    ) -> DomainResult<ImportOutcome> {
+        let ttl = parse_expiry_hours(opts.expiry_hours)?;
+        let message = parse_message(opts.message)?;
+        let planned = self.plan_bulk(user, text).await?;
+        let actor = actor_for(user, request);
+        let mut outcome = ImportOutcome {
+            total: planned.len(),
+            ..ImportOutcome::default()
+        };
+        let mut done = 0;
+        for chunk in planned.chunks(BATCH) {
+            let created = self
+                .create_batch(user, &actor, chunk, ttl, &message, &mut outcome)
+                .await?;
+            outcome.created += created;
+            done += chunk.len();
+            progress(Step {
+                done,
+                total: outcome.total,
+                created: outcome.created,
+            });
+            self.mail_wakeup.notify_one();
+            self.live.publish(Change::general("bulk")).await;
+        }
+        let now = self.clock.now();
+        let summary = Event::new(&actor, Action::BulkImported, None).detail(format!(
+            "{} rows: {} invited, {} skipped",
+            outcome.total,
+            outcome.created,
+            outcome.skipped.len()
+        ));
+        audit_store::insert(&self.db, &summary, now).await?;
+        Ok(outcome)
+    }
+
+    /// One transaction: every ready row of `chunk` whose address is still free.
+    async fn create_batch(
+        &self,
+        user: &UserWithRole,
+        actor: &Actor,
+        chunk: &[Planned],
+        ttl: Millis,
+        message: &str,
+        outcome: &mut ImportOutcome,
+    ) -> DomainResult<usize> {
+        let now = self.clock.now();
+        let mut created = 0;
+        let mut tx = self.db.begin().await?;
+        for p in chunk {
+            let (Some(role), None) = (&p.role, &p.error) else {
+                outcome.skipped.push(p.to_row());
+                continue;
+            };
+            if crate::store::users::email_taken(&mut tx, &p.email).await? {
+                outcome.skipped.push(BulkRow {
+                    error: Some("Already a member.".into()),
+                    ..p.to_row()
+                });
+                continue;
+            }
+            store::close_expired_for_email(&mut tx, &p.email, now).await?;
+            let id = Uuid::now_v7();
+            let id_s = id.to_string();
+            let seed = token::new_seed()?;
+            let issued = token::issue_from_seed(&self.key, Purpose::Invite, id, &seed);
+            let new = NewInvite {
+                id: &id_s,
+                email: &p.email,
+                role_id: &role.id,
+                inviter_id: &user.id,
+                message,
+                token_digest: &issued.digest,
+                created_at: now,
+                expires_at: now + ttl,
+            };
+            // Someone may have invited the address since the check: then skip, never fail.
+            if !store::insert_if_free(&mut tx, &new).await? {
+                outcome.skipped.push(BulkRow {
+                    error: Some("Already invited (pending). Use Resend in the list.".into()),
+                    ..p.to_row()
+                });
+                continue;
+            }
+            for t in &p.teams {
+                store::add_team(&mut tx, &id_s, &t.id).await?;
+            }
+            outbox::insert(
+                &mut tx,
+                &Uuid::now_v7().to_string(),
+                &id_s,
+                JOB_INVITE,
+                &p.email,
+                Some(&seed),
+                now,
+            )
+            .await?;
+            let ev = Event::new(actor, Action::InviteCreated, Some(&p.email))
+                .detail(format!(
+                    "role {}; expires in {} h; bulk import",
+                    role.name,
+                    ttl / HOUR
+                ))
+                .invite(&id_s);
+            audit_store::insert_tx(&mut tx, &ev, now).await?;
+            let ev = Event::new(actor, Action::EmailQueued, Some(&p.email)).invite(&id_s);
+            audit_store::insert_tx(&mut tx, &ev, now).await?;
+            created += 1;
+        }
+        tx.commit().await?;
+        Ok(created)
+    }
+}
+
+/// A job whose heartbeat is older than this, unfinished, was cut short (its server stopped).
+const STALE: Millis = 30_000;
+
+impl Services {
+    /// Checks the file, then creates its ready rows in the background; returns the job to
+    /// follow with `bulk_progress`. Bad input (unreadable file, too many rows, no rows, bad
+    /// expiry or note) is refused here, before any job starts.
+    pub async fn start_bulk(
+        &self,
+        user: &UserWithRole,
+        request: &Actor,
+        text: String,
+        expiry_hours: i64,
+        message: String,
+    ) -> DomainResult<String> {
+        parse_expiry_hours(expiry_hours)?;
+        parse_message(&message)?;
+        let total = self.plan_bulk(user, &text).await?.len();
+        let job_id = Uuid::now_v7().to_string();
+        bulk_jobs::insert(&self.db, &job_id, &user.id, total as i64, self.clock.now()).await?;
+        let (services, user, request, id) =
+            (self.clone(), user.clone(), request.clone(), job_id.clone());
+        tokio::spawn(async move {
+            let opts = BulkOptions {
+                expiry_hours,
+                message: &message,
+            };
+            // Progress writes are best effort: a missed one only delays the bar.
+            let (tx, mut rx) = tokio::sync::watch::channel(Step::default());
+            let reporter = {
+                let (services, id) = (services.clone(), id.clone());
+                tokio::spawn(async move {
+                    while rx.changed().await.is_ok() {
+                        let step = *rx.borrow_and_update();
+                        let now = services.clock.now();
+                        let _ = bulk_jobs::progress(
+                            &services.db,
+                            &id,
+                            step.done as i64,
+                            step.created as i64,
+                            now,
+                        )
+                        .await;
+                    }
+                })
+            };
+            let result = services
+                .import_bulk(&user, &request, &text, &opts, |step| {
+                    let _ = tx.send(step);
+                })
+                .await;
+            drop(tx);
+            let _ = reporter.await;
+            let now = services.clock.now();
+            let finished = match result {
+                Ok(outcome) => {
+                    let _ = bulk_jobs::progress(
+                        &services.db,
+                        &id,
+                        outcome.total as i64,
+                        outcome.created as i64,
+                        now,
+                    )
+                    .await;
+                    let skipped =
+                        serde_json::to_string(&outcome.skipped).unwrap_or_else(|_| "[]".into());
+                    bulk_jobs::finish(&services.db, &id, &skipped, None, now).await
+                }
+                Err(e) => {
+                    tracing::error!(job = %id, error = %e, "bulk import failed");
+                    let shown = match e {
+                        DomainError::Store(_) | DomainError::Internal(_) => {
+                            "The import stopped because of an error on our side. The invites listed as created were kept; check the list and try the rest again.".to_owned()
+                        }
+                        other => other.to_string(),
+                    };
+                    bulk_jobs::finish(&services.db, &id, "[]", Some(&shown), now).await
+                }
+            };
+            if let Err(e) = finished {
+                tracing::error!(job = %id, error = %e, "cannot record the end of a bulk import");
+            }
+        });
+        Ok(job_id)
+    }
+
+    /// How a bulk import is going. Only the person who started it may look.
+    pub async fn bulk_progress(
+        &self,
+        user: &UserWithRole,
+        job_id: &str,
+    ) -> DomainResult<BulkProgress> {
+        require(user, Permission::SendInvites)?;
+        let job = bulk_jobs::find(&self.db, job_id)
+            .await?
+            .filter(|j| j.created_by == user.id)
+            .ok_or(DomainError::NotFound)?;
+        let finished = job.finished_at.is_some();
+        Ok(BulkProgress {
+            job_id: job.id,
+            total: job.total as usize,
+            done: job.done as usize,
+            created: job.created as usize,
+            finished,
+            interrupted: !finished && self.clock.now() - job.heartbeat_at > STALE,
+            error: job.error,
+            skipped: serde_json::from_str(&job.skipped).unwrap_or_default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn role(id: &str, name: &str, perms: i64) -> RoleRow {
+        RoleRow {
+            id: id.into(),
+            name: name.into(),
+            description: String::new(),
+            permissions: perms,
+            built_in: true,
+            in_use: 0,
+        }
+    }
+
+    fn check(text: &str, held: Permissions) -> Vec<(usize, Option<String>)> {
+        let roles = vec![role("admin", "Admin", 63), role("editor", "Editor", 7)];
+        let teams = vec![TeamRow {
+            id: "t1".into(),
+            name: "Brand".into(),
+            members: 0,
+        }];
+        let records = csv::parse(text).unwrap();
+        check_records(&records, &roles, &teams, held)
+            .into_iter()
+            .map(|p| (p.line, p.error))
+            .collect()
+    }
+
+    #[test]
+    fn every_kind_of_bad_row_gets_its_own_reason_and_good_rows_pass() {
+        let editor = Permissions::from_bits(7);
+        let rows = check(
+            "Email,Role,Teams\n\
+             ann@x.example,editor,brand\n\
+             not-an-email,editor,\n\
+             bob@x.example,owner,\n\
+             cy@x.example,Admin,\n\
+             di@x.example,editor,Brand;Nope\n\
+             ANN@x.example,editor,\n\
+             ed@x.example,,\n\
+             fi@x.example,editor,a,b\n",
+            editor,
+        );
+        assert_eq!(rows[0], (2, None));
+        let reason = |line: usize| {
+            rows.iter()
+                .find(|r| r.0 == line)
+                .unwrap()
+                .1
+                .clone()
+                .unwrap()
+        };
+        assert!(
+            reason(3).contains('@') || reason(3).to_lowercase().contains("email"),
+            "{}",
+            reason(3)
+        );
+        assert_eq!(reason(4), "Unknown role \"owner\".");
+        assert!(reason(5).contains("permissions your role lacks"));
+        assert_eq!(reason(6), "Unknown team \"Nope\".");
+        assert_eq!(reason(7), "Duplicate: the same address is on line 2.");
+        assert_eq!(reason(8), "No role given.");
+        assert!(reason(9).starts_with("4 columns"));
+        assert_eq!(rows.len(), 8, "the header is not a row");
+    }
+
+    #[test]
+    fn the_header_is_optional() {
+        let rows = check("ann@x.example,editor\n", Permissions::ALL);
+        assert_eq!(rows, vec![(1, None)]);
+    }
+}

@@ -1,0 +1,56 @@
+//! Statements assembled at run time from fixed fragments (optional filters, multi-row
+//! inserts). Values are never spliced into the text: each is bound, and `Args` hands out
+//! its `$n` placeholder, which both SQLite and PostgreSQL accept.
+
+/// A bound value.
+#[derive(Clone, Debug)]
+pub enum Arg {
+    Text(String),
+    Int(i64),
+    OptText(Option<String>),
+    OptInt(Option<i64>),
+}
+
+/// Collects bound values and hands out their placeholders.
+#[derive(Default)]
+pub struct Args(Vec<Arg>);
+
+impl Args {
+    pub fn push(&mut self, a: Arg) -> String {
+        self.0.push(a);
+        format!("${}", self.0.len())
+    }
+    pub fn text(&mut self, s: impl Into<String>) -> String {
+        self.push(Arg::Text(s.into()))
+    }
+    pub fn int(&mut self, n: i64) -> String {
+        self.push(Arg::Int(n))
+    }
+    pub fn values(&self) -> &[Arg] {
+        &self.0
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Binds every value of an `Args` to a query, in order. A macro, so one text serves both
+/// drivers' query types (as `on_db!` does).
+#[macro_export]
+macro_rules! bind_all {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                $crate::store::dynamic::Arg::Text(s) => q.bind(s.clone()),
+                $crate::store::dynamic::Arg::Int(n) => q.bind(*n),
+                $crate::store::dynamic::Arg::OptText(s) => q.bind(s.clone()),
+                $crate::store::dynamic::Arg::OptInt(n) => q.bind(*n),
+            };
+        }
+        q
+    }};
+}

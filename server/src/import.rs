@@ -1,0 +1,91 @@
+//! `vestibule import`: bulk invites from a CSV file on the command line, with the same checks
+//! and the same all-or-nothing-per-invite creation as the web page, and a progress bar.
+
+use std::path::Path;
+
+use domain::audit::Actor;
+use domain::bulk::{BulkOptions, ImportOutcome};
+use domain::email::EmailAddress;
+use domain::model::BulkRow;
+use domain::store::users;
+use domain::Services;
+
+use crate::progress::Progress;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Csv(#[from] domain::csv::CsvError),
+    #[error("--as: {0}")]
+    Inviter(String),
+    #[error("{0}")]
+    Domain(#[from] domain::DomainError),
+}
+
+pub enum Report {
+    /// The dry run: every checked row.
+    Checked(Vec<BulkRow>),
+    Imported(ImportOutcome),
+}
+
+/// Imports (or with `dry_run`, checks) the file as the active account `inviter`.
+pub async fn run(
+    services: &Services,
+    file: &Path,
+    inviter: &str,
+    expiry_hours: i64,
+    message: &str,
+    dry_run: bool,
+) -> Result<Report, ImportError> {
+    let bytes = std::fs::read(file).map_err(|source| ImportError::Read {
+        path: file.display().to_string(),
+        source,
+    })?;
+    let text = domain::csv::decode(&bytes)?;
+    let email = EmailAddress::parse(inviter).map_err(|e| ImportError::Inviter(e.to_string()))?;
+    let user = users::find_by_email(&services.db, email.as_str())
+        .await
+        .map_err(domain::DomainError::from)?
+        .filter(|u| u.active)
+        .ok_or_else(|| ImportError::Inviter(format!("no active account {email}")))?;
+    if dry_run {
+        let planned = services.plan_bulk(&user, text).await?;
+        return Ok(Report::Checked(
+            planned
+                .iter()
+                .map(|p| BulkRow {
+                    line: p.line,
+                    email: p.email.clone(),
+                    role: p.role.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
+                    teams: p.teams.iter().map(|t| t.name.clone()).collect(),
+                    error: p.error.clone(),
+                })
+                .collect(),
+        ));
+    }
+    let mut bar: Option<Progress> = None;
+    let outcome = services
+        .import_bulk(
+            &user,
+            &Actor::cli(),
+            text,
+            &BulkOptions {
+                expiry_hours,
+                message,
+            },
+            |step| {
+                bar.get_or_insert_with(|| Progress::new("inviting", step.total))
+                    .set(step.done);
+            },
+        )
+        .await?;
+    if let Some(mut b) = bar {
+        b.finish();
+    }
+    Ok(Report::Imported(outcome))
+}

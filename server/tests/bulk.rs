@@ -1,0 +1,272 @@
+//! Bulk invites (CSV dry run, import job, CLI) and bulk revoke, on SQLite and PostgreSQL.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{spawn_app_with_mail_files, Backend, TestApp};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+const CSV: &str = "email,role,teams\n\
+    ann@bulk.example,Editor,Brand\n\
+    bob@bulk.example,analyst,\n\
+    not-an-address,Editor,\n\
+    cy@bulk.example,Owner,\n\
+    dee@bulk.example,Editor,Nowhere\n\
+    ann@bulk.example,Editor,\n\
+    member@bulk.example,Editor,\n\
+    pending@bulk.example,Editor,\n\
+    \"eve@bulk.example\",Editor,\"Brand;brand\"\n";
+
+/// An app with a team "Brand", a member and a pending invite, as the CSV expects.
+async fn prepared(backend: Backend) -> TestApp {
+    let app = spawn_app_with_mail_files(backend).await;
+    app.signed_in_admin().await;
+    assert_eq!(
+        app.call("create_team", &[("name", "Brand")]).await.status(),
+        StatusCode::OK
+    );
+    let (_, token) = app.invite_ok("member@bulk.example", "analyst", &[]).await;
+    assert_eq!(app.accept(&token, "Mem").await.0.status(), StatusCode::OK);
+    app.invite_ok("pending@bulk.example", "analyst", &[]).await;
+    app
+}
+
+fn problems(preview: &Value) -> Vec<(i64, String)> {
+    preview["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_i64().unwrap(),
+                r["error"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn invite_count(app: &TestApp) -> i64 {
+    domain::on_db!(&app.services.db, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM invites").fetch_one(p).await).unwrap()
+}
+
+async fn a_dry_run_names_every_problem_and_creates_nothing(backend: Backend) {
+    let app = prepared(backend).await;
+    let before = invite_count(&app).await;
+    let r = app.call("bulk_check", &[("csv", CSV)]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let preview: Value = r.json().await.unwrap();
+    assert_eq!(preview["total"], 9);
+    assert_eq!(preview["ready"], 3, "{preview}");
+    let p = problems(&preview);
+    let reason = |line| {
+        p.iter()
+            .find(|(l, _)| *l == line)
+            .map(|(_, r)| r.clone())
+            .unwrap()
+    };
+    assert!(reason(4).contains("address"), "{}", reason(4));
+    assert_eq!(reason(5), "Unknown role \"Owner\".");
+    assert_eq!(reason(6), "Unknown team \"Nowhere\".");
+    assert_eq!(reason(7), "Duplicate: the same address is on line 2.");
+    assert_eq!(reason(8), "Already a member.");
+    assert!(reason(9).starts_with("Already invited"));
+    assert_eq!(invite_count(&app).await, before, "a dry run writes nothing");
+}
+both_backends!(
+    a_dry_run_names_every_problem_and_creates_nothing,
+    super::a_dry_run_names_every_problem_and_creates_nothing
+);
+
+/// Follows a bulk job until it ends.
+async fn finish_job(app: &TestApp, job: &str) -> Value {
+    for _ in 0..200 {
+        let p: Value = app
+            .call("bulk_progress", &[("job_id", job)])
+            .await
+            .json()
+            .await
+            .unwrap();
+        if p["finished"] == true || p["error"].is_string() || p["interrupted"] == true {
+            return p;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the bulk job did not finish");
+}
+
+async fn an_import_invites_the_good_rows_and_only_they_get_email(backend: Backend) {
+    let app = prepared(backend).await;
+    let r = app
+        .call(
+            "bulk_start",
+            &[("csv", CSV), ("expiry_hours", "72"), ("message", "Welcome")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let job: String = r.json().await.unwrap();
+    let p = finish_job(&app, &job).await;
+    assert_eq!(p["finished"], true, "{p}");
+    assert_eq!(p["created"], 3);
+    assert_eq!(p["done"], 9);
+    assert_eq!(p["skipped"].as_array().unwrap().len(), 6);
+    // Eve is in Brand once, though the file named it twice.
+    let list: Value = app
+        .call("list_invites", &[("q", "eve@"), ("mode", "prefix")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["rows"][0]["teams"], serde_json::json!(["Brand"]));
+    assert_eq!(list["rows"][0]["role_name"], "Editor");
+    app.deliver_all().await;
+    let mails = app.mails().join("\n");
+    for good in ["ann@bulk.example", "bob@bulk.example", "eve@bulk.example"] {
+        assert!(
+            mails.contains(&format!("To: {good}")),
+            "{good} got no email"
+        );
+    }
+    for bad in ["cy@bulk.example", "dee@bulk.example", "not-an-address"] {
+        assert!(!mails.contains(bad), "{bad} must get no email");
+    }
+    assert!(app
+        .audit_actions()
+        .await
+        .contains(&"invite.bulk_imported".to_owned()));
+    // Someone else cannot watch this job.
+    let (_, token) = app.invite_ok("ed@bulk.example", "editor", &[]).await;
+    let (_, editor) = app.accept(&token, "Ed").await;
+    let r = app
+        .call_with(&editor, "bulk_progress", &[("job_id", &job)])
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+both_backends!(
+    an_import_invites_the_good_rows_and_only_they_get_email,
+    super::an_import_invites_the_good_rows_and_only_they_get_email
+);
+
+async fn unusable_files_are_refused_before_anything_starts(backend: Backend) {
+    let app = prepared(backend).await;
+    let too_many: String = (0..10_001)
+        .map(|i| format!("p{i}@many.example,Editor\n"))
+        .collect();
+    for (csv, wanted) in [
+        ("", "No rows found"),
+        ("email,role,teams\n", "No rows found"),
+        (too_many.as_str(), "at most 10000"),
+        ("a@x.example,Editor\n\"open,Editor\n", "never closed"),
+    ] {
+        let r = app
+            .call("bulk_start", &[("csv", csv), ("expiry_hours", "72")])
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{wanted}");
+        let body: Value = r.json().await.unwrap();
+        assert!(
+            body["Invalid"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(wanted),
+            "{body}"
+        );
+    }
+    let r = app
+        .call(
+            "bulk_start",
+            &[("csv", "a@x.example,Editor"), ("expiry_hours", "9999")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(invite_count(&app).await, 2, "nothing was created");
+}
+both_backends!(
+    unusable_files_are_refused_before_anything_starts,
+    super::unusable_files_are_refused_before_anything_starts
+);
+
+async fn the_cli_imports_a_file_and_refuses_one_that_is_not_utf8(backend: Backend) {
+    let app = prepared(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        b"email,role\nok@x.example,Editor\n\xff\xfe@x.example,Editor\n",
+    )
+    .unwrap();
+    let err = server::import::run(&app.services, &bad, common::ADMIN_EMAIL, 168, "", false)
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("line 3"), "{err}");
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, CSV).unwrap();
+    let dry = server::import::run(&app.services, &good, common::ADMIN_EMAIL, 168, "", true)
+        .await
+        .unwrap();
+    let before = invite_count(&app).await;
+    assert!(matches!(dry, server::import::Report::Checked(ref rows) if rows.len() == 9));
+    assert_eq!(invite_count(&app).await, before);
+    let done = server::import::run(&app.services, &good, common::ADMIN_EMAIL, 168, "", false)
+        .await
+        .unwrap();
+    let server::import::Report::Imported(outcome) = done else {
+        panic!("not imported")
+    };
+    assert_eq!(outcome.created, 3);
+    assert_eq!(invite_count(&app).await, before + 3);
+    let err = server::import::run(&app.services, &good, "nobody@x.example", 168, "", false)
+        .await
+        .err()
+        .expect("unknown inviter refused");
+    assert!(err.to_string().contains("no active account"), "{err}");
+}
+both_backends!(
+    the_cli_imports_a_file_and_refuses_one_that_is_not_utf8,
+    super::the_cli_imports_a_file_and_refuses_one_that_is_not_utf8
+);
+
+async fn bulk_revoke_revokes_only_the_pending_ones_selected(backend: Backend) {
+    let app = prepared(backend).await;
+    let (a, _) = app.invite_ok("a@rev.example", "analyst", &[]).await;
+    let (b, _) = app.invite_ok("b@rev.example", "analyst", &[]).await;
+    let (c, tc) = app.invite_ok("c@rev.example", "analyst", &[]).await;
+    let (keep, _) = app.invite_ok("keep@rev.example", "analyst", &[]).await;
+    app.accept(&tc, "Cee").await;
+    let r = app
+        .call(
+            "revoke_invites",
+            &[
+                ("ids[0]", a.as_str()),
+                ("ids[1]", b.as_str()),
+                ("ids[2]", c.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (revoked, skipped): (usize, usize) = r.json().await.unwrap();
+    assert_eq!((revoked, skipped), (2, 1), "the accepted one is skipped");
+    let status = |id: String| {
+        let app = &app;
+        async move {
+            let d: Value = app
+                .call("invite_detail", &[("id", &id)])
+                .await
+                .json()
+                .await
+                .unwrap();
+            d["invite"]["status"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(status(a).await, "Revoked");
+    assert_eq!(status(b).await, "Revoked");
+    assert_eq!(status(c).await, "Accepted");
+    assert_eq!(status(keep).await, "Pending");
+    let r = app.call("revoke_invites", &[]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+both_backends!(
+    bulk_revoke_revokes_only_the_pending_ones_selected,
+    super::bulk_revoke_revokes_only_the_pending_ones_selected
+);
