@@ -52,6 +52,15 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // On the server this is the request's own fault (arguments missing or unreadable):
+        // a 400 that says what is wrong, not a 500.
+        #[cfg(feature = "ssr")]
+        if matches!(
+            value,
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_)
+        ) {
+            crate::state::set_status(http::StatusCode::BAD_REQUEST);
+        }
         AppError::Request(value.to_string())
     }
 }

@@ -19,7 +19,8 @@ use crate::components::layout::SignedInLayout;
 use crate::pages::{
     accept::AcceptPage, audit::AuditPage, bulk::BulkInvitePage, home::HomePage,
     invite_detail::InviteDetailPage, invites::InvitesPage, members::MembersPage,
-    not_found::NotFound, roles::RolesPage, set_password::SetPasswordPage, sign_in::SignInPage,
+    not_found::NotFound, policy::PolicyPage, roles::RolesPage, set_password::SetPasswordPage,
+    sign_in::SignInPage,
 };
 
 /// The HTML document around the app.
@@ -63,6 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("members") view=MembersPage/>
                     <Route path=path!("roles") view=RolesPage/>
                     <Route path=path!("audit") view=AuditPage/>
+                    <Route path=path!("policy") view=PolicyPage/>
                 </ParentRoute>
             </Routes>
         </Router>

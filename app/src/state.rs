@@ -91,7 +91,7 @@ impl Ctx {
     }
 }
 
-fn set_status(status: StatusCode) {
+pub(crate) fn set_status(status: StatusCode) {
     if let Some(res) = use_context::<ResponseOptions>() {
         res.set_status(status);
     }

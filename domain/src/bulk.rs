@@ -226,12 +226,30 @@ impl Services {
             .filter(|p| p.error.is_none())
             .map(|p| p.email.as_str())
             .collect();
-        let (members, invited) = taken(&self.db, &ready, self.clock.now()).await?;
+        let now = self.clock.now();
+        let (members, invited) = taken(&self.db, &ready, now).await?;
+        let policy = self.policy().await?;
+        let mut room = self
+            .cap_room(&policy, user, now)
+            .await?
+            .map(|(room, _)| room);
         for p in planned.iter_mut().filter(|p| p.error.is_none()) {
+            let domain = p.email.rsplit('@').next().unwrap_or_default();
             if members.contains(&p.email) {
                 p.error = Some("Already a member.".into());
             } else if invited.contains(&p.email) {
                 p.error = Some("Already invited (pending). Use Resend in the list.".into());
+            } else if let Err(reason) = policy.check_domain(domain) {
+                p.error = Some(reason);
+            } else if let Some(left) = room.as_mut() {
+                if *left == 0 {
+                    p.error = Some(format!(
+                        "Over the daily cap of the invite policy ({} invites per person per 24 hours).",
+                        policy.daily_cap
+                    ));
+                } else {
+                    *left -= 1;
+                }
             }
         }
         Ok(planned)
@@ -269,6 +287,7 @@ impl Services {
     ) -> DomainResult<ImportOutcome> {
         let ttl = parse_expiry_hours(opts.expiry_hours)?;
         let message = parse_message(opts.message)?;
+        crate::policy::check_expiry(&self.policy().await?, opts.expiry_hours)?;
         let planned = self.plan_bulk(user, text).await?;
         let actor = actor_for(user, request);
         let mut outcome = ImportOutcome {
@@ -396,6 +415,7 @@ impl Services {
     ) -> DomainResult<String> {
         parse_expiry_hours(expiry_hours)?;
         parse_message(&message)?;
+        crate::policy::check_expiry(&self.policy().await?, expiry_hours)?;
         let total = self.plan_bulk(user, &text).await?.len();
         let job_id = Uuid::now_v7().to_string();
         bulk_jobs::insert(&self.db, &job_id, &user.id, total as i64, self.clock.now()).await?;

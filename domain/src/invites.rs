@@ -15,11 +15,10 @@ use crate::audit::{Action, Actor, Event};
 use crate::clock::{Millis, HOUR};
 use crate::email::EmailAddress;
 use crate::error::{DomainError, DomainResult};
-use crate::invite::{
-    inviter_may_grant, parse_expiry_hours, parse_message, view_for_status, DEFAULT_EXPIRY_HOURS,
-};
+use crate::invite::{inviter_may_grant, parse_expiry_hours, parse_message, view_for_status};
 use crate::live::Change;
 use crate::password::NewPassword;
+use crate::policy as policy_rules;
 use crate::store::audit::AuditRow;
 use crate::store::invites::{self as store, InviteFull, NewInvite};
 use crate::store::users::{self, NewUser, UserWithRole};
@@ -124,10 +123,16 @@ impl Services {
             .into_iter()
             .map(team_info)
             .collect();
+        let policy = self.policy().await?;
         Ok(InviteOptions {
             roles,
             teams,
-            default_expiry_hours: DEFAULT_EXPIRY_HOURS,
+            default_expiry_hours: policy.default_expiry_hours,
+            expiry_choices: policy
+                .expiry_choices()
+                .into_iter()
+                .map(|(h, l)| (h, l.to_owned()))
+                .collect(),
         })
     }
 
@@ -163,8 +168,13 @@ impl Services {
         }
         let ttl = parse_expiry_hours(req.expiry_hours)?;
         let message = parse_message(req.message)?;
-
         let now = self.clock.now();
+        let policy = self.policy().await?;
+        policy_rules::check_invite(&policy, &email, req.expiry_hours)?;
+        if let Some((0, frees_at)) = self.cap_room(&policy, user, now).await? {
+            return Err(policy_rules::cap_reached(&policy, frees_at, now));
+        }
+
         let id = Uuid::now_v7();
         let seed = token::new_seed()?;
         let issued = token::issue_from_seed(&self.key, Purpose::Invite, id, &seed);
@@ -419,8 +429,8 @@ impl Services {
         if !held.may_grant(Permissions::from_bits(invite.role_permissions)) {
             return Err(DomainError::Forbidden);
         }
-        let ttl = (invite.expires_at - invite.created_at)
-            .clamp(HOUR, parse_expiry_hours(crate::invite::MAX_EXPIRY_HOURS)?);
+        let max = self.policy().await?.max_expiry_hours;
+        let ttl = (invite.expires_at - invite.created_at).clamp(HOUR, max * HOUR);
         let uuid = Uuid::parse_str(id).map_err(|_| DomainError::NotFound)?;
         let seed = token::new_seed()?;
         let issued = token::issue_from_seed(&self.key, Purpose::Invite, uuid, &seed);
@@ -511,6 +521,11 @@ impl Services {
             Permissions::from_bits(invite.role_permissions),
         ) {
             return Ok((LinkView::InviterLacksRights, Some(invite)));
+        }
+        // The policy may have changed since the invite was sent: its domain rules apply again.
+        let domain = invite.email.rsplit('@').next().unwrap_or_default();
+        if self.policy().await?.check_domain(domain).is_err() {
+            return Ok((LinkView::DomainNotAllowed, Some(invite)));
         }
         let teams = store::team_names(&self.db, &invite.id).await?;
         let preview = InvitePreview {

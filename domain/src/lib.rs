@@ -15,6 +15,7 @@ pub mod live;
 pub mod mail;
 pub mod members;
 pub mod password;
+pub mod policy;
 pub mod ratelimit;
 pub mod secret;
 pub mod seed;

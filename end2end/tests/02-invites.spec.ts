@@ -1,38 +1,10 @@
-import { Browser, expect, Page, test } from '@playwright/test';
-import { failOnConsoleErrors, mailsTo, waitForHydration } from './helpers';
+import { expect, test } from '@playwright/test';
+import { expectAccessible, linkFromMail, mailsTo, newPage, signIn, waitForHydration } from './helpers';
 
 // Runs after 01-first-admin.spec.ts, which created this admin.
 const ADMIN = { email: 'ada@example.com', password: 'correct horse battery' };
 const DESIGNER = 'designer@agency.example';
 const NEVER = 'never@agency.example';
-
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto('/sign-in');
-  await waitForHydration(page);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: /^Welcome, / })).toBeVisible();
-}
-
-async function newPage(browser: Browser): Promise<[Page, string[]]> {
-  const page = await (await browser.newContext()).newPage();
-  return [page, failOnConsoleErrors(page)];
-}
-
-/** The invitation link in the newest email to `address` at the SMTP sink. */
-async function linkFromMail(address: string): Promise<string> {
-  let link = '';
-  await expect
-    .poll(async () => {
-      const mails = await mailsTo(address);
-      const m = mails.at(-1)?.text.match(/https?:\/\/\S+\/invite\/[A-Za-z0-9_-]+/);
-      link = m ? m[0] : '';
-      return link;
-    }, { timeout: 15_000 })
-    .not.toBe('');
-  return link;
-}
 
 test('an admin invites a designer as Media Editor in Brand; the designer joins from the email; another invite is revoked', async ({ browser }) => {
   const [admin, adminErrors] = await newPage(browser);
@@ -91,6 +63,7 @@ test('an admin invites a designer as Media Editor in Brand; the designer joins f
   await expect(designer.locator('blockquote.note')).toHaveText('Welcome to the brand team! <b>not bold</b>');
   await expect(designer.getByLabel('Email')).toHaveValue(DESIGNER);
   await expect(designer.getByLabel('Email')).toHaveAttribute('readonly', '');
+  await expectAccessible(designer, 'the accept page');
   await designer.getByLabel('Your name').fill('Dee Signer');
   await designer.getByLabel('Choose a password').fill('a long designer password');
   await designer.getByLabel('Repeat the password').fill('a long designer password');

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { expect, Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { Browser, expect, Page } from '@playwright/test';
 
 /** Runs the vestibule CLI against the same database and settings as the server under test. */
 export function cli(...args: string[]): string {
@@ -55,4 +56,52 @@ export function failOnConsoleErrors(page: Page): string[] {
 /** Resolves once the WASM has hydrated the page (the frontend sets this marker). */
 export async function waitForHydration(page: Page): Promise<void> {
   await page.waitForFunction(() => document.documentElement.dataset.hydrated === 'true');
+}
+
+/** Signs in through the sign-in page and waits for the home page. */
+export async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto('/sign-in');
+  await waitForHydration(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: /^Welcome, / })).toBeVisible();
+}
+
+/** A page in a browser context of its own (its own cookies), with its errors collected. */
+export async function newPage(browser: Browser): Promise<[Page, string[]]> {
+  const page = await (await browser.newContext()).newPage();
+  return [page, failOnConsoleErrors(page)];
+}
+
+/** The invitation link in the newest email to `address` at the SMTP sink. */
+export async function linkFromMail(address: string): Promise<string> {
+  let link = '';
+  await expect
+    .poll(async () => {
+      const mails = await mailsTo(address);
+      const m = mails.at(-1)?.text.match(/https?:\/\/\S+\/invite\/[A-Za-z0-9_-]+/);
+      link = m ? m[0] : '';
+      return link;
+    }, { timeout: 15_000 })
+    .not.toBe('');
+  return link;
+}
+
+/** Marks the page, so a test can tell later that it was never reloaded. */
+export async function markNoReload(page: Page): Promise<void> {
+  await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
+}
+
+export async function wasNotReloaded(page: Page): Promise<boolean> {
+  return page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload === true);
+}
+
+/** Runs axe-core on the page as it is now: no serious or critical violation may remain. */
+export async function expectAccessible(page: Page, where: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  expect(serious, `accessibility of ${where}`).toEqual([]);
 }

@@ -1,3 +1,6 @@
+// Leptos view types nest deeply; the bulk page exceeds the default query depth.
+#![recursion_limit = "256"]
+
 //! The browser entry point: hydrates the server-rendered page with the same components.
 
 #[wasm_bindgen::prelude::wasm_bindgen]

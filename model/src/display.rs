@@ -60,18 +60,20 @@ pub fn action_label(action: &str) -> &str {
         "member.teams_changed" => "Member's teams changed",
         "member.deactivated" => "Member deactivated",
         "member.reactivated" => "Member reactivated",
+        "policy.changed" => "Invite policy changed",
         other => other,
     }
 }
 
 /// The action codes, for the audit log's filter.
-pub const ACTION_GROUPS: [(&str, &str); 6] = [
+pub const ACTION_GROUPS: [(&str, &str); 7] = [
     ("invite.", "Invites"),
     ("email.", "Email"),
     ("auth.", "Sign-in"),
     ("role.", "Roles"),
     ("team.", "Teams"),
     ("member.", "Members"),
+    ("policy.", "Policy"),
 ];
 
 #[cfg(test)]

@@ -185,6 +185,8 @@ pub struct InviteOptions {
     pub roles: Vec<RoleInfo>,
     pub teams: Vec<TeamInfo>,
     pub default_expiry_hours: i64,
+    /// (hours, label) the invite policy allows.
+    pub expiry_choices: Vec<(i64, String)>,
 }
 
 /// Answer to create and resend: the link, shown once for copying.
@@ -207,6 +209,8 @@ pub enum LinkView {
     Replaced,
     /// The inviter was deactivated or lost the right to grant this role.
     InviterLacksRights,
+    /// The invite policy no longer allows the invited address's domain.
+    DomainNotAllowed,
     /// Forged, mangled or unknown.
     Invalid,
 }
@@ -222,6 +226,9 @@ impl LinkView {
             LinkView::Replaced => "This link was replaced by a newer invitation. Use the link in the most recent email.",
             LinkView::InviterLacksRights => {
                 "The person who invited you can no longer grant this role, so the invitation cannot be used."
+            }
+            LinkView::DomainNotAllowed => {
+                "The workspace's invite policy no longer allows your email domain, so the invitation cannot be used."
             }
             LinkView::Invalid => "This invitation is not valid. Ask your administrator for a new one.",
         }

@@ -7,6 +7,7 @@ mod display;
 mod invite;
 mod list;
 mod permissions;
+mod policy;
 mod user;
 
 pub use display::{action_label, fmt_utc, ACTION_GROUPS};
@@ -20,6 +21,7 @@ pub use list::{
     DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_SEARCH_CHARS,
 };
 pub use permissions::{Permission, Permissions};
+pub use policy::{parse_domains, InvitePolicy, MAX_DAILY_CAP};
 pub use user::{CurrentUser, BUILT_IN_ROLES};
 
 /// Where to go after signing in: only a path on this site. Anything that could leave it

@@ -12,17 +12,19 @@ pub enum Permission {
     ManageMembers,
     ManageRolesAndTeams,
     ViewAuditLog,
+    ManagePolicy,
 }
 
 impl Permission {
     /// Every permission, in the order the UI lists them.
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 7] = [
         Permission::ViewInvites,
         Permission::SendInvites,
         Permission::RevokeInvites,
         Permission::ManageMembers,
         Permission::ManageRolesAndTeams,
         Permission::ViewAuditLog,
+        Permission::ManagePolicy,
     ];
 
     // The bit values are stored in the database: never renumber them.
@@ -34,6 +36,7 @@ impl Permission {
             Permission::ManageMembers => 1 << 3,
             Permission::ManageRolesAndTeams => 1 << 4,
             Permission::ViewAuditLog => 1 << 5,
+            Permission::ManagePolicy => 1 << 6,
         }
     }
 
@@ -45,6 +48,7 @@ impl Permission {
             Permission::ManageMembers => "Manage members",
             Permission::ManageRolesAndTeams => "Manage roles and teams",
             Permission::ViewAuditLog => "View audit log",
+            Permission::ManagePolicy => "Manage invite policy",
         }
     }
 }
@@ -55,7 +59,7 @@ pub struct Permissions(u32);
 
 impl Permissions {
     pub const NONE: Permissions = Permissions(0);
-    pub const ALL: Permissions = Permissions(0b11_1111);
+    pub const ALL: Permissions = Permissions(0b111_1111);
 
     /// Builds a set from stored bits, dropping bits no permission uses.
     pub fn from_bits(bits: i64) -> Permissions {

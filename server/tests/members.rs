@@ -161,6 +161,7 @@ async fn role_changes_obey_the_ceiling_and_keep_one_admin(backend: Backend) {
         "ManageMembers",
         "ManageRolesAndTeams",
         "ViewAuditLog",
+        "ManagePolicy",
     ]
     .iter()
     .enumerate()

@@ -7,3 +7,4 @@ pub mod bulk;
 pub mod directory;
 pub mod invites;
 pub mod members;
+pub mod policy;

@@ -9,6 +9,7 @@ use model::{
     ListFilterOptions, SearchMode, SortDir, SortKey,
 };
 
+use crate::api::bulk::RevokeInvites;
 use crate::api::invites::{ResendInvite, RevokeInvite};
 use crate::components::badges::{DeliveryBadge, StatusBadge};
 
@@ -79,7 +80,7 @@ pub fn FilterBar(query: InviteQuery, options: ListFilterOptions) -> impl IntoVie
         <Form method="GET" action="/invites" attr:class="filters" attr:role="search">
             <input type="hidden" name="status" value=query.status.map(|s| s.as_str()).unwrap_or_default()/>
             <div class="field compact grow">
-                <label for="invite-search">"Email"</label>
+                <label for="invite-search">"Search email"</label>
                 <input id="invite-search" type="search" name="q" placeholder="Search by email"
                     maxlength=model::MAX_SEARCH_CHARS.to_string() value=query.search.clone()/>
             </div>
@@ -90,8 +91,8 @@ pub fn FilterBar(query: InviteQuery, options: ListFilterOptions) -> impl IntoVie
                     <option value="prefix" selected=query.mode == SearchMode::Prefix>"starts with"</option>
                 </select>
             </div>
-            <FilterSelect label="Role" name="role" any="Any role" options=options.roles current=query.role_id.clone()/>
-            <FilterSelect label="Team" name="team" any="Any team" options=options.teams current=query.team_id.clone()/>
+            <FilterSelect label="By role" name="role" any="Any role" options=options.roles current=query.role_id.clone()/>
+            <FilterSelect label="By team" name="team" any="Any team" options=options.teams current=query.team_id.clone()/>
             <FilterSelect label="Invited by" name="inviter" any="Anyone" options=options.inviters current=query.inviter_id.clone()/>
             <FilterSelect label="Email delivery" name="delivery" any="Any delivery" options=deliveries
                 current=query.delivery.map(|d| d.as_str().to_owned())/>
@@ -139,12 +140,17 @@ pub fn Pager(list: InviteList, query: InviteQuery) -> impl IntoView {
     .into_any()
 }
 
+/// The id of the bulk-revoke form: row checkboxes join it through their `form` attribute
+/// (forms cannot nest, and each row has its own Revoke and Resend forms).
+const BULK_FORM: &str = "bulk-revoke";
+
 #[component]
 pub fn InviteTable(
     list: InviteList,
     narrowed: bool,
     revoke: ServerAction<RevokeInvite>,
     resend: ServerAction<ResendInvite>,
+    bulk_revoke: ServerAction<RevokeInvites>,
     can_revoke: bool,
     can_send: bool,
 ) -> impl IntoView {
@@ -156,15 +162,33 @@ pub fn InviteTable(
         };
         return view! { <p class="empty">{text}</p> }.into_any();
     }
+    let any_pending = list.rows.iter().any(|r| r.status == InviteStatus::Pending);
+    let bulk = can_revoke && any_pending;
     view! {
+        {bulk.then(|| view! {
+            <ActionForm action=bulk_revoke attr:id=BULK_FORM attr:class="bulk-bar">
+                <button type="submit" class="button subtle danger">"Revoke selected"</button>
+                <span class="hint">"Tick pending invites in the list, then revoke them together."</span>
+            </ActionForm>
+        })}
         <div class="table-wrap">
             <table class="invites">
                 <thead>
-                    <tr><th>"Email"</th><th>"Status"</th><th>"Role and teams"</th><th>"Invited by"</th><th>"Created"</th><th>"Expires / accepted"</th><th>"Email"</th><th><span class="sr-only">"Actions"</span></th></tr>
+                    <tr>{bulk.then(|| view! { <th><span class="sr-only">"Select"</span></th> })}<th>"Email"</th><th>"Status"</th><th>"Role and teams"</th><th>"Invited by"</th><th>"Created"</th><th>"Expires / accepted"</th><th>"Email"</th><th><span class="sr-only">"Actions"</span></th></tr>
                 </thead>
                 <tbody>
-                    {list.rows.into_iter().map(|r| {
+                    {list.rows.into_iter().enumerate().map(|(i, r)| {
                         let pending = r.status == InviteStatus::Pending;
+                        let select = bulk.then(|| {
+                            let label = format!("Select {}", r.email);
+                            let id = r.id.clone();
+                            view! {
+                                <td>{pending.then(|| view! {
+                                    <input type="checkbox" class="select-row" form=BULK_FORM
+                                        name=format!("ids[{i}]") value=id aria-label=label/>
+                                })}</td>
+                            }
+                        });
                         let resendable = matches!(r.status, InviteStatus::Pending | InviteStatus::Expired);
                         let when = match (r.accepted_at, r.revoked_at) {
                             (Some(a), _) => format!("accepted {}", fmt_utc(a)),
@@ -177,6 +201,7 @@ pub fn InviteTable(
                         let email = r.email.clone();
                         view! {
                             <tr data-email=r.email.clone()>
+                                {select}
                                 <td><A href=href>{email}</A></td>
                                 <td>
                                     <StatusBadge status=r.status/>
@@ -184,7 +209,7 @@ pub fn InviteTable(
                                         <span class="badge delivery-failed" title="The inviter was deactivated or can no longer grant this role; the invite will not be honoured. Resend it to re-issue it under your name.">"Inviter lacks rights"</span>
                                     })}
                                 </td>
-                                <td>{r.role_name.clone()}{(!r.teams.is_empty()).then(|| view! { <span class="teams-list">{format!(" · {}", r.teams.join(", "))}</span> })}</td>
+                                <td class="role-cell">{r.role_name.clone()}{(!r.teams.is_empty()).then(|| view! { <span class="teams-list">{format!(" · {}", r.teams.join(", "))}</span> })}</td>
                                 <td>{r.inviter_name.clone()}</td>
                                 <td>{fmt_utc(r.created_at)}</td>
                                 <td>{when}</td>

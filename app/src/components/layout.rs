@@ -41,6 +41,7 @@ fn Frame(user: CurrentUser) -> impl IntoView {
         ("/members", "Members", Some(Permission::ManageMembers)),
         ("/roles", "Roles", Some(Permission::ManageRolesAndTeams)),
         ("/audit", "Audit log", Some(Permission::ViewAuditLog)),
+        ("/policy", "Policy", Some(Permission::ManagePolicy)),
     ];
     let visible: Vec<_> = links
         .into_iter()

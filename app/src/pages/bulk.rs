@@ -7,13 +7,16 @@ use leptos_router::components::A;
 use model::{BulkPreview, BulkProgress, BulkRow};
 
 use crate::api::bulk::{BulkCheck, BulkStart};
+use crate::api::invites::get_invite_options;
 use crate::components::form::FormError;
 use crate::error::AppError;
 
 #[component]
 pub fn BulkInvitePage() -> impl IntoView {
     let csv = RwSignal::new(String::new());
-    let expiry = RwSignal::new("168".to_owned());
+    // None until someone picks an expiry: then the policy's default applies.
+    let expiry = RwSignal::new(None::<String>);
+    let options = Resource::new(|| (), |_| get_invite_options());
     let message = RwSignal::new(String::new());
     let file_error = RwSignal::new(None::<String>);
     let check = ServerAction::<BulkCheck>::new();
@@ -42,7 +45,16 @@ pub fn BulkInvitePage() -> impl IntoView {
         poll_error.set(None);
         start.dispatch(BulkStart {
             csv: csv.get(),
-            expiry_hours: expiry.get().parse().unwrap_or(168),
+            expiry_hours: expiry
+                .get()
+                .and_then(|h| h.parse().ok())
+                .or_else(|| {
+                    options
+                        .get()
+                        .and_then(Result::ok)
+                        .map(|o| o.default_expiry_hours)
+                })
+                .unwrap_or(168),
             message: Some(message.get()),
         });
     };
@@ -80,12 +92,20 @@ pub fn BulkInvitePage() -> impl IntoView {
             <div class="grid">
                 <div class="field">
                     <label for="bulk-expiry">"Links expire after"</label>
-                    <select id="bulk-expiry" on:change=move |ev| expiry.set(event_target_value(&ev))>
-                        {[(24, "1 day"), (72, "3 days"), (168, "7 days"), (336, "14 days"), (720, "30 days")]
-                            .into_iter()
-                            .map(|(h, l)| view! { <option value=h.to_string() selected=h == 168>{l}</option> })
-                            .collect_view()}
-                    </select>
+                    <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                        {move || Suspend::new(async move {
+                            let opts = options.await.unwrap_or_default();
+                            let default = opts.default_expiry_hours;
+                            view! {
+                                <select id="bulk-expiry" on:change=move |ev| expiry.set(Some(event_target_value(&ev)))>
+                                    {opts.expiry_choices
+                                        .into_iter()
+                                        .map(|(h, l)| view! { <option value=h.to_string() selected=h == default>{l}</option> })
+                                        .collect_view()}
+                                </select>
+                            }
+                        })}
+                    </Transition>
                 </div>
                 <div class="field">
                     <label for="bulk-message">"Personal note for everyone (optional)"</label>

@@ -7,6 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use model::{CurrentUser, InviteOptions, InviteQuery, IssuedLink, Permission};
 
+use crate::api::bulk::RevokeInvites;
 use crate::api::invites::{
     get_invite_filter_options, get_invite_options, list_invites, CreateInvite, ResendInvite,
     RevokeInvite,
@@ -22,6 +23,7 @@ pub fn InvitesPage() -> impl IntoView {
     let create = ServerAction::<CreateInvite>::new();
     let revoke = ServerAction::<RevokeInvite>::new();
     let resend = ServerAction::<ResendInvite>::new();
+    let bulk_revoke = ServerAction::<RevokeInvites>::new();
     let live = use_live();
     let params = use_query_map();
     // The list's query comes from the URL; a hand-edited URL with a bad value says which.
@@ -33,6 +35,7 @@ pub fn InvitesPage() -> impl IntoView {
                 create.version().get(),
                 revoke.version().get(),
                 resend.version().get(),
+                bulk_revoke.version().get(),
                 live.version(),
             )
         },
@@ -89,7 +92,26 @@ pub fn InvitesPage() -> impl IntoView {
             .get()
             .and_then(Result::err)
             .or_else(|| resend.value().get().and_then(Result::err))
+            .or_else(|| bulk_revoke.value().get().and_then(Result::err))
     });
+    let bulk_done = move || {
+        bulk_revoke
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|(revoked, skipped)| {
+                let mut text = format!(
+                    "Revoked {revoked} invite{}.",
+                    if revoked == 1 { "" } else { "s" }
+                );
+                if skipped > 0 {
+                    text.push_str(&format!(
+                        " {skipped} selected were no longer pending and were left as they are."
+                    ));
+                }
+                text
+            })
+    };
     let can_send = user.can(Permission::SendInvites);
     let can_revoke = user.can(Permission::RevokeInvites);
     let current = move || query.get().unwrap_or_default();
@@ -107,6 +129,7 @@ pub fn InvitesPage() -> impl IntoView {
         </Show>
         <IssuedLinkPanel issued=issued/>
         <FormError error=row_error/>
+        {move || bulk_done().map(|t| view! { <p class="notice" role="status">{t}</p> })}
         <section class="card">
             <Transition fallback=|| view! { <p class="loading">"Loading filters…"</p> }>
                 {move || Suspend::new(async move {
@@ -123,7 +146,7 @@ pub fn InvitesPage() -> impl IntoView {
                             let q = current();
                             view! {
                                 <StatusTabs counts=list.counts.clone() query=q.clone()/>
-                                <InviteTable list=list.clone() narrowed=q.is_narrowed() revoke=revoke resend=resend can_revoke=can_revoke can_send=can_send/>
+                                <InviteTable list=list.clone() narrowed=q.is_narrowed() revoke=revoke resend=resend bulk_revoke=bulk_revoke can_revoke=can_revoke can_send=can_send/>
                                 <Pager list=list query=q/>
                             }.into_any()
                         }
@@ -173,14 +196,6 @@ fn InviteFields(
     form: NodeRef<Form>,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let expiries = [
-        (1, "1 hour"),
-        (24, "1 day"),
-        (72, "3 days"),
-        (168, "7 days"),
-        (336, "14 days"),
-        (720, "30 days"),
-    ];
     let default_expiry = opts.default_expiry_hours;
     view! {
         <ActionForm action=create node_ref=form>
@@ -196,7 +211,7 @@ fn InviteFields(
                 <div class="field">
                     <label for="field-expiry_hours">"Link expires after"</label>
                     <select id="field-expiry_hours" name="expiry_hours">
-                        {expiries.into_iter().map(|(h, label)| view! { <option value=h.to_string() selected=h == default_expiry>{label}</option> }).collect_view()}
+                        {opts.expiry_choices.iter().map(|(h, label)| view! { <option value=h.to_string() selected=*h == default_expiry>{label.clone()}</option> }).collect_view()}
                     </select>
                     <FieldError name="expiry" error=error/>
                 </div>

@@ -6,6 +6,7 @@ pub mod invite_detail;
 pub mod invites;
 pub mod members;
 pub mod not_found;
+pub mod policy;
 pub mod roles;
 pub mod set_password;
 pub mod sign_in;

@@ -10,6 +10,7 @@ pub mod invite_list;
 pub mod invites;
 pub mod outbox;
 pub mod password_tokens;
+pub mod policy;
 pub mod roles;
 pub mod sessions;
 pub mod teams;

@@ -1,0 +1,42 @@
+//! The invite policy (Admin only): read and change it.
+
+use leptos::prelude::*;
+use model::InvitePolicy;
+
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use crate::state::Ctx;
+    pub use domain::policy::PolicyInput;
+}
+
+#[server(endpoint = "get_policy")]
+pub async fn get_policy() -> Result<InvitePolicy, AppError> {
+    use self::ssr::*;
+    let cx = Ctx::get()?;
+    let user = cx.require_user().await?;
+    Ok(cx.services.policy_for_admin(&user).await?)
+}
+
+/// Domains come one per line (or separated by commas or spaces); `daily_cap` 0 means none.
+#[server(endpoint = "update_policy")]
+pub async fn update_policy(
+    default_expiry_hours: i64,
+    max_expiry_hours: i64,
+    allowed_domains: Option<String>,
+    blocked_domains: Option<String>,
+    daily_cap: i64,
+) -> Result<InvitePolicy, AppError> {
+    use self::ssr::*;
+    let cx = Ctx::get()?;
+    let user = cx.require_user().await?;
+    let input = PolicyInput {
+        default_expiry_hours,
+        max_expiry_hours,
+        allowed_domains: allowed_domains.as_deref().unwrap_or(""),
+        blocked_domains: blocked_domains.as_deref().unwrap_or(""),
+        daily_cap,
+    };
+    Ok(cx.services.update_policy(&user, &cx.actor, &input).await?)
+}

@@ -1,0 +1,161 @@
+//! The invite policy as the services apply it: reading and changing it (Admin only, audited),
+//! and the checks at create time. The domain rules themselves are `model::InvitePolicy`.
+
+use model::{parse_domains, InvitePolicy, Permission, MAX_DAILY_CAP};
+
+use crate::audit::{Action, Actor, Event};
+use crate::clock::{Millis, DAY};
+use crate::email::EmailAddress;
+use crate::error::{DomainError, DomainResult};
+use crate::invite::{MAX_EXPIRY_HOURS, MIN_EXPIRY_HOURS};
+use crate::invites::{actor_for, require};
+use crate::store::users::UserWithRole;
+use crate::store::{audit as audit_store, policy as store};
+use crate::Services;
+
+/// What the settings form sends.
+pub struct PolicyInput<'a> {
+    pub default_expiry_hours: i64,
+    pub max_expiry_hours: i64,
+    pub allowed_domains: &'a str,
+    pub blocked_domains: &'a str,
+    pub daily_cap: i64,
+}
+
+fn parse(input: &PolicyInput<'_>) -> DomainResult<InvitePolicy> {
+    let hours = MIN_EXPIRY_HOURS..=MAX_EXPIRY_HOURS;
+    if !hours.contains(&input.max_expiry_hours) {
+        return Err(DomainError::invalid(
+            "max_expiry_hours",
+            "Choose a maximum from 1 hour to 30 days.",
+        ));
+    }
+    if !hours.contains(&input.default_expiry_hours)
+        || input.default_expiry_hours > input.max_expiry_hours
+    {
+        return Err(DomainError::invalid(
+            "default_expiry_hours",
+            "The default expiry must be at least 1 hour and no longer than the maximum.",
+        ));
+    }
+    if !(0..=MAX_DAILY_CAP).contains(&input.daily_cap) {
+        return Err(DomainError::invalid(
+            "daily_cap",
+            format!("The daily cap is a number from 0 (no cap) to {MAX_DAILY_CAP}."),
+        ));
+    }
+    let allowed = parse_domains(input.allowed_domains)
+        .map_err(|m| DomainError::invalid("allowed_domains", m))?;
+    let blocked = parse_domains(input.blocked_domains)
+        .map_err(|m| DomainError::invalid("blocked_domains", m))?;
+    Ok(InvitePolicy {
+        default_expiry_hours: input.default_expiry_hours,
+        max_expiry_hours: input.max_expiry_hours,
+        allowed_domains: allowed,
+        blocked_domains: blocked,
+        daily_cap: input.daily_cap,
+    })
+}
+
+impl Services {
+    pub async fn policy(&self) -> DomainResult<InvitePolicy> {
+        Ok(store::load(&self.db).await?)
+    }
+
+    pub async fn policy_for_admin(&self, user: &UserWithRole) -> DomainResult<InvitePolicy> {
+        require(user, Permission::ManagePolicy)?;
+        self.policy().await
+    }
+
+    pub async fn update_policy(
+        &self,
+        user: &UserWithRole,
+        request: &Actor,
+        input: &PolicyInput<'_>,
+    ) -> DomainResult<InvitePolicy> {
+        require(user, Permission::ManagePolicy)?;
+        let policy = parse(input)?;
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        store::save(&mut tx, &policy, &user.id, now).await?;
+        let detail = format!(
+            "expiry default {} h, max {} h; allowed: {}; blocked: {}; daily cap: {}",
+            policy.default_expiry_hours,
+            policy.max_expiry_hours,
+            if policy.allowed_domains.is_empty() {
+                "any".to_owned()
+            } else {
+                policy.allowed_domains.join(", ")
+            },
+            if policy.blocked_domains.is_empty() {
+                "none".to_owned()
+            } else {
+                policy.blocked_domains.join(", ")
+            },
+            if policy.daily_cap == 0 {
+                "none".to_owned()
+            } else {
+                policy.daily_cap.to_string()
+            },
+        );
+        let event =
+            Event::new(&actor_for(user, request), Action::PolicyChanged, None).detail(detail);
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        Ok(policy)
+    }
+
+    /// How many more invites `user` may create now under the daily cap (None: no cap), and
+    /// when the oldest invite in the window leaves it.
+    pub(crate) async fn cap_room(
+        &self,
+        policy: &InvitePolicy,
+        user: &UserWithRole,
+        now: Millis,
+    ) -> DomainResult<Option<(i64, Millis)>> {
+        if policy.daily_cap == 0 {
+            return Ok(None);
+        }
+        let (count, oldest) = store::created_since(&self.db, &user.id, now - DAY).await?;
+        let frees_at = oldest.map_or(now, |o| o + DAY);
+        Ok(Some(((policy.daily_cap - count).max(0), frees_at)))
+    }
+}
+
+/// The create-time checks for one address and expiry.
+pub(crate) fn check_invite(
+    policy: &InvitePolicy,
+    email: &EmailAddress,
+    expiry_hours: i64,
+) -> DomainResult<()> {
+    check_expiry(policy, expiry_hours)?;
+    policy
+        .check_domain(email.domain())
+        .map_err(|m| DomainError::invalid("email", m))
+}
+
+pub(crate) fn check_expiry(policy: &InvitePolicy, expiry_hours: i64) -> DomainResult<()> {
+    if expiry_hours > policy.max_expiry_hours {
+        return Err(DomainError::invalid(
+            "expiry",
+            format!(
+                "The invite policy allows links of at most {} hours.",
+                policy.max_expiry_hours
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The refusal when the daily cap is used up.
+pub(crate) fn cap_reached(policy: &InvitePolicy, frees_at: Millis, now: Millis) -> DomainError {
+    let secs = ((frees_at - now).max(1000) / 1000) as u64;
+    DomainError::RateLimited {
+        retry_after_secs: secs,
+        message: format!(
+            "You have sent {} invites in the last 24 hours, the daily cap of the invite policy. You can send more in {} minutes.",
+            policy.daily_cap,
+            secs.div_ceil(60)
+        ),
+    }
+}

@@ -1,0 +1,73 @@
+//! The invite policy row (migration 0005).
+
+use model::InvitePolicy;
+
+use crate::clock::Millis;
+use crate::store::{Db, Tx};
+use crate::{on_db, on_tx};
+
+fn lines(list: &[String]) -> String {
+    list.join("\n")
+}
+
+fn unlines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+pub async fn load(db: &Db) -> Result<InvitePolicy, sqlx::Error> {
+    let row: Option<(i64, i64, String, String, i64)> = on_db!(db, p => sqlx::query_as(
+        "SELECT default_expiry_hours, max_expiry_hours, allowed_domains, blocked_domains, daily_cap \
+         FROM invite_policy WHERE id = 1",
+    )
+    .fetch_optional(p)
+    .await)?;
+    Ok(match row {
+        Some((default_expiry_hours, max_expiry_hours, allowed, blocked, daily_cap)) => {
+            InvitePolicy {
+                default_expiry_hours,
+                max_expiry_hours,
+                allowed_domains: unlines(&allowed),
+                blocked_domains: unlines(&blocked),
+                daily_cap,
+            }
+        }
+        None => InvitePolicy::default(),
+    })
+}
+
+pub async fn save(tx: &mut Tx, p: &InvitePolicy, by: &str, now: Millis) -> Result<(), sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE invite_policy SET default_expiry_hours = $1, max_expiry_hours = $2, allowed_domains = $3, \
+         blocked_domains = $4, daily_cap = $5, updated_at = $6, updated_by = $7 WHERE id = 1",
+    )
+    .bind(p.default_expiry_hours)
+    .bind(p.max_expiry_hours)
+    .bind(lines(&p.allowed_domains))
+    .bind(lines(&p.blocked_domains))
+    .bind(p.daily_cap)
+    .bind(now)
+    .bind(by)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// (invites created by `inviter` since `since`, the oldest of them): for the daily cap.
+pub async fn created_since(
+    db: &Db,
+    inviter: &str,
+    since: Millis,
+) -> Result<(i64, Option<Millis>), sqlx::Error> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT COUNT(*), MIN(created_at) FROM invites WHERE inviter_id = $1 AND created_at > $2",
+    )
+    .bind(inviter)
+    .bind(since)
+    .fetch_one(p)
+    .await)
+}

@@ -1,0 +1,245 @@
+//! The invite policy: domains, daily cap and expiry limits, at create and at accept, on
+//! SQLite and PostgreSQL.
+
+mod common;
+
+use common::{spawn_app, Backend, TestApp};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+async fn set_policy(app: &TestApp, fields: &[(&str, &str)]) -> reqwest::Response {
+    let mut form = vec![
+        ("default_expiry_hours", "168"),
+        ("max_expiry_hours", "720"),
+        ("allowed_domains", ""),
+        ("blocked_domains", ""),
+        ("daily_cap", "0"),
+    ];
+    for (k, v) in fields {
+        form.retain(|(name, _)| name != k);
+        form.push((k, v));
+    }
+    app.call("update_policy", &form).await
+}
+
+async fn invalid_field(r: reqwest::Response) -> (String, String) {
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = r.json().await.unwrap();
+    (
+        body["Invalid"]["field"].as_str().unwrap().to_owned(),
+        body["Invalid"]["message"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn only_policy_managers_change_it_and_bad_settings_are_named(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let (f, m) =
+        invalid_field(set_policy(&app, &[("allowed_domains", "acme.example\nnot a domain")]).await)
+            .await;
+    assert_eq!(f, "allowed_domains");
+    assert!(m.contains("\"not\""), "{m}");
+    let (f, _) = invalid_field(
+        set_policy(
+            &app,
+            &[("default_expiry_hours", "720"), ("max_expiry_hours", "72")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(f, "default_expiry_hours");
+    let (f, _) = invalid_field(set_policy(&app, &[("daily_cap", "-1")]).await).await;
+    assert_eq!(f, "daily_cap");
+    let r = set_policy(&app, &[("blocked_domains", "Rival.Example, @spam.example")]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let saved: Value = app.call("get_policy", &[]).await.json().await.unwrap();
+    assert_eq!(
+        saved["blocked_domains"],
+        serde_json::json!(["rival.example", "spam.example"])
+    );
+    assert!(app
+        .audit_actions()
+        .await
+        .contains(&"policy.changed".to_owned()));
+
+    let (_, token) = app.invite_ok("ed@acme.example", "editor", &[]).await;
+    let (_, editor) = app.accept(&token, "Ed").await;
+    let full = [
+        ("default_expiry_hours", "168"),
+        ("max_expiry_hours", "720"),
+        ("daily_cap", "5"),
+    ];
+    for (name, form) in [("get_policy", &[][..]), ("update_policy", &full[..])] {
+        let r = app.call_with(&editor, name, form).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{name}");
+    }
+    // A request missing arguments is the client's fault: 400, saying which.
+    let r = app.call("update_policy", &[("daily_cap", "5")]).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("default_expiry_hours"));
+}
+both_backends!(
+    only_policy_managers_change_it_and_bad_settings_are_named,
+    super::only_policy_managers_change_it_and_bad_settings_are_named
+);
+
+async fn domain_rules_refuse_at_create_and_again_at_accept(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let (_, early) = app.invite_ok("ann@rival.example", "analyst", &[]).await;
+    assert_eq!(
+        set_policy(&app, &[("blocked_domains", "rival.example")])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    let (field, message) =
+        invalid_field(app.invite("bob@eu.rival.example", "analyst", &[]).await).await;
+    assert_eq!(field, "email");
+    assert!(
+        message.contains("blocked by the invite policy"),
+        "{message}"
+    );
+
+    // The invite sent before the rule changed is refused at acceptance, and makes no account.
+    let users = app.count_users().await;
+    let (r, _) = app.accept(&early, "Ann").await;
+    assert_eq!(r.status(), StatusCode::GONE);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["InviteUnusable"], "DomainNotAllowed", "{body}");
+    assert_eq!(app.count_users().await, users);
+    let page = app
+        .page(&format!("/invite/{early}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("invite policy no longer allows your email domain"));
+
+    // An allow list admits its domains (and their subdomains) only.
+    assert_eq!(
+        set_policy(&app, &[("allowed_domains", "acme.example")])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let (field, message) =
+        invalid_field(app.invite("cy@other.example", "analyst", &[]).await).await;
+    assert_eq!(field, "email");
+    assert!(
+        message.contains("only allows addresses at acme.example"),
+        "{message}"
+    );
+    app.invite_ok("dee@eu.acme.example", "analyst", &[]).await;
+    // Bulk rows are checked the same way.
+    let preview: Value = app
+        .call(
+            "bulk_check",
+            &[(
+                "csv",
+                "eve@acme.example,Analyst\nfay@other.example,Analyst\n",
+            )],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(preview["ready"], 1);
+    assert!(preview["problems"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("only allows"));
+}
+both_backends!(
+    domain_rules_refuse_at_create_and_again_at_accept,
+    super::domain_rules_refuse_at_create_and_again_at_accept
+);
+
+async fn the_daily_cap_refuses_with_429_until_the_oldest_invite_ages_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    assert_eq!(
+        set_policy(&app, &[("daily_cap", "2")]).await.status(),
+        StatusCode::OK
+    );
+    app.invite_ok("one@cap.example", "analyst", &[]).await;
+    app.clock.advance(60 * 60 * 1000);
+    app.invite_ok("two@cap.example", "analyst", &[]).await;
+    let r = app.invite("three@cap.example", "analyst", &[]).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (82_000..=82_800).contains(&retry),
+        "about 23 hours: {retry}"
+    );
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["RateLimited"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("daily cap"),
+        "{body}"
+    );
+    let preview: Value = app
+        .call("bulk_check", &[("csv", "four@cap.example,Analyst\n")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(preview["problems"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("daily cap"));
+    // A day after the first invite, one more fits.
+    app.clock.advance(23 * 60 * 60 * 1000 + 1);
+    app.invite_ok("three@cap.example", "analyst", &[]).await;
+    assert_eq!(
+        app.invite("four@cap.example", "analyst", &[])
+            .await
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+both_backends!(
+    the_daily_cap_refuses_with_429_until_the_oldest_invite_ages_out,
+    super::the_daily_cap_refuses_with_429_until_the_oldest_invite_ages_out
+);
+
+async fn links_cannot_outlive_the_maximum_expiry(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let r = set_policy(
+        &app,
+        &[("default_expiry_hours", "24"), ("max_expiry_hours", "72")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (field, message) = invalid_field(app.invite("long@x.example", "analyst", &[]).await).await;
+    assert_eq!(field, "expiry");
+    assert!(message.contains("at most 72 hours"), "{message}");
+    let options: Value = app.call("invite_options", &[]).await.json().await.unwrap();
+    assert_eq!(options["default_expiry_hours"], 24);
+    let hours: Vec<i64> = options["expiry_choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c[0].as_i64().unwrap())
+        .collect();
+    assert_eq!(hours, vec![1, 24, 72]);
+    let r = app
+        .call(
+            "bulk_start",
+            &[("csv", "a@x.example,Analyst"), ("expiry_hours", "168")],
+        )
+        .await;
+    assert_eq!(invalid_field(r).await.0, "expiry");
+}
+both_backends!(
+    links_cannot_outlive_the_maximum_expiry,
+    super::links_cannot_outlive_the_maximum_expiry
+);
