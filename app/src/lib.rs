@@ -17,8 +17,8 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::layout::SignedInLayout;
 use crate::pages::{
-    accept::AcceptPage, audit::AuditPage, bulk::BulkInvitePage, home::HomePage,
-    invite_detail::InviteDetailPage, invites::InvitesPage, members::MembersPage,
+    accept::AcceptPage, audit::AuditPage, bulk::BulkInvitePage, dashboard::DashboardPage,
+    home::HomePage, invite_detail::InviteDetailPage, invites::InvitesPage, members::MembersPage,
     not_found::NotFound, policy::PolicyPage, roles::RolesPage, set_password::SetPasswordPage,
     sign_in::SignInPage,
 };
@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                 // 302 to the sign-in page instead of a streamed placeholder.
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage/>
+                    <Route path=path!("dashboard") view=DashboardPage/>
                     <Route path=path!("invites") view=InvitesPage/>
                     <Route path=path!("invites/bulk") view=BulkInvitePage/>
                     <Route path=path!("invites/:id") view=InviteDetailPage/>

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod bulk;
 pub mod clock;
 pub mod csv;
+pub mod dashboard;
 pub mod directory;
 pub mod email;
 pub mod error;

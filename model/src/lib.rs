@@ -3,6 +3,7 @@
 //! This crate compiles both to WASM (for the pages) and natively (for the domain), so it has
 //! no I/O and no heavy dependencies.
 
+mod dashboard;
 mod display;
 mod invite;
 mod list;
@@ -10,6 +11,7 @@ mod permissions;
 mod policy;
 mod user;
 
+pub use dashboard::{fmt_duration, Dashboard, DASHBOARD_DAYS};
 pub use display::{action_label, fmt_utc, ACTION_GROUPS};
 pub use invite::{
     AuditEntry, BulkPreview, BulkProgress, BulkRow, Delivery, InviteCounts, InviteList,

@@ -4,6 +4,7 @@
 pub mod accept;
 pub mod auth;
 pub mod bulk;
+pub mod dashboard;
 pub mod directory;
 pub mod invites;
 pub mod members;

@@ -37,6 +37,7 @@ fn Frame(user: CurrentUser) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     let links = [
         ("/", "Home", None),
+        ("/dashboard", "Dashboard", Some(Permission::ViewInvites)),
         ("/invites", "Invites", Some(Permission::ViewInvites)),
         ("/members", "Members", Some(Permission::ManageMembers)),
         ("/roles", "Roles", Some(Permission::ManageRolesAndTeams)),

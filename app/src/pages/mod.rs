@@ -1,6 +1,7 @@
 pub mod accept;
 pub mod audit;
 pub mod bulk;
+pub mod dashboard;
 pub mod home;
 pub mod invite_detail;
 pub mod invites;

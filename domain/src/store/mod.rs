@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod bulk_jobs;
+pub mod dashboard;
 pub mod dynamic;
 pub mod invite_list;
 pub mod invites;
