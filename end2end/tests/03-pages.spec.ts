@@ -5,6 +5,8 @@ import { expectAccessible, failOnConsoleErrors, waitForHydration } from './helpe
 const ADMIN = { email: 'ada@example.com', password: 'correct horse battery' };
 
 test('every page hydrates when loaded directly, at desktop and phone widths, and passes axe', async ({ page }) => {
+  // A dozen pages at two widths, each with an axe run: more than the default 30 s.
+  test.setTimeout(120_000);
   const errors = failOnConsoleErrors(page);
   await page.goto('/sign-in');
   await waitForHydration(page);

@@ -90,7 +90,8 @@ test.describe.serial('admin panel', () => {
     await expect(ada.locator('.bulk-summary')).toHaveText('Done: 3 invites created, 3 rows skipped. Emails are on their way.');
     await expect(bar).toHaveAttribute('max', '6');
     await expect(bar).toHaveAttribute('value', '6');
-    await expect(ada.locator('tr[data-line="5"] .problem')).toHaveText('Unknown role "Owner".');
+    const summary = ada.locator('section', { has: ada.getByRole('heading', { name: 'Import summary' }) });
+    await expect(summary.locator('tr[data-line="5"] .problem')).toHaveText('Unknown role "Owner".');
 
     // The real emails: one for each good row, none for the others.
     for (const address of good) {

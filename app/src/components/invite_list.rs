@@ -171,7 +171,7 @@ pub fn InviteTable(
                 <span class="hint">"Tick pending invites in the list, then revoke them together."</span>
             </ActionForm>
         })}
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Invites">
             <table class="invites">
                 <thead>
                     <tr>{bulk.then(|| view! { <th><span class="sr-only">"Select"</span></th> })}<th>"Email"</th><th>"Status"</th><th>"Role and teams"</th><th>"Invited by"</th><th>"Created"</th><th>"Expires / accepted"</th><th>"Email"</th><th><span class="sr-only">"Actions"</span></th></tr>

@@ -42,7 +42,7 @@ pub fn AuditPage() -> impl IntoView {
                     match entries.await {
                         Ok(list) if list.is_empty() => view! { <p class="empty">"Nothing matches."</p> }.into_any(),
                         Ok(list) => view! {
-                            <div class="table-wrap">
+                            <div class="table-wrap" tabindex="0" role="region" aria-label="Audit log">
                                 <table class="audit">
                                     <thead><tr><th>"When"</th><th>"What"</th><th>"About"</th><th>"By"</th><th>"From"</th><th>"Details"</th></tr></thead>
                                     <tbody>

@@ -267,7 +267,7 @@ fn Preview(
 #[component]
 fn RowTable(rows: Vec<BulkRow>, with_error: bool) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Rows">
             <table class="bulk-rows">
                 <thead><tr><th>"Line"</th><th>"Email"</th><th>"Role"</th><th>"Teams"</th>{with_error.then(|| view! { <th>"Problem"</th> })}</tr></thead>
                 <tbody>

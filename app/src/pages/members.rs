@@ -73,7 +73,7 @@ fn MemberTable(
         return view! { <p class="empty">"Nobody has joined yet."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Members">
             <table class="members">
                 <thead>
                     <tr><th>"Member"</th><th>"Role"</th><th>"Teams"</th><th>"Invited by"</th><th>"Joined"</th><th>"Last sign-in"</th><th>"Status"</th></tr>

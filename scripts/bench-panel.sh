@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Benchmark of the invites list at scale (not a test: it reports numbers). For SQLite and
-# PostgreSQL: seeds N invites (default 1,000,000) with `vestibule seed`, then measures the
-# list_invites server function over HTTP (release build, signed-in admin, wrk with 2
-# connections) for the first page and a deep page (halfway through the matching rows, by
-# keyset cursor) of several filtered lists. Prints p50/p95 in milliseconds.
+# Benchmark of the admin panel at scale (not a test: it reports numbers). For SQLite and
+# PostgreSQL: seeds N invites (default 1,000,000) with `vestibule seed`, then measures
+#  - the list_invites server function over HTTP (release build, signed-in admin, wrk with 2
+#    connections) for the first page and a deep page (halfway through the matching rows, by
+#    keyset cursor) of several filtered lists: p50/p95 in milliseconds;
+#  - a bulk import of 10,000 CSV rows (`vestibule import`, beside the running server);
+# and once, the release WASM + JS + CSS, gzipped.
 #
-#   scripts/bench-list.sh [invites] [seconds per case]     defaults: 1000000, 5
+#   scripts/bench-panel.sh [invites] [seconds per case]     defaults: 1000000, 5
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 invites=${1:-1000000}
@@ -25,7 +27,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-results="$ROOT/target/bench-list.txt"
+results="$ROOT/target/bench-panel.txt"
 : >"$results"
 
 # One SQL answer, from the backend in use.
@@ -82,8 +84,18 @@ for backend in sqlite postgres; do
         "EXISTS (SELECT 1 FROM invite_teams t WHERE t.invite_id = i.id AND t.team_id = '$design')" "i.expires_at DESC, i.id DESC"
     run_case "email failed, newest first" "delivery=failed" "i.delivery = 'failed'" "i.created_at DESC, i.id DESC"
     run_case "email starts with \"ada.s\"" "q=ada.s&mode=prefix" "i.email >= 'ada.s' AND i.email < 'ada.t'" "i.created_at DESC, i.id DESC"
+    say "$backend: bulk import of 10,000 rows"
+    python3 -c 'import sys
+print("email,role,teams")
+for i in range(10000): print(f"import{i}@bulk.example,Analyst,Design;Sales")' >"$dir/import.csv"
+    started=$(date +%s.%N)
+    VESTIBULE_DATABASE_URL="$db_url" VESTIBULE_DATA_DIR="$dir" VESTIBULE_LOG=warn \
+        target/release/vestibule import --file "$dir/import.csv" --as bench@example.com 2>/dev/null | tail -1
+    echo "$backend | import of 10,000 rows: $(python3 -c "print(round($(date +%s.%N) - $started, 2))") s" | tee -a "$results"
     kill $BENCH_PID; wait $BENCH_PID 2>/dev/null || true
     BENCH_PID=
 done
-say "results (also in target/bench-list.txt)"
+size=$(cat target/site/pkg/vestibule.wasm target/site/pkg/vestibule.js target/site/pkg/vestibule.css | gzip -9 | wc -c)
+echo "release WASM + JS + CSS, gzip -9: $size bytes" | tee -a "$results"
+say "results (also in target/bench-panel.txt)"
 cat "$results"
