@@ -19,14 +19,14 @@ use crate::error::{DomainError, DomainResult};
 use crate::invite::{parse_expiry_hours, parse_message};
 use crate::invites::{actor_for, require, JOB_INVITE};
 use crate::live::Change;
-use crate::store::dynamic::Args;
+use crate::store::dynamic::{self, Args};
 use crate::store::invites::{self as store, NewInvite};
 use crate::store::roles::RoleRow;
 use crate::store::teams::TeamRow;
 use crate::store::users::UserWithRole;
 use crate::store::{audit as audit_store, bulk_jobs, outbox, roles, teams, Db};
 use crate::token::{self, Purpose};
-use crate::{bind_all, on_db, Services};
+use crate::Services;
 
 pub const MAX_ROWS: usize = 10_000;
 /// Invites per transaction.
@@ -173,10 +173,7 @@ async fn taken(
         let mut args = Args::default();
         let list = in_list(chunk, &mut args);
         let sql = format!("SELECT email FROM users WHERE email IN ({list})");
-        let found: Vec<String> = on_db!(db, p => bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())), args.values())
-            .fetch_all(p)
-            .await)?;
-        members.extend(found);
+        members.extend(dynamic::fetch_texts(db, sql, &args).await?);
         let mut args = Args::default();
         let now_p = args.int(now);
         let list = in_list(chunk, &mut args);
@@ -184,10 +181,7 @@ async fn taken(
             "SELECT email FROM invites WHERE email IN ({list}) AND accepted_at IS NULL \
              AND revoked_at IS NULL AND closed_at IS NULL AND expires_at > {now_p}"
         );
-        let found: Vec<String> = on_db!(db, p => bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())), args.values())
-            .fetch_all(p)
-            .await)?;
-        invited.extend(found);
+        invited.extend(dynamic::fetch_texts(db, sql, &args).await?);
     }
     Ok((members, invited))
 }

@@ -189,7 +189,7 @@ impl Services {
             ));
         }
         store::close_expired_for_email(&mut tx, email.as_str(), now).await?;
-        let inserted = store::insert(
+        let inserted = store::insert_if_free(
             &mut tx,
             &NewInvite {
                 id: &id_s,
@@ -202,14 +202,12 @@ impl Services {
                 expires_at: now + ttl,
             },
         )
-        .await;
-        match inserted {
-            Err(e) if is_unique_violation(&e) => {
-                return Err(DomainError::Conflict(format!(
-                    "{email} already has a pending invitation. Use Resend in the list to send it again."
-                )))
-            }
-            other => other?,
+        .await?;
+        // The one-live-invite index decides, so two racing creates cannot both win.
+        if !inserted {
+            return Err(DomainError::Conflict(format!(
+                "{email} already has a pending invitation. Use Resend in the list to send it again."
+            )));
         }
         for team in req.team_ids {
             store::add_team(&mut tx, &id_s, team).await?;

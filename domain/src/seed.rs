@@ -13,10 +13,10 @@ use uuid::{NoContext, Timestamp, Uuid};
 
 use crate::clock::{Millis, DAY, HOUR};
 use crate::error::DomainResult;
-use crate::store::dynamic::Args;
+use crate::store::dynamic::{self, Args};
 use crate::store::users::{self, NewUser};
 use crate::store::{roles, teams, Db, Tx};
-use crate::{bind_all, on_tx, Services};
+use crate::Services;
 
 /// Invites per INSERT statement (16 values each: well under both backends' limits).
 const ROWS_PER_STATEMENT: usize = 500;
@@ -183,7 +183,7 @@ impl Services {
             .collect())
     }
 
-    /// Seeded inviters have no password: they cannot sign in.
+    /// Seeded inviters are Editors with no password: they cannot sign in.
     async fn seed_inviters(
         &self,
         opts: &SeedOptions,
@@ -211,7 +211,8 @@ impl Services {
                     email: &email,
                     name: &name,
                     password_hash: None,
-                    role_id: if n < 3 { "admin" } else { "editor" },
+                    // Never Admin: `admin bootstrap` must still work on a seeded demo.
+                    role_id: "editor",
                     created_at: now,
                     invite_id: None,
                 },
@@ -356,10 +357,7 @@ async fn insert_invites(tx: &mut Tx, rows: &[Row]) -> Result<(), sqlx::Error> {
          sent_at) VALUES {}",
         values.join(", ")
     );
-    on_tx!(tx, c => bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), args.values())
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    dynamic::execute(tx, sql, &args).await?;
     Ok(())
 }
 
@@ -382,10 +380,7 @@ async fn insert_teams(tx: &mut Tx, rows: &[Row]) -> Result<(), sqlx::Error> {
         "INSERT INTO invite_teams (invite_id, team_id) VALUES {}",
         values.join(", ")
     );
-    on_tx!(tx, c => bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), args.values())
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    dynamic::execute(tx, sql, &args).await?;
     Ok(())
 }
 

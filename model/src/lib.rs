@@ -23,7 +23,7 @@ pub use list::{
     DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_SEARCH_CHARS,
 };
 pub use permissions::{Permission, Permissions};
-pub use policy::{parse_domains, InvitePolicy, MAX_DAILY_CAP};
+pub use policy::{parse_domains, InvitePolicy, EXPIRY_CHOICES, MAX_DAILY_CAP};
 pub use user::{CurrentUser, BUILT_IN_ROLES};
 
 /// Where to go after signing in: only a path on this site. Anything that could leave it

@@ -7,6 +7,16 @@ use serde::{Deserialize, Serialize};
 /// The longest expiry any policy may allow (30 days).
 pub const MAX_EXPIRY_HOURS: i64 = 30 * 24;
 pub const MAX_DAILY_CAP: i64 = 100_000;
+
+/// Every link lifetime the forms offer: (hours, label).
+pub const EXPIRY_CHOICES: [(i64, &str); 6] = [
+    (1, "1 hour"),
+    (24, "1 day"),
+    (72, "3 days"),
+    (168, "7 days"),
+    (336, "14 days"),
+    (720, "30 days"),
+];
 pub const MAX_DOMAINS: usize = 200;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,17 +72,10 @@ impl InvitePolicy {
 
     /// The expiry choices the invite forms offer: (hours, label) up to the maximum.
     pub fn expiry_choices(&self) -> Vec<(i64, &'static str)> {
-        [
-            (1, "1 hour"),
-            (24, "1 day"),
-            (72, "3 days"),
-            (168, "7 days"),
-            (336, "14 days"),
-            (720, "30 days"),
-        ]
-        .into_iter()
-        .filter(|(h, _)| *h <= self.max_expiry_hours)
-        .collect()
+        EXPIRY_CHOICES
+            .into_iter()
+            .filter(|(h, _)| *h <= self.max_expiry_hours)
+            .collect()
     }
 }
 

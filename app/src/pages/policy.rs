@@ -3,20 +3,11 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use model::InvitePolicy;
+use model::{InvitePolicy, EXPIRY_CHOICES};
 
 use crate::api::policy::{get_policy, UpdatePolicy};
 use crate::components::form::{FieldError, FormError};
 use crate::error::AppError;
-
-const EXPIRIES: [(i64, &str); 6] = [
-    (1, "1 hour"),
-    (24, "1 day"),
-    (72, "3 days"),
-    (168, "7 days"),
-    (336, "14 days"),
-    (720, "30 days"),
-];
 
 #[component]
 pub fn PolicyPage() -> impl IntoView {
@@ -51,7 +42,7 @@ fn PolicyForm(
     let expiry_select = move |id: &'static str, name: &'static str, current: i64| {
         view! {
             <select id=id name=name aria-describedby=format!("field-{name}-error")>
-                {EXPIRIES.into_iter().map(|(h, l)| view! { <option value=h.to_string() selected=h == current>{l}</option> }).collect_view()}
+                {EXPIRY_CHOICES.into_iter().map(|(h, l)| view! { <option value=h.to_string() selected=h == current>{l}</option> }).collect_view()}
             </select>
         }
     };

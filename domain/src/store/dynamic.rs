@@ -2,6 +2,11 @@
 //! inserts). Values are never spliced into the text: each is bound, and `Args` hands out
 //! its `$n` placeholder, which both SQLite and PostgreSQL accept.
 
+use sqlx::AssertSqlSafe;
+
+use crate::store::{Db, Tx};
+use crate::{on_db, on_tx};
+
 /// A bound value.
 #[derive(Clone, Debug)]
 pub enum Arg {
@@ -53,4 +58,19 @@ macro_rules! bind_all {
         }
         q
     }};
+}
+
+/// Runs a built statement in a transaction; returns the rows changed.
+pub async fn execute(tx: &mut Tx, sql: String, args: &Args) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, c => bind_all!(sqlx::query(AssertSqlSafe(sql.clone())), args.values())
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+/// Runs a built query that selects one text column.
+pub async fn fetch_texts(db: &Db, sql: String, args: &Args) -> Result<Vec<String>, sqlx::Error> {
+    on_db!(db, p => bind_all!(sqlx::query_scalar(AssertSqlSafe(sql.clone())), args.values())
+        .fetch_all(p)
+        .await)
 }

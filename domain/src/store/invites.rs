@@ -130,25 +130,6 @@ pub struct NewInvite<'a> {
     pub expires_at: Millis,
 }
 
-pub async fn insert(tx: &mut Tx, n: &NewInvite<'_>) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(n.id)
-    .bind(n.email)
-    .bind(n.role_id)
-    .bind(n.inviter_id)
-    .bind(n.message)
-    .bind(n.token_digest)
-    .bind(n.created_at)
-    .bind(n.expires_at)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
 /// Inserts unless the address already has a live invite (the one-live-invite index): then
 /// returns false and changes nothing, without aborting the transaction (as a failed INSERT
 /// would on PostgreSQL).

@@ -131,26 +131,8 @@ pub async fn spawn_app_full(backend: Backend, public_url: Option<&str>, extra: &
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let database_url = fresh_database_url(backend, dir.path()).await;
-    let config = config_for(
-        &database_url,
-        public_url.unwrap_or(&base),
-        dir.path(),
-        extra,
-    );
-    let clock = ManualClock::at(SystemClock.now());
-    let services = build_services_with_clock(&config, Arc::new(clock.clone()) as SharedClock)
-        .await
-        .expect("services start");
-    let app = Application::on_listener(&config, services.clone(), listener);
-    tokio::spawn(app.run_until_stopped());
-    TestApp {
-        client: client(&base),
-        base,
-        services,
-        clock,
-        database_url,
-        _dir: dir,
-    }
+    let public_url = public_url.unwrap_or(&base).to_owned();
+    launch(dir, listener, database_url, &public_url, extra).await
 }
 
 /// A second server process on the same database and key (as a scaled-out deployment runs
@@ -164,11 +146,23 @@ pub async fn spawn_peer(first: &TestApp) -> TestApp {
     .expect("the first server's key");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let config = config_for(&first.database_url, &base, dir.path(), &[]);
+    launch(dir, listener, first.database_url.clone(), &base, &[]).await
+}
+
+/// Starts the real server on `listener` with its data in `dir` and a manual clock.
+async fn launch(
+    dir: tempfile::TempDir,
+    listener: tokio::net::TcpListener,
+    database_url: String,
+    public_url: &str,
+    extra: &[&str],
+) -> TestApp {
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let config = config_for(&database_url, public_url, dir.path(), extra);
     let clock = ManualClock::at(SystemClock.now());
     let services = build_services_with_clock(&config, Arc::new(clock.clone()) as SharedClock)
         .await
-        .expect("peer services start");
+        .expect("services start");
     let app = Application::on_listener(&config, services.clone(), listener);
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -176,7 +170,7 @@ pub async fn spawn_peer(first: &TestApp) -> TestApp {
         base,
         services,
         clock,
-        database_url: first.database_url.clone(),
+        database_url,
         _dir: dir,
     }
 }
