@@ -70,8 +70,9 @@ impl LiveHub {
         self.closing.subscribe()
     }
 
+    /// Stored even with no stream open, so one that opens during shutdown ends too.
     pub fn close(&self) {
-        let _ = self.closing.send(true);
+        self.closing.send_replace(true);
     }
 
     /// Tells every server process's pages. Call after the change has committed. A failure

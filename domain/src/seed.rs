@@ -56,6 +56,9 @@ const TEAMS: [&str; 12] = [
     "People",
 ];
 
+/// The custom role of seeded inviters.
+const SEED_ROLE: &str = "Recruiter";
+
 pub struct SeedOptions {
     pub invites: usize,
     pub days: i64,
@@ -132,6 +135,11 @@ impl Services {
         let team_ids = self.seed_teams(&mut report, now).await?;
         let inviter_ids = self.seed_inviters(opts, &mut report, now).await?;
 
+        // Addresses are numbered on from the invites already there, so a second run adds
+        // new people instead of clashing with the first run's pending invites.
+        let offset = crate::store::invite_list::counts(&self.db, now)
+            .await?
+            .total() as usize;
         let span = opts.days.max(1) * DAY;
         let start = now - span;
         let step = span / opts.invites.max(1) as i64;
@@ -143,7 +151,7 @@ impl Services {
                     let created = start + step * i as i64 + rng.below(step.max(1) as u64) as i64;
                     make_row(
                         &mut rng,
-                        i,
+                        offset + i,
                         created,
                         now,
                         &role_ids,
@@ -183,7 +191,9 @@ impl Services {
             .collect())
     }
 
-    /// Seeded inviters are Editors with no password: they cannot sign in.
+    /// Seeded inviters hold the custom role "Recruiter" (every permission, so any seeded
+    /// invite is within their ceiling) and have no password: they cannot sign in. Never the
+    /// built-in Admin role, so `admin bootstrap` still works on a seeded database.
     async fn seed_inviters(
         &self,
         opts: &SeedOptions,
@@ -192,6 +202,20 @@ impl Services {
     ) -> DomainResult<Vec<String>> {
         let mut ids = Vec::new();
         let mut tx = self.db.begin().await?;
+        let role_id = match roles::list(&self.db)
+            .await?
+            .into_iter()
+            .find(|r| r.name.eq_ignore_ascii_case(SEED_ROLE))
+        {
+            Some(r) => r.id,
+            None => {
+                let id = Uuid::now_v7().to_string();
+                let description = "Inviters made by vestibule seed (they cannot sign in).";
+                let all = model::Permissions::ALL.bits();
+                roles::insert(&mut tx, &id, SEED_ROLE, description, all, now).await?;
+                id
+            }
+        };
         for n in 0..opts.inviters.max(1) {
             let email = format!("inviter{n}@seed.vestibule.test");
             if let Some(u) = users::find_by_email(&self.db, &email).await? {
@@ -211,8 +235,7 @@ impl Services {
                     email: &email,
                     name: &name,
                     password_hash: None,
-                    // Never Admin: `admin bootstrap` must still work on a seeded demo.
-                    role_id: "editor",
+                    role_id: &role_id,
                     created_at: now,
                     invite_id: None,
                 },

@@ -80,6 +80,9 @@ fn stream(w: Watcher) -> impl Stream<Item = Result<Event, Infallible>> {
             return Some((Ok(hello), w));
         }
         let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK);
+        if *w.closing.borrow() {
+            return None;
+        }
         loop {
             tokio::select! {
                 _ = w.closing.changed() => return None,
