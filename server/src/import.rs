@@ -56,16 +56,7 @@ pub async fn run(
     if dry_run {
         let planned = services.plan_bulk(&user, text).await?;
         return Ok(Report::Checked(
-            planned
-                .iter()
-                .map(|p| BulkRow {
-                    line: p.line,
-                    email: p.email.clone(),
-                    role: p.role.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
-                    teams: p.teams.iter().map(|t| t.name.clone()).collect(),
-                    error: p.error.clone(),
-                })
-                .collect(),
+            planned.iter().map(|p| p.to_row()).collect(),
         ));
     }
     let mut bar: Option<Progress> = None;

@@ -44,11 +44,12 @@ pub fn InvitesPage() -> impl IntoView {
                 field: e.param.to_owned(),
                 message: e.message,
             })?;
+            let params = q.params();
             let p = |k: &str| {
-                q.params()
-                    .into_iter()
+                params
+                    .iter()
                     .find(|(name, _)| *name == k)
-                    .map(|(_, v)| v)
+                    .map(|(_, v)| v.clone())
             };
             list_invites(
                 p("status"),
