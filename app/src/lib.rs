@@ -25,6 +25,8 @@ use crate::pages::{
 
 /// The HTML document around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    state::provide_csp_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -16,6 +16,21 @@ use tower_sessions::Session;
 
 use crate::error::AppError;
 
+/// The per-response nonce the security-headers middleware put in the Content-Security-Policy.
+/// The shell hands it to Leptos, which stamps it on every script it writes (the hydration
+/// loader and the streamed chunks), so no other inline script can run.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+/// Makes this request's CSP nonce the one Leptos writes on its scripts. Call in the shell.
+pub fn provide_csp_nonce() {
+    let nonce = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+    if let Some(CspNonce(value)) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(value));
+    }
+}
+
 /// What the router holds and every server function can reach through context.
 #[derive(Clone, FromRef)]
 pub struct AppState {

@@ -22,7 +22,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::config::Config;
 use crate::csrf::{self, AllowedOrigin};
-use crate::headers::security_headers;
+use crate::headers::{security_headers, HeaderPolicy};
 
 /// Largest request body accepted. Server-function arguments are small, except a bulk CSV
 /// (10,000 rows, form-encoded, fits well within this).
@@ -175,7 +175,12 @@ pub fn router(config: &Config, services: Services) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(allowed, csrf::guard))
         .layer(sessions)
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            HeaderPolicy {
+                hsts: config.public_url.is_https(),
+            },
+            security_headers,
+        ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .with_state(state)
 }

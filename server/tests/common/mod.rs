@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod dump;
+
 use std::sync::Arc;
 
 use domain::clock::{Clock, ManualClock, SharedClock, SystemClock};
