@@ -342,10 +342,10 @@ impl Services {
             .ok_or(DomainError::NotFound)?;
         let mut tx = self.db.begin().await?;
         if store::revoke(&mut tx, id, &user.id, now).await? != 1 {
-            let status = invite.status_at(now);
+            drop(tx);
+            let status = self.status_now(id).await?;
             return Err(DomainError::Conflict(format!(
-                "Only pending invites can be revoked; this one is {}.",
-                status.label().to_lowercase()
+                "Only pending invites can be revoked; this one is {status}."
             )));
         }
         outbox::cancel_for_invite(&mut tx, id, now, "invite revoked").await?;
@@ -412,6 +412,17 @@ impl Services {
         Ok((revoked.len(), ids.len() - revoked.len()))
     }
 
+    /// The invite's status as stored now, in lower case, for a refusal message. Read after a
+    /// conditional update matched nothing: a status read before it may be stale (another
+    /// request may have accepted or revoked the invite in between).
+    async fn status_now(&self, id: &str) -> DomainResult<String> {
+        let now = self.clock.now();
+        let invite = store::find(&self.db, id, now)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        Ok(invite.status_at(now).label().to_lowercase())
+    }
+
     /// A new link (the old one dies), a renewed expiry, and a new email.
     pub async fn resend_invite(
         &self,
@@ -435,10 +446,10 @@ impl Services {
         let actor = actor_for(user, request);
         let mut tx = self.db.begin().await?;
         if store::renew(&mut tx, id, &issued.digest, now + ttl, &user.id).await? != 1 {
-            let status = invite.status_at(now);
+            drop(tx);
+            let status = self.status_now(id).await?;
             return Err(DomainError::Conflict(format!(
-                "This invite is {} and cannot be resent. Send a new invite instead.",
-                status.label().to_lowercase()
+                "This invite is {status} and cannot be resent. Send a new invite instead."
             )));
         }
         outbox::cancel_for_invite(&mut tx, id, now, "replaced by a resend").await?;
@@ -566,14 +577,10 @@ impl Services {
         let hash = self.hasher.hash(password).await?;
         let user_id = Uuid::now_v7().to_string();
         let mut tx = self.db.begin().await?;
-        if users::email_taken(&mut tx, &invite.email).await? {
-            // Never touch an existing account's password, never sign anyone in.
-            return Err(DomainError::Conflict(
-                "An account with this email already exists. Sign in instead.".into(),
-            ));
-        }
         let verified = token::verify(&self.key, Purpose::Invite, token)
             .map_err(|_| DomainError::LinkInvalid)?;
+        // Claim the invite first, so that the losers of a race on one link hear that it was
+        // used (not that an account exists: the winner's, created a moment ago).
         if store::accept(&mut tx, &invite.id, &verified.digest, &user_id, now).await? != 1 {
             drop(tx);
             // Someone else won the race (or it was revoked meanwhile): say what happened.
@@ -584,6 +591,13 @@ impl Services {
                 view
             };
             return Err(DomainError::InviteUnusable(Box::new(view)));
+        }
+        if users::email_taken(&mut tx, &invite.email).await? {
+            // The address got an account some other way. Dropping the transaction undoes the
+            // claim: never touch an existing account's password, never sign anyone in.
+            return Err(DomainError::Conflict(
+                "An account with this email already exists. Sign in instead.".into(),
+            ));
         }
         users::insert(
             &mut tx,

@@ -1,0 +1,187 @@
+//! Races on one link, each repeated 100 times on SQLite and PostgreSQL: many accepts at once,
+//! accept against revoke, accept against resend. Whatever the interleaving, exactly one side
+//! wins, the loser is told so, and the stored outcome matches what each side was told.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{spawn_app, Backend, TestApp};
+use futures_util::future::join_all;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const ROUNDS: usize = 100;
+
+async fn status_of(app: &TestApp, id: &str) -> String {
+    let d: Value = app
+        .call("invite_detail", &[("id", id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    d["invite"]["status"].as_str().unwrap().to_owned()
+}
+
+async fn users_with_email(app: &TestApp, email: &str) -> i64 {
+    domain::on_db!(&app.services.db, p => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM users WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_one(p)
+    .await)
+    .unwrap()
+}
+
+fn token_of(resend: &Value) -> String {
+    resend["link"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+async fn fifty_concurrent_accepts_of_one_link_make_exactly_one_account(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    for round in 0..ROUNDS {
+        let email = format!("race{round}@example.com");
+        let (id, token) = app.invite_ok(&email, "analyst", &[]).await;
+        let answers = join_all((0..50).map(|n| {
+            let app = &app;
+            let token = token.clone();
+            async move {
+                let (r, browser) = app.accept(&token, &format!("Racer {n}")).await;
+                let status = r.status();
+                let body: Value = r.json().await.unwrap();
+                let me: Value = app
+                    .call_with(&browser, "whoami", &[])
+                    .await
+                    .json()
+                    .await
+                    .unwrap();
+                (status, body, me)
+            }
+        }))
+        .await;
+        let winners: Vec<_> = answers
+            .iter()
+            .filter(|(s, _, _)| *s == StatusCode::OK)
+            .collect();
+        assert_eq!(winners.len(), 1, "round {round}: {answers:?}");
+        assert_eq!(
+            winners[0].2["email"],
+            email.as_str(),
+            "the winner is signed in"
+        );
+        for (status, body, me) in answers.iter().filter(|(s, _, _)| *s != StatusCode::OK) {
+            assert_eq!(*status, StatusCode::GONE, "round {round}");
+            assert_eq!(body, &json!({"InviteUnusable": "Used"}), "round {round}");
+            assert_eq!(me, &json!(null), "a loser is not signed in");
+        }
+        assert_eq!(users_with_email(&app, &email).await, 1, "round {round}");
+        assert_eq!(status_of(&app, &id).await, "Accepted");
+    }
+    assert_eq!(app.count_users().await, ROUNDS as i64 + 1);
+}
+both_backends!(
+    fifty_concurrent_accepts_of_one_link_make_exactly_one_account,
+    super::fifty_concurrent_accepts_of_one_link_make_exactly_one_account
+);
+
+async fn accept_against_revoke_ends_in_exactly_one_of_them(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let (mut accepted, mut revoked) = (0, 0);
+    for round in 0..ROUNDS {
+        let email = format!("revoke-race{round}@example.com");
+        let (id, token) = app.invite_ok(&email, "analyst", &[]).await;
+        // Sweep the revoke's start across the accept's window, so both orders happen.
+        let delay = Duration::from_millis((round % 40) as u64);
+        let ((accept, _), revoke) = tokio::join!(app.accept(&token, "Racer"), async {
+            tokio::time::sleep(delay).await;
+            app.call("revoke_invite", &[("id", &id)]).await
+        });
+        let (a, r) = (accept.status(), revoke.status());
+        let accept_body: Value = accept.json().await.unwrap();
+        let revoke_body: Value = revoke.json().await.unwrap();
+        let stored = status_of(&app, &id).await;
+        match (a, r) {
+            (StatusCode::OK, StatusCode::CONFLICT) => {
+                accepted += 1;
+                assert_eq!(stored, "Accepted", "round {round}");
+                assert_eq!(
+                    revoke_body,
+                    json!({"Conflict": "Only pending invites can be revoked; this one is accepted."})
+                );
+                assert_eq!(users_with_email(&app, &email).await, 1);
+            }
+            (StatusCode::GONE, StatusCode::OK) => {
+                revoked += 1;
+                assert_eq!(stored, "Revoked", "round {round}");
+                assert_eq!(accept_body, json!({"InviteUnusable": "Revoked"}));
+                assert_eq!(users_with_email(&app, &email).await, 0);
+            }
+            other => {
+                panic!("round {round}: both or neither won: {other:?} {accept_body} {revoke_body}")
+            }
+        }
+    }
+    assert!(
+        accepted > 0 && revoked > 0,
+        "both orders were exercised: {accepted} accepted, {revoked} revoked"
+    );
+}
+both_backends!(
+    accept_against_revoke_ends_in_exactly_one_of_them,
+    super::accept_against_revoke_ends_in_exactly_one_of_them
+);
+
+async fn accept_against_resend_never_leaves_two_working_links(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let (mut old_won, mut resend_won) = (0, 0);
+    for round in 0..ROUNDS {
+        let email = format!("resend-race{round}@example.com");
+        let (id, old) = app.invite_ok(&email, "analyst", &[]).await;
+        let delay = Duration::from_millis((round % 40) as u64);
+        let ((accept, _), resend) = tokio::join!(app.accept(&old, "Racer"), async {
+            tokio::time::sleep(delay).await;
+            app.call("resend_invite", &[("id", &id)]).await
+        });
+        let (a, r) = (accept.status(), resend.status());
+        let accept_body: Value = accept.json().await.unwrap();
+        let resend_body: Value = resend.json().await.unwrap();
+        match (a, r) {
+            (StatusCode::OK, StatusCode::CONFLICT) => {
+                // The old link won before the resend: no new link exists.
+                old_won += 1;
+                assert_eq!(status_of(&app, &id).await, "Accepted", "round {round}");
+            }
+            (StatusCode::GONE, StatusCode::OK) => {
+                // The resend came first: the old link lost, only the new one works.
+                resend_won += 1;
+                assert_eq!(
+                    accept_body,
+                    json!({"InviteUnusable": "Replaced"}),
+                    "round {round}"
+                );
+                let new = token_of(&resend_body);
+                assert_eq!(app.accept(&old, "Late").await.0.status(), StatusCode::GONE);
+                assert_eq!(app.accept(&new, "Racer").await.0.status(), StatusCode::OK);
+            }
+            other => panic!("round {round}: {other:?} {accept_body} {resend_body}"),
+        }
+        assert_eq!(users_with_email(&app, &email).await, 1, "round {round}");
+    }
+    assert!(
+        old_won > 0 && resend_won > 0,
+        "both orders were exercised: {old_won} / {resend_won}"
+    );
+}
+both_backends!(
+    accept_against_resend_never_leaves_two_working_links,
+    super::accept_against_resend_never_leaves_two_working_links
+);
