@@ -1,7 +1,7 @@
 //! Server-side glue for server functions: the shared state, the request's session and
 //! client, and the one mapping from domain errors to `AppError` + HTTP status.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRef};
 use domain::audit::Actor;
@@ -36,6 +36,31 @@ pub fn provide_csp_nonce() {
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub services: Services,
+    /// Peers whose X-Forwarded-For is believed (VESTIBULE_TRUSTED_PROXIES).
+    pub trusted_proxies: std::sync::Arc<[IpAddr]>,
+}
+
+/// The client's IP: the socket's peer, unless that peer is a trusted proxy. Then it is the
+/// right-most X-Forwarded-For entry that is not itself a trusted proxy: entries to its left
+/// were written by the client and can say anything.
+pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for hop in forwarded_for.unwrap_or("").rsplit(',') {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !trusted.contains(&ip) {
+                    break;
+                }
+            }
+            // A garbled entry: trust nothing further left of it.
+            Err(_) => break,
+        }
+    }
+    client
 }
 
 /// Everything a server function needs from its request, captured in one synchronous call.
@@ -57,9 +82,8 @@ impl Ctx {
             tracing::error!(what, "missing from the server-function context");
             AppError::Internal
         };
-        let services = use_context::<AppState>()
-            .ok_or_else(|| missing("AppState"))?
-            .services;
+        let state = use_context::<AppState>().ok_or_else(|| missing("AppState"))?;
+        let services = state.services;
         let parts =
             use_context::<http::request::Parts>().ok_or_else(|| missing("request parts"))?;
         let session = parts
@@ -67,11 +91,17 @@ impl Ctx {
             .get::<Session>()
             .cloned()
             .ok_or_else(|| missing("session"))?;
-        // The IP comes from the TCP peer, never from X-Forwarded-For.
+        // The IP comes from the TCP peer; X-Forwarded-For counts only from a trusted proxy.
+        let forwarded_for = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string());
+            .map(|ConnectInfo(addr)| {
+                client_ip(addr.ip(), forwarded_for, &state.trusted_proxies).to_string()
+            });
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)
@@ -174,5 +204,40 @@ pub fn to_current_user(u: &UserWithRole) -> CurrentUser {
         name: u.name.clone(),
         role_name: u.role_name.clone(),
         permissions: Permissions::from_bits(u.permissions),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_ip;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_from_a_trusted_proxy() {
+        let proxy = [ip("10.0.0.1")];
+        let xff = Some("203.0.113.9");
+        assert_eq!(
+            client_ip(ip("198.51.100.7"), xff, &proxy),
+            ip("198.51.100.7")
+        );
+        assert_eq!(client_ip(ip("198.51.100.7"), xff, &[]), ip("198.51.100.7"));
+        assert_eq!(client_ip(ip("10.0.0.1"), xff, &proxy), ip("203.0.113.9"));
+        assert_eq!(client_ip(ip("10.0.0.1"), None, &proxy), ip("10.0.0.1"));
+    }
+
+    #[test]
+    fn entries_the_client_wrote_are_not_believed() {
+        let proxies = [ip("10.0.0.1"), ip("10.0.0.2")];
+        // The client sent "1.1.1.1"; the proxies appended the real address, then each other.
+        let xff = Some("1.1.1.1, 203.0.113.9, 10.0.0.2");
+        assert_eq!(client_ip(ip("10.0.0.1"), xff, &proxies), ip("203.0.113.9"));
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), Some("garbage, 10.0.0.2"), &proxies),
+            ip("10.0.0.2")
+        );
     }
 }

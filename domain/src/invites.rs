@@ -143,6 +143,7 @@ impl Services {
         req: CreateInvite<'_>,
     ) -> DomainResult<IssuedLink> {
         let held = require(user, Permission::SendInvites)?;
+        self.count_invite_send(user)?;
         let email = EmailAddress::parse(req.email)
             .map_err(|e| DomainError::invalid("email", e.to_string()))?;
         let role = roles::find(&self.db, req.role_id)
@@ -431,6 +432,7 @@ impl Services {
         id: &str,
     ) -> DomainResult<IssuedLink> {
         let held = require(user, Permission::SendInvites)?;
+        self.count_invite_send(user)?;
         let now = self.clock.now();
         let invite = store::find(&self.db, id, now)
             .await?
@@ -486,7 +488,7 @@ impl Services {
     /// changes no state: mail scanners open links too.
     pub async fn open_invite_link(&self, token: &str, request: &Actor) -> DomainResult<LinkView> {
         let now = self.clock.now();
-        let (view, invite) = self.classify_link(token, now).await?;
+        let (view, invite) = self.classify_counted(token, request, now).await?;
         if let Some(invite) = invite {
             store::record_open(&self.db, &invite.id, now).await?;
             let detail = match &view {
@@ -502,6 +504,48 @@ impl Services {
                 .await;
         }
         Ok(view)
+    }
+
+    /// Counts one invite created or resent by `user`; 429 past the per-minute limit.
+    fn count_invite_send(&self, user: &UserWithRole) -> DomainResult<()> {
+        let now = self.clock.now();
+        if let Some(secs) = self.invite_sends.check(&user.id, now) {
+            return Err(DomainError::RateLimited {
+                retry_after_secs: secs,
+                message: format!(
+                    "You have sent a great many invites in the last minute. {}",
+                    crate::ratelimit::wait_phrase(secs)
+                ),
+            });
+        }
+        self.invite_sends.hit(&user.id, now);
+        Ok(())
+    }
+
+    /// `classify_link` for a request from a client: a client that has shown many links that
+    /// are not ours gets 429 instead of an answer, so guessing is slow as well as hopeless.
+    async fn classify_counted(
+        &self,
+        token: &str,
+        request: &Actor,
+        now: Millis,
+    ) -> DomainResult<(LinkView, Option<InviteFull>)> {
+        let client = request.ip.as_deref().unwrap_or("unknown");
+        if let Some(secs) = self.bad_links.check(client, now) {
+            return Err(DomainError::RateLimited {
+                retry_after_secs: secs,
+                message: format!(
+                    "Too many invalid invitation links came from your network. Check the link \
+                     in your email. {}",
+                    crate::ratelimit::wait_phrase(secs)
+                ),
+            });
+        }
+        let classified = self.classify_link(token, now).await?;
+        if matches!(classified.0, LinkView::Invalid) {
+            self.bad_links.hit(client, now);
+        }
+        Ok(classified)
     }
 
     /// What a link shows, and the invite behind it when the token is authentic.
@@ -559,7 +603,7 @@ impl Services {
     ) -> DomainResult<UserWithRole> {
         let name = parse_name(name)?;
         let now = self.clock.now();
-        let (view, invite) = self.classify_link(token, now).await?;
+        let (view, invite) = self.classify_counted(token, request, now).await?;
         let invite = match (view, invite) {
             (LinkView::Open(_), Some(invite)) => invite,
             (view, invite) => {
@@ -635,7 +679,7 @@ impl Services {
     /// At most once an hour per invite.
     pub async fn request_new_invite(&self, token: &str, request: &Actor) -> DomainResult<()> {
         let now = self.clock.now();
-        let (view, invite) = self.classify_link(token, now).await?;
+        let (view, invite) = self.classify_counted(token, request, now).await?;
         let Some(invite) = invite else {
             return Err(DomainError::LinkInvalid);
         };

@@ -51,6 +51,12 @@ pub struct Services {
     pub mail_wakeup: Arc<tokio::sync::Notify>,
     /// "Request a new invitation" is limited per invite.
     pub new_invite_requests: Arc<ratelimit::RateLimiter>,
+    /// Links that are not ours (forged, mistyped, guessed), counted per client IP at open
+    /// and accept: 30 per 10 minutes, then 429.
+    pub bad_links: Arc<ratelimit::RateLimiter>,
+    /// Invites created or resent, per inviter: 60 a minute, then 429. (The policy's daily cap
+    /// is the admin-set limit; this one stops a runaway script or a stolen session.)
+    pub invite_sends: Arc<ratelimit::RateLimiter>,
     /// Tells open admin pages (on every server process) what changed.
     pub live: live::LiveHub,
 }
@@ -78,6 +84,8 @@ impl Services {
             mailer,
             mail_wakeup: Arc::new(tokio::sync::Notify::new()),
             new_invite_requests: Arc::new(ratelimit::RateLimiter::new(1, clock::HOUR)),
+            bad_links: Arc::new(ratelimit::RateLimiter::new(30, 10 * clock::MINUTE)),
+            invite_sends: Arc::new(ratelimit::RateLimiter::new(60, clock::MINUTE)),
         }
     }
 }

@@ -73,6 +73,10 @@ pub struct RawConfig {
     /// Seconds to wait for the SMTP server before giving up on one attempt
     #[arg(long, env = "VESTIBULE_SMTP_TIMEOUT_SECS", default_value = "10")]
     pub smtp_timeout_secs: String,
+    /// Reverse proxies whose X-Forwarded-For is believed, comma-separated IP addresses (e.g.
+    /// 127.0.0.1,10.0.0.5). Empty: the client IP is the socket's peer, whatever headers say.
+    #[arg(long, env = "VESTIBULE_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
     /// Log filter, e.g. info, debug, or vestibule=debug,sqlx=warn
     #[arg(long, env = "VESTIBULE_LOG", default_value = "info")]
     pub log: String,
@@ -103,6 +107,7 @@ pub struct Config {
     pub site_root: PathBuf,
     pub mail: Transport,
     pub mail_from: String,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub log: String,
 }
 
@@ -157,6 +162,20 @@ impl Config {
                 ))
             }
         };
+        let trusted_proxies = raw
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse().map_err(|_| {
+                    bad(
+                        "VESTIBULE_TRUSTED_PROXIES",
+                        format!("must list IP addresses separated by commas ({p:?} is not one)"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         // Validate the sender now rather than at the first email.
         domain::mail::Mailer::new(&raw.mail_from, &Transport::Console)
             .map_err(|e| bad("VESTIBULE_MAIL_FROM", e))?;
@@ -169,6 +188,7 @@ impl Config {
             site_root: PathBuf::from(raw.site_root.trim()),
             mail,
             mail_from: raw.mail_from.trim().to_owned(),
+            trusted_proxies,
             log: raw.log.clone(),
         })
     }

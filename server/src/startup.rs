@@ -163,6 +163,7 @@ pub fn router(config: &Config, services: Services) -> Router {
     let state = AppState {
         leptos_options: leptos_options.clone(),
         services,
+        trusted_proxies: Arc::from(config.trusted_proxies.as_slice()),
     };
     let routes = generate_route_list(App);
     Router::new()

@@ -1,0 +1,142 @@
+//! Rate limits: invalid links at open and accept (per client IP), invite creation (per
+//! inviter), and where the client IP comes from. Sign-in's limits are in auth.rs.
+
+mod common;
+
+use common::{spawn_app, spawn_app_full, Backend, TestApp};
+use reqwest::header::RETRY_AFTER;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn accept_from(app: &TestApp, token: &str, forwarded_for: Option<&str>) -> reqwest::Response {
+    let mut req = common::client(&app.base)
+        .post(app.url("/api/accept_invite"))
+        .form(&[
+            ("token", token),
+            ("name", "Guesser"),
+            ("password", "a good long password"),
+            ("confirm", "a good long password"),
+        ]);
+    if let Some(xff) = forwarded_for {
+        req = req.header("x-forwarded-for", xff);
+    }
+    req.send().await.unwrap()
+}
+
+/// A well-formed token nobody issued.
+const GUESS: &str =
+    "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE";
+
+async fn guessing_links_is_limited_per_client_with_retry_after(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let (_, real) = app.invite_ok("real@example.com", "analyst", &[]).await;
+    for i in 0..30 {
+        let r = accept_from(&app, &format!("{GUESS}{i}"), None).await;
+        assert_eq!(r.status(), StatusCode::GONE, "try {i}");
+    }
+    // The 31st bad link, at accept and at open, is not even looked at.
+    let r = accept_from(&app, GUESS, None).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = r.headers()[RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=600).contains(&wait), "{wait}");
+    let body: Value = r.json().await.unwrap();
+    let message = body["RateLimited"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Too many invalid invitation links came from your network."),
+        "{message}"
+    );
+    let r = app
+        .call_with(
+            &common::client(&app.base),
+            "open_invite",
+            &[("token", GUESS)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Without a trusted proxy configured, X-Forwarded-For changes nothing.
+    let r = accept_from(&app, GUESS, Some("203.0.113.50")).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Once the window has passed, links are answered again, and the real one works.
+    app.clock.advance(wait as i64 * domain::clock::SECOND);
+    let r = accept_from(&app, GUESS, None).await;
+    assert_eq!(r.status(), StatusCode::GONE);
+    assert_eq!(app.accept(&real, "Real").await.0.status(), StatusCode::OK);
+}
+both_backends!(
+    guessing_links_is_limited_per_client_with_retry_after,
+    super::guessing_links_is_limited_per_client_with_retry_after
+);
+
+async fn behind_a_trusted_proxy_the_forwarded_client_is_limited_and_logged(backend: Backend) {
+    let app = spawn_app_full(backend, None, &["--trusted-proxies", "127.0.0.1"]).await;
+    app.signed_in_admin().await;
+    for _ in 0..31 {
+        accept_from(&app, GUESS, Some("203.0.113.50")).await;
+    }
+    let r = accept_from(&app, GUESS, Some("203.0.113.50")).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // A different client behind the same proxy is not blocked by the first one's guesses…
+    let r = accept_from(&app, GUESS, Some("198.51.100.7")).await;
+    assert_eq!(r.status(), StatusCode::GONE);
+    // …and a client cannot pose as another by prepending addresses: the proxy's entry counts.
+    let r = accept_from(&app, GUESS, Some("198.51.100.7, 203.0.113.50")).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // The audit log records the forwarded address of a real acceptance.
+    let (_, token) = app.invite_ok("proxied@example.com", "analyst", &[]).await;
+    let r = accept_from(&app, &token, Some("192.0.2.44")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let log: Value = app.call("audit_log", &[]).await.json().await.unwrap();
+    let accepted = log
+        .as_array()
+        .or_else(|| log["rows"].as_array())
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "invite.accepted")
+        .unwrap()
+        .clone();
+    assert_eq!(accepted["ip"], json!("192.0.2.44"), "{accepted}");
+}
+both_backends!(
+    behind_a_trusted_proxy_the_forwarded_client_is_limited_and_logged,
+    super::behind_a_trusted_proxy_the_forwarded_client_is_limited_and_logged
+);
+
+async fn invite_creation_is_limited_per_inviter_with_retry_after(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    for i in 0..60 {
+        let r = app
+            .invite(&format!("burst{i}@example.com"), "analyst", &[])
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "invite {i}");
+    }
+    let r = app.invite("one-too-many@example.com", "analyst", &[]).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().contains_key(RETRY_AFTER));
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["RateLimited"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("invites in the last minute"),
+        "{body}"
+    );
+    let listed: Value = app
+        .call("list_invites", &[("q", "one-too-many")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !listed.to_string().contains("one-too-many@example.com"),
+        "nothing was created"
+    );
+    app.clock.advance(domain::clock::MINUTE);
+    let r = app.invite("one-too-many@example.com", "analyst", &[]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
+both_backends!(
+    invite_creation_is_limited_per_inviter_with_retry_after,
+    super::invite_creation_is_limited_per_inviter_with_retry_after
+);
