@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod dump;
+pub mod process;
 
 use std::sync::Arc;
 
@@ -62,7 +63,7 @@ fn init_logs() {
     }
 }
 
-async fn fresh_database_url(backend: Backend, dir: &std::path::Path) -> String {
+pub async fn fresh_database_url(backend: Backend, dir: &std::path::Path) -> String {
     match backend {
         Backend::Sqlite => format!("sqlite://{}/vestibule.db", dir.display()),
         Backend::Postgres => {

@@ -1,0 +1,125 @@
+//! The real `vestibule` binary as a child process: for what needs a whole process (its logs,
+//! `kill -9`, a restart on the same data).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct ServerProcess {
+    pub base: String,
+    pub log: PathBuf,
+    child: Child,
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The environment every invocation of the binary gets for one installation.
+pub fn env(
+    database_url: &str,
+    dir: &Path,
+    port: u16,
+    extra: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("VESTIBULE_DATABASE_URL".to_owned(), database_url.to_owned()),
+        (
+            "VESTIBULE_PUBLIC_URL".into(),
+            format!("http://127.0.0.1:{port}"),
+        ),
+        ("VESTIBULE_LISTEN".into(), format!("127.0.0.1:{port}")),
+        ("VESTIBULE_DATA_DIR".into(), dir.display().to_string()),
+        (
+            "VESTIBULE_SITE_ROOT".into(),
+            dir.join("site").display().to_string(),
+        ),
+        ("VESTIBULE_MAIL_TRANSPORT".into(), "file".into()),
+    ];
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    env
+}
+
+/// Runs a CLI subcommand to completion; returns its stdout.
+pub fn run_cli(env: &[(String, String)], args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_vestibule"))
+        .args(args)
+        .envs(env.iter().cloned())
+        .output()
+        .expect("the vestibule binary runs");
+    assert!(
+        out.status.success(),
+        "vestibule {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+impl ServerProcess {
+    /// Starts `vestibule serve`, its stdout and stderr appended to `log`, and waits until
+    /// /healthz answers.
+    pub async fn start(env: &[(String, String)], log: &Path) -> ServerProcess {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_vestibule"))
+            .arg("serve")
+            .envs(env.iter().cloned())
+            .stdout(Stdio::from(file.try_clone().unwrap()))
+            .stderr(Stdio::from(file))
+            .spawn()
+            .expect("the vestibule binary starts");
+        let listen = &env.iter().find(|(k, _)| k == "VESTIBULE_LISTEN").unwrap().1;
+        let base = format!("http://{listen}");
+        let started = Instant::now();
+        loop {
+            if let Ok(r) = reqwest::get(format!("{base}/healthz")).await {
+                if r.status().is_success() {
+                    break;
+                }
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the server did not start: {}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        ServerProcess {
+            base,
+            log: log.to_owned(),
+            child,
+        }
+    }
+
+    /// SIGKILL: no shutdown code runs, as in a power cut or an OOM kill.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then waits for the process to finish its graceful shutdown.
+    pub fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill_hard();
+    }
+}
