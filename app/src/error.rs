@@ -57,7 +57,9 @@ impl FromServerFnError for AppError {
         #[cfg(feature = "ssr")]
         if matches!(
             value,
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_)
+            ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::MissingArg(_)
+                | ServerFnErrorErr::Deserialization(_)
         ) {
             crate::state::set_status(http::StatusCode::BAD_REQUEST);
         }

@@ -11,4 +11,5 @@ pub mod import;
 pub mod live;
 pub mod mail_worker;
 pub mod progress;
+pub mod request_text;
 pub mod startup;

@@ -26,7 +26,7 @@ use crate::headers::{security_headers, HeaderPolicy};
 
 /// Largest request body accepted. Server-function arguments are small, except a bulk CSV
 /// (10,000 rows, form-encoded, fits well within this).
-const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -174,6 +174,7 @@ pub fn router(config: &Config, services: Services) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(crate::request_text::require_utf8))
         .layer(middleware::from_fn_with_state(allowed, csrf::guard))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(

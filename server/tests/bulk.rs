@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::{spawn_app_with_mail_files, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -79,23 +77,6 @@ both_backends!(
     super::a_dry_run_names_every_problem_and_creates_nothing
 );
 
-/// Follows a bulk job until it ends.
-async fn finish_job(app: &TestApp, job: &str) -> Value {
-    for _ in 0..200 {
-        let p: Value = app
-            .call("bulk_progress", &[("job_id", job)])
-            .await
-            .json()
-            .await
-            .unwrap();
-        if p["finished"] == true || p["error"].is_string() || p["interrupted"] == true {
-            return p;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("the bulk job did not finish");
-}
-
 async fn an_import_invites_the_good_rows_and_only_they_get_email(backend: Backend) {
     let app = prepared(backend).await;
     let r = app
@@ -106,7 +87,7 @@ async fn an_import_invites_the_good_rows_and_only_they_get_email(backend: Backen
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let job: String = r.json().await.unwrap();
-    let p = finish_job(&app, &job).await;
+    let p = app.finish_bulk_job(&job).await;
     assert_eq!(p["finished"], true, "{p}");
     assert_eq!(p["created"], 3);
     assert_eq!(p["done"], 9);

@@ -7,17 +7,30 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 mod ssr {
+    use crate::error::AppError;
     pub use crate::state::Ctx;
     use model::{Permission, Permissions};
 
-    /// Permission names as the role form sends them (`permissions[0]=SendInvites…`).
-    pub fn parse_permissions(names: Option<Vec<String>>) -> Permissions {
-        let list: Vec<Permission> = names
+    /// Permission names as the role form sends them (`permissions[0]=SendInvites…`). An
+    /// unknown name is refused, not skipped: a script must not believe it granted something.
+    pub fn parse_permissions(names: Option<Vec<String>>) -> Result<Permissions, AppError> {
+        let list = names
             .unwrap_or_default()
             .iter()
-            .filter_map(|n| Permission::ALL.into_iter().find(|p| format!("{p:?}") == *n))
-            .collect();
-        Permissions::of(&list)
+            .map(|n| {
+                Permission::ALL
+                    .into_iter()
+                    .find(|p| format!("{p:?}") == *n)
+                    .ok_or_else(|| {
+                        let shown: String = n.chars().take(40).collect();
+                        AppError::from(domain::DomainError::invalid(
+                            "permissions",
+                            format!("There is no permission called {shown:?}."),
+                        ))
+                    })
+            })
+            .collect::<Result<Vec<Permission>, AppError>>()?;
+        Ok(Permissions::of(&list))
     }
 }
 
@@ -38,7 +51,7 @@ pub async fn create_role(
     use self::ssr::*;
     let cx = Ctx::get()?;
     let user = cx.require_user().await?;
-    let perms = parse_permissions(permissions);
+    let perms = parse_permissions(permissions)?;
     cx.services
         .create_role(
             &user,
@@ -61,7 +74,7 @@ pub async fn update_role(
     use self::ssr::*;
     let cx = Ctx::get()?;
     let user = cx.require_user().await?;
-    let perms = parse_permissions(permissions);
+    let perms = parse_permissions(permissions)?;
     Ok(cx
         .services
         .update_role(

@@ -141,6 +141,11 @@ pub async fn spawn_app_full(backend: Backend, public_url: Option<&str>, extra: &
 /// A second server process on the same database and key (as a scaled-out deployment runs
 /// several), with its own port, clock and cookies. Its public URL is its own address.
 pub async fn spawn_peer(first: &TestApp) -> TestApp {
+    spawn_peer_with(first, &[]).await
+}
+
+/// `spawn_peer` with extra flags (e.g. its own mail transport).
+pub async fn spawn_peer_with(first: &TestApp, extra: &[&str]) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
         first._dir.path().join("secret.key"),
@@ -149,7 +154,7 @@ pub async fn spawn_peer(first: &TestApp) -> TestApp {
     .expect("the first server's key");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    launch(dir, listener, first.database_url.clone(), &base, &[]).await
+    launch(dir, listener, first.database_url.clone(), &base, extra).await
 }
 
 /// Starts the real server on `listener` with its data in `dir` and a manual clock.
@@ -362,6 +367,23 @@ impl TestApp {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         panic!("the outbox did not settle");
+    }
+
+    /// Follows a bulk import job until it ends; returns its last progress report.
+    pub async fn finish_bulk_job(&self, job: &str) -> serde_json::Value {
+        for _ in 0..2000 {
+            let p: serde_json::Value = self
+                .call("bulk_progress", &[("job_id", job)])
+                .await
+                .json()
+                .await
+                .unwrap();
+            if p["finished"] == true || p["error"].is_string() || p["interrupted"] == true {
+                return p;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the bulk job did not finish");
     }
 
     pub fn mail_dir(&self) -> std::path::PathBuf {
