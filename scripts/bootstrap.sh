@@ -73,5 +73,12 @@ if [ "$want_test" = 1 ]; then
         apt_install postgresql
     fi
     command -v curl >/dev/null || apt_install curl
+
+    say "aiosmtpd (the SMTP sink that injects faults, scripts/smtp_sink.py)"
+    if python3 -c "import aiosmtpd" 2>/dev/null; then
+        ok "already installed"
+    else
+        python3 -m pip install --quiet "aiosmtpd==1.4.6" || die "could not install aiosmtpd from PyPI"
+    fi
 fi
 say "Tools ready"
