@@ -5,91 +5,11 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
-use common::process::free_port;
+use common::sink::Sink;
 use common::{spawn_app_full, Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::Value;
-
-struct Sink {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-    mode_file: PathBuf,
-    _tmp: tempfile::TempDir,
-}
-
-impl Sink {
-    async fn start(mode: &str) -> Sink {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("mail");
-        let mode_file = tmp.path().join("mode");
-        std::fs::write(&mode_file, mode).unwrap();
-        let port = free_port();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/smtp_sink.py");
-        let child = Command::new("python3")
-            .arg(script)
-            .args(["--port", &port.to_string()])
-            .arg("--dir")
-            .arg(&dir)
-            .arg("--mode-file")
-            .arg(&mode_file)
-            .stdout(Stdio::null())
-            .spawn()
-            .expect(
-                "python3 runs scripts/smtp_sink.py (scripts/bootstrap.sh --test installs aiosmtpd)",
-            );
-        for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return Sink {
-                    child,
-                    port,
-                    dir,
-                    mode_file,
-                    _tmp: tmp,
-                };
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the SMTP sink did not start (is aiosmtpd installed?)");
-    }
-
-    fn set_mode(&self, mode: &str) {
-        std::fs::write(&self.mode_file, mode).unwrap();
-    }
-
-    /// Recipients of every message the sink accepted.
-    fn recipients(&self) -> Vec<String> {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else {
-            return vec![];
-        };
-        entries
-            .filter_map(|e| e.ok())
-            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-            .map(|e| {
-                let mail = std::fs::read_to_string(e.path()).unwrap();
-                mail.lines()
-                    .find_map(|l| l.strip_prefix("To:"))
-                    .unwrap_or_default()
-                    .trim()
-                    .to_owned()
-            })
-            .collect()
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 async fn app_sending_to(backend: Backend, sink: &Sink) -> TestApp {
     let port = sink.port.to_string();
@@ -145,10 +65,7 @@ async fn an_outage_delays_200_emails_and_recovery_delivers_each_exactly_once(bac
         app.clock.advance(domain::clock::MINUTE);
     }
     app.deliver_all().await;
-    assert!(
-        sink.recipients().is_empty(),
-        "nothing got through the outage"
-    );
+    assert!(sink.messages().is_empty(), "nothing got through the outage");
 
     // What the admin sees meanwhile: queued, with the reason and a retry.
     let list: Value = app
@@ -175,7 +92,7 @@ async fn an_outage_delays_200_emails_and_recovery_delivers_each_exactly_once(bac
         app.deliver_all().await;
     }
     let mut per_recipient: HashMap<String, usize> = HashMap::new();
-    for to in sink.recipients() {
+    for (to, _) in sink.messages() {
         *per_recipient.entry(to).or_default() += 1;
     }
     assert_eq!(per_recipient.len(), 200, "every invitee got their email");
@@ -208,13 +125,14 @@ async fn a_permanent_rejection_shows_failed_and_a_resend_then_delivers(backend: 
     // No further attempts: a permanent failure is final.
     app.clock.advance(domain::clock::DAY);
     app.deliver_all().await;
-    assert!(sink.recipients().is_empty());
+    assert!(sink.messages().is_empty());
 
     sink.set_mode("accept");
     let r = app.call("resend_invite", &[("id", &id)]).await;
     assert_eq!(r.status(), StatusCode::OK);
     app.deliver_all().await;
-    assert_eq!(sink.recipients(), vec!["bounced@example.com".to_owned()]);
+    let got: Vec<String> = sink.messages().into_iter().map(|(to, _)| to).collect();
+    assert_eq!(got, vec!["bounced@example.com".to_owned()]);
     assert_eq!(detail(&app, &id).await["invite"]["delivery"], "Sent");
 }
 both_backends!(

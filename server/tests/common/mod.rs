@@ -6,6 +6,7 @@
 
 pub mod dump;
 pub mod process;
+pub mod sink;
 
 use std::sync::Arc;
 
