@@ -441,7 +441,7 @@ impl Services {
             return Err(DomainError::Forbidden);
         }
         let max = self.policy().await?.max_expiry_hours;
-        let ttl = (invite.expires_at - invite.created_at).clamp(HOUR, max * HOUR);
+        let ttl = invite.lifetime.clamp(HOUR, max * HOUR);
         let uuid = Uuid::parse_str(id).map_err(|_| DomainError::NotFound)?;
         let seed = token::new_seed()?;
         let issued = token::issue_from_seed(&self.key, Purpose::Invite, uuid, &seed);

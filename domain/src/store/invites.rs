@@ -43,6 +43,8 @@ pub struct InviteFull {
     pub open_count: i64,
     pub delivery: String,
     pub delivery_error: Option<String>,
+    /// How long each link of this invite lives (see migration 0006).
+    pub lifetime: Millis,
     pub status: String,
 }
 
@@ -73,6 +75,7 @@ macro_rules! select_full {
             "i.inviter_id, u.name AS inviter_name, u.email AS inviter_email, u.active AS inviter_active, ",
             "ur.permissions AS inviter_permissions, i.message, i.token_digest, i.created_at, i.expires_at, ",
             "i.accepted_at, i.revoked_at, i.open_count, i.delivery, i.delivery_error, ",
+            "COALESCE(i.lifetime, i.expires_at - i.created_at) AS lifetime, ",
             $crate::status_case!("$1"),
             " AS status FROM invites i JOIN roles r ON r.id = i.role_id ",
             "JOIN users u ON u.id = i.inviter_id JOIN roles ur ON ur.id = u.role_id ",
@@ -240,7 +243,8 @@ pub async fn renew(
     inviter_id: &str,
 ) -> Result<u64, sqlx::Error> {
     on_tx!(tx, c => sqlx::query(
-        "UPDATE invites SET token_digest = $2, expires_at = $3, inviter_id = $4, delivery = 'queued', \
+        "UPDATE invites SET token_digest = $2, lifetime = COALESCE(lifetime, expires_at - created_at), \
+         expires_at = $3, inviter_id = $4, delivery = 'queued', \
          delivery_error = NULL WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL",
     )
     .bind(id)

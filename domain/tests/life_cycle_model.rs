@@ -1,0 +1,312 @@
+//! A property test of the invite life cycle as a state machine. Random sequences of
+//! accept, accept with a replaced link, revoke, resend, open and the passing of time run
+//! against the real services and database, and against a small model of the rules. After
+//! every step the status in Rust, the status in SQL (the list's filters and the per-status
+//! counts) and the model agree, and accepted or revoked invites never change again.
+//! Runs on SQLite, and on PostgreSQL when VESTIBULE_TEST_POSTGRES_URL names a cluster.
+
+use std::sync::Arc;
+
+use domain::audit::Actor;
+use domain::clock::{Clock, ManualClock, Millis, HOUR};
+use domain::invites::CreateInvite;
+use domain::mail::{Mailer, Transport};
+use domain::model::{Cursor, InviteQuery, InviteStatus, LinkView};
+use domain::password::NewPassword;
+use domain::public_url::PublicUrl;
+use domain::secret::SecretKey;
+use domain::store::users::{self, NewUser, UserWithRole};
+use domain::store::{invite_list, invites as invite_store, Db};
+use domain::Services;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use sqlx::{Connection, Executor};
+
+#[derive(Debug, Clone)]
+enum Op {
+    /// Time passes, in hours (the link lives 24).
+    Wait(u8),
+    Accept,
+    /// Accept with the link a resend replaced (a no-op before any resend).
+    AcceptReplacedLink,
+    Revoke,
+    Resend,
+    Open,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => (1u8..30).prop_map(Op::Wait),
+        2 => Just(Op::Accept),
+        1 => Just(Op::AcceptReplacedLink),
+        2 => Just(Op::Revoke),
+        2 => Just(Op::Resend),
+        1 => Just(Op::Open),
+    ]
+}
+
+/// The rules, as simply as they can be said.
+#[derive(Debug)]
+struct Model {
+    accepted: bool,
+    revoked: bool,
+    expires_at: Millis,
+}
+
+const LIFETIME: Millis = 24 * HOUR;
+
+impl Model {
+    fn status(&self, now: Millis) -> InviteStatus {
+        if self.accepted {
+            InviteStatus::Accepted
+        } else if self.revoked {
+            InviteStatus::Revoked
+        } else if now >= self.expires_at {
+            InviteStatus::Expired
+        } else {
+            InviteStatus::Pending
+        }
+    }
+}
+
+async fn database(postgres: bool, dir: &std::path::Path) -> Db {
+    let url = if postgres {
+        let admin = std::env::var("VESTIBULE_TEST_POSTGRES_URL").unwrap();
+        let name = format!("vestibule_model_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(&format!("{admin}/postgres"))
+            .await
+            .unwrap();
+        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .unwrap();
+        format!("{admin}/{name}")
+    } else {
+        format!("sqlite://{}/model.db", dir.display())
+    };
+    let db = Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    db
+}
+
+async fn admin(s: &Services) -> UserWithRole {
+    let id = uuid::Uuid::now_v7().to_string();
+    let mut tx = s.db.begin().await.unwrap();
+    users::insert(
+        &mut tx,
+        &NewUser {
+            id: &id,
+            email: "admin@example.com",
+            name: "Admin",
+            password_hash: None,
+            role_id: "admin",
+            created_at: 0,
+            invite_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    users::find_by_id(&s.db, &id).await.unwrap().unwrap()
+}
+
+fn token_of(link: &str) -> String {
+    link.rsplit('/').next().unwrap().to_owned()
+}
+
+/// Rust's status, SQL's status filters and SQL's counts must all say `want`.
+async fn assert_status(s: &Services, id: &str, want: InviteStatus, step: usize) {
+    let now = s.clock.now();
+    let row = invite_store::find(&s.db, id, now).await.unwrap().unwrap();
+    assert_eq!(row.status_at(now), want, "Rust status after step {step}");
+    let all = InviteQuery {
+        per_page: 10,
+        ..InviteQuery::default().at(Cursor::First)
+    };
+    for status in InviteStatus::ALL {
+        let q = InviteQuery {
+            status: Some(status),
+            ..all.clone()
+        };
+        let page = invite_list::page(&s.db, &q, now).await.unwrap().unwrap();
+        let listed = page.rows.iter().any(|r| r.id == id);
+        assert_eq!(
+            listed,
+            status == want,
+            "SQL filter {status:?} after step {step}"
+        );
+    }
+    let counts = invite_list::counts(&s.db, now).await.unwrap();
+    let one = |st: InviteStatus| i64::from(st == want);
+    assert_eq!(
+        (
+            counts.pending,
+            counts.accepted,
+            counts.expired,
+            counts.revoked
+        ),
+        (
+            one(InviteStatus::Pending),
+            one(InviteStatus::Accepted),
+            one(InviteStatus::Expired),
+            one(InviteStatus::Revoked)
+        ),
+        "SQL counts after step {step}"
+    );
+}
+
+async fn run_case(postgres: bool, ops: Vec<Op>) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(postgres, dir.path()).await;
+    let clock = ManualClock::at(1_800_000_000_000);
+    let mailer = Mailer::new(
+        "V <v@example.com>",
+        &Transport::File(dir.path().join("mail")),
+    )
+    .unwrap();
+    let s = Services::new(
+        db,
+        SecretKey::generate().unwrap(),
+        Arc::new(clock.clone()),
+        PublicUrl::parse("https://v.example").unwrap(),
+        mailer,
+    );
+    let admin = admin(&s).await;
+    let actor = Actor::default();
+    let issued = s
+        .create_invite(
+            &admin,
+            &actor,
+            CreateInvite {
+                email: "model@example.com",
+                role_id: "analyst",
+                team_ids: &[],
+                expiry_hours: 24,
+                message: "",
+            },
+        )
+        .await
+        .unwrap();
+    let id = issued.invite_id.clone();
+    let mut links = vec![token_of(&issued.link)];
+    let mut model = Model {
+        accepted: false,
+        revoked: false,
+        expires_at: clock.now() + LIFETIME,
+    };
+    let password = NewPassword::parse("a long enough password", "a long enough password").unwrap();
+    let mut terminal: Option<InviteStatus> = None;
+    for (step, op) in ops.iter().enumerate() {
+        let now = clock.now();
+        let before = model.status(now);
+        let pending = before == InviteStatus::Pending;
+        match op {
+            Op::Wait(hours) => clock.advance(i64::from(*hours) * HOUR),
+            Op::Accept => {
+                let r = s
+                    .accept_invite(links.last().unwrap(), "M", &password, &actor)
+                    .await;
+                assert_eq!(
+                    r.is_ok(),
+                    pending,
+                    "accept at step {step} ({before:?}): {r:?}"
+                );
+                model.accepted |= pending;
+            }
+            Op::AcceptReplacedLink => {
+                if links.len() > 1 {
+                    let r = s.accept_invite(&links[0], "M", &password, &actor).await;
+                    assert!(r.is_err(), "a replaced link was accepted at step {step}");
+                }
+            }
+            Op::Revoke => {
+                let r = s.revoke_invite(&admin, &actor, &id).await;
+                assert_eq!(
+                    r.is_ok(),
+                    pending,
+                    "revoke at step {step} ({before:?}): {r:?}"
+                );
+                model.revoked |= pending;
+            }
+            Op::Resend => {
+                let r = s.resend_invite(&admin, &actor, &id).await;
+                let may = matches!(before, InviteStatus::Pending | InviteStatus::Expired);
+                assert_eq!(r.is_ok(), may, "resend at step {step} ({before:?}): {r:?}");
+                if let Ok(link) = r {
+                    links.push(token_of(&link.link));
+                    model.expires_at = now + LIFETIME;
+                }
+            }
+            Op::Open => {
+                let view = s
+                    .open_invite_link(links.last().unwrap(), &actor)
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    matches!(view, LinkView::Open(_)),
+                    pending,
+                    "open at step {step}: {view:?}"
+                );
+            }
+        }
+        let after = model.status(clock.now());
+        if let Some(t) = terminal {
+            assert_eq!(after, t, "a terminal state changed at step {step}");
+        }
+        if matches!(after, InviteStatus::Accepted | InviteStatus::Revoked) {
+            terminal = Some(after);
+        }
+        assert_status(&s, &id, after, step).await;
+    }
+}
+
+fn run(postgres: bool) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut runner = TestRunner::new(Config {
+        cases: 48,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&prop::collection::vec(op(), 1..14), |ops| {
+            rt.block_on(run_case(postgres, ops));
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn the_life_cycle_follows_the_model_on_sqlite() {
+    run(false);
+}
+
+#[test]
+fn the_life_cycle_follows_the_model_on_postgres() {
+    assert!(
+        std::env::var("VESTIBULE_TEST_POSTGRES_URL").is_ok(),
+        "VESTIBULE_TEST_POSTGRES_URL is not set: run scripts/test.sh, which starts a PostgreSQL"
+    );
+    run(true);
+}
+
+/// A sequence the random search may miss: repeated resends after time has passed. Each
+/// resend gives the link the invite's original lifetime, not a growing one.
+#[test]
+fn repeated_resends_keep_the_original_lifetime() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let ops = vec![
+        Op::Wait(20),
+        Op::Resend,
+        Op::Wait(20),
+        Op::Resend,
+        Op::Wait(23),
+        Op::Open,
+        Op::Wait(1),
+        Op::Accept,
+    ];
+    rt.block_on(run_case(false, ops.clone()));
+    rt.block_on(run_case(true, ops));
+}
