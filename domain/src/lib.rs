@@ -9,6 +9,7 @@ pub mod csv;
 pub mod dashboard;
 pub mod directory;
 pub mod email;
+pub mod fuzzing;
 pub mod error;
 pub mod invite;
 pub mod invites;

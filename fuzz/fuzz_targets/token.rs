@@ -1,0 +1,3 @@
+#![no_main]
+// The property lives in domain::fuzzing::token, where the seed corpus also runs as a test.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| domain::fuzzing::token(data));
