@@ -26,7 +26,8 @@ pub fn token(data: &[u8]) {
         let id = uuid::Uuid::from_slice(&data[..16]).expect("16 bytes");
         let seed: String = data[16..].iter().map(|b| format!("{b:02x}")).collect();
         let issued = token::issue_from_seed(&key, Purpose::Invite, id, &seed);
-        let verified = token::verify(&key, Purpose::Invite, &issued.token).expect("issued verifies");
+        let verified =
+            token::verify(&key, Purpose::Invite, &issued.token).expect("issued verifies");
         assert_eq!(verified.id, id);
         assert_eq!(verified.digest, issued.digest);
         assert!(token::verify(&key, Purpose::SetPassword, &issued.token).is_err());
@@ -45,7 +46,11 @@ pub fn email(data: &[u8]) {
     };
     let normal = address.as_str();
     let again = EmailAddress::parse(normal).expect("a normalised address parses");
-    assert_eq!(again.as_str(), normal, "normalising twice changed {normal:?}");
+    assert_eq!(
+        again.as_str(),
+        normal,
+        "normalising twice changed {normal:?}"
+    );
     assert!(normal.len() <= 254, "{normal:?}");
     assert_eq!(normal.matches('@').count(), 1, "{normal:?}");
     assert!(
@@ -60,7 +65,10 @@ pub fn email(data: &[u8]) {
 /// input, so no record can be longer than the input.
 pub fn csv(data: &[u8]) {
     match crate::csv::decode(data) {
-        Err(_) => assert!(std::str::from_utf8(data).is_err(), "valid UTF-8 was refused"),
+        Err(_) => assert!(
+            std::str::from_utf8(data).is_err(),
+            "valid UTF-8 was refused"
+        ),
         Ok(text) => {
             if let Ok(records) = crate::csv::parse(text) {
                 for record in &records {

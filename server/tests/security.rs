@@ -412,3 +412,126 @@ both_backends!(
     pages_send_a_csp_whose_nonce_is_on_every_script_and_nowhere_else,
     super::pages_send_a_csp_whose_nonce_is_on_every_script_and_nowhere_else
 );
+
+/// The value of the session cookie a response sets, if any.
+fn session_cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("vestibule_session="))
+        .map(|c| c.split(';').next().unwrap().to_owned())
+}
+
+/// A bare client that sends exactly the session cookie it is given.
+async fn whoami_with_cookie(app: &common::TestApp, cookie: &str) -> Value {
+    reqwest::Client::new()
+        .post(app.url("/api/whoami"))
+        .header("Origin", &app.base)
+        .header("Cookie", format!("vestibule_session={cookie}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn sessions_rotate_at_accept_and_die_on_the_server_at_sign_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let (_, token) = app.invite_ok("fixated@example.com", "analyst", &[]).await;
+    // An attacker plants a session id in the invitee's browser before they accept.
+    let planted = "AAAAAAAAAAAAAAAAAAAAAA";
+    let r = reqwest::Client::new()
+        .post(app.url("/api/accept_invite"))
+        .header("Origin", &app.base)
+        .header("Cookie", format!("vestibule_session={planted}"))
+        .form(&[
+            ("token", token.as_str()),
+            ("name", "Fix"),
+            ("password", "a good long password"),
+            ("confirm", "a good long password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let issued = session_cookie(&r).expect("accepting signs the invitee in with a new cookie");
+    assert_ne!(issued, planted, "the session id is new at accept");
+    assert_eq!(whoami_with_cookie(&app, planted).await, json!(null));
+    assert_eq!(
+        whoami_with_cookie(&app, &issued).await["email"],
+        "fixated@example.com"
+    );
+
+    // Signing out ends the session on the server: a copy of the cookie is useless after.
+    let r = reqwest::Client::new()
+        .post(app.url("/api/sign_out"))
+        .header("Origin", &app.base)
+        .header("Cookie", format!("vestibule_session={issued}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+    assert_eq!(
+        whoami_with_cookie(&app, &issued).await,
+        json!(null),
+        "the old cookie replayed"
+    );
+}
+both_backends!(
+    sessions_rotate_at_accept_and_die_on_the_server_at_sign_out,
+    super::sessions_rotate_at_accept_and_die_on_the_server_at_sign_out
+);
+
+async fn markup_in_a_personal_note_is_shown_as_text(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let note = "<script>alert('x')</script><b>bold</b> & <img src=x onerror=alert(1)>";
+    let r = app
+        .call(
+            "create_invite",
+            &[
+                ("email", "noted@example.com"),
+                ("role_id", "analyst"),
+                ("expiry_hours", "24"),
+                ("message", note),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let issued: Value = r.json().await.unwrap();
+    let token = issued["link"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let id = issued["invite_id"].as_str().unwrap().to_owned();
+    // The invitee's page and the admin's detail page, as rendered by the server.
+    for path in [format!("/invite/{token}"), format!("/invites/{id}")] {
+        let html = app.page(&path).await.text().await.unwrap();
+        assert!(
+            html.contains("&lt;script&gt;alert("),
+            "{path} shows the note as text"
+        );
+        assert!(
+            !html.contains("<script>alert("),
+            "{path} runs no script from the note"
+        );
+        assert!(
+            !html.contains("<b>bold</b>") && !html.contains("<img src=x"),
+            "{path}"
+        );
+    }
+}
+both_backends!(
+    markup_in_a_personal_note_is_shown_as_text,
+    super::markup_in_a_personal_note_is_shown_as_text
+);
