@@ -9,11 +9,13 @@ use reqwest::header::CONTENT_TYPE;
 use reqwest::StatusCode;
 
 /// A raw server-function call: (endpoint, content type, body).
-fn raw(name: &str, content_type: &str, body: impl Into<Vec<u8>>) -> (String, String, Vec<u8>) {
+type Call = (String, String, Vec<u8>);
+
+fn raw(name: &str, content_type: &str, body: impl Into<Vec<u8>>) -> Call {
     (name.to_owned(), content_type.to_owned(), body.into())
 }
 
-fn form(name: &str, pairs: &[(&str, &str)]) -> (String, String, Vec<u8>) {
+fn form(name: &str, pairs: &[(&str, &str)]) -> Call {
     let body = serde_urlencoded::to_string(pairs).unwrap();
     raw(name, "application/x-www-form-urlencoded", body)
 }
@@ -25,7 +27,7 @@ async fn bad_input_everywhere_gets_a_clear_4xx_and_changes_nothing(backend: Back
     app.deliver_all().await;
     let long = "x".repeat(10_000);
     let long_email = format!("{long}@example.com");
-    let cases: Vec<((String, String, Vec<u8>), StatusCode)> = vec![
+    let cases: Vec<(Call, StatusCode)> = vec![
         // Overlong and malformed fields.
         (
             form(

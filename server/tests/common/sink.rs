@@ -35,21 +35,24 @@ impl Sink {
             .expect(
                 "python3 runs scripts/smtp_sink.py (scripts/bootstrap.sh --test installs aiosmtpd)",
             );
+        // Owned by `Sink` at once, so its Drop stops the process on every path.
+        let sink = Sink {
+            port,
+            child,
+            dir,
+            mode_file,
+            _tmp: tmp,
+        };
         for _ in 0..200 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port))
                 .await
                 .is_ok()
             {
-                return Sink {
-                    child,
-                    port,
-                    dir,
-                    mode_file,
-                    _tmp: tmp,
-                };
+                return sink;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        drop(sink);
         panic!("the SMTP sink did not start (is aiosmtpd installed?)");
     }
 
