@@ -68,6 +68,30 @@ pub async fn execute(tx: &mut Tx, sql: String, args: &Args) -> Result<u64, sqlx:
         .map(|r| r.rows_affected()))
 }
 
+/// Runs a built statement in a transaction that returns one text column (a SELECT, or an
+/// INSERT … RETURNING).
+pub async fn fetch_texts_tx(
+    tx: &mut Tx,
+    sql: String,
+    args: &Args,
+) -> Result<Vec<String>, sqlx::Error> {
+    on_tx!(tx, c => bind_all!(sqlx::query_scalar(AssertSqlSafe(sql.clone())), args.values())
+        .fetch_all(c)
+        .await)
+}
+
+/// `($1, $2), ($3, $4), …`: one parenthesised group per row, each value bound through `args`.
+pub fn values_rows<T>(
+    args: &mut Args,
+    rows: &[T],
+    mut row: impl FnMut(&mut Args, &T) -> Vec<String>,
+) -> String {
+    rows.iter()
+        .map(|r| format!("({})", row(args, r).join(", ")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Runs a built query that selects one text column.
 pub async fn fetch_texts(db: &Db, sql: String, args: &Args) -> Result<Vec<String>, sqlx::Error> {
     on_db!(db, p => bind_all!(sqlx::query_scalar(AssertSqlSafe(sql.clone())), args.values())

@@ -5,7 +5,7 @@
 use sqlx::FromRow;
 
 use crate::clock::Millis;
-use crate::store::{Db, Tx};
+use crate::store::{dynamic, Db, Tx};
 use crate::{on_db_write, on_tx};
 
 #[derive(Clone, FromRow)]
@@ -50,6 +50,40 @@ pub async fn insert(
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// One email job to queue with `insert_many`.
+pub struct NewJob<'a> {
+    pub id: String,
+    pub invite_id: &'a str,
+    pub kind: &'a str,
+    pub recipient: &'a str,
+    pub link_seed: Option<&'a str>,
+}
+
+/// `insert` for many jobs in one statement, all due `now`.
+pub async fn insert_many(tx: &mut Tx, jobs: &[NewJob<'_>], now: Millis) -> Result<(), sqlx::Error> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let mut args = dynamic::Args::default();
+    let now = args.int(now);
+    let values = dynamic::values_rows(&mut args, jobs, |a, j| {
+        vec![
+            a.text(j.id.as_str()),
+            a.text(j.invite_id),
+            a.text(j.kind),
+            a.text(j.recipient),
+            a.push(dynamic::Arg::OptText(j.link_seed.map(str::to_owned))),
+            now.clone(),
+            now.clone(),
+        ]
+    });
+    let sql = format!(
+        "INSERT INTO outbox (id, invite_id, kind, recipient, link_seed, created_at, next_attempt_at) VALUES {values}"
+    );
+    dynamic::execute(tx, sql, &args).await?;
     Ok(())
 }
 

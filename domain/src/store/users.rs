@@ -100,6 +100,24 @@ pub async fn email_taken(tx: &mut Tx, email: &str) -> Result<bool, sqlx::Error> 
     Ok(n > 0)
 }
 
+/// Which of `emails` already belong to an account (one statement, for bulk imports).
+pub async fn emails_taken(tx: &mut Tx, emails: &[&str]) -> Result<Vec<String>, sqlx::Error> {
+    if emails.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut args = crate::store::dynamic::Args::default();
+    let list: Vec<String> = emails.iter().map(|e| args.text(*e)).collect();
+    crate::store::dynamic::fetch_texts_tx(
+        tx,
+        format!(
+            "SELECT email FROM users WHERE email IN ({})",
+            list.join(", ")
+        ),
+        &args,
+    )
+    .await
+}
+
 pub async fn set_password_hash(tx: &mut Tx, id: &str, hash: &str) -> Result<(), sqlx::Error> {
     on_tx!(tx, c => sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
         .bind(id)
