@@ -1,19 +1,17 @@
 //! Every invite transition, driven through the domain services with an injected clock on a
 //! temporary SQLite database (no HTTP, no browser).
 
-use std::sync::Arc;
+mod support;
 
 use domain::audit::Actor;
 use domain::clock::{ManualClock, DAY};
 use domain::invites::CreateInvite;
-use domain::mail::{Mailer, Transport};
 use domain::model::{InviteStatus, LinkView};
 use domain::password::NewPassword;
-use domain::public_url::PublicUrl;
-use domain::secret::SecretKey;
-use domain::store::users::{self, NewUser, UserWithRole};
+use domain::store::users::UserWithRole;
 use domain::store::Db;
 use domain::{DomainError, Services};
+use support::user;
 
 struct World {
     s: Services,
@@ -27,20 +25,7 @@ async fn world() -> World {
     let db = Db::connect(&format!("sqlite://{}/t.db", dir.path().display()))
         .await
         .unwrap();
-    db.migrate().await.unwrap();
-    let clock = ManualClock::at(1_800_000_000_000);
-    let mailer = Mailer::new(
-        "Vestibule <v@example.com>",
-        &Transport::File(dir.path().join("mail")),
-    )
-    .unwrap();
-    let s = Services::new(
-        db,
-        SecretKey::generate().unwrap(),
-        Arc::new(clock.clone()),
-        PublicUrl::parse("https://v.example").unwrap(),
-        mailer,
-    );
+    let (s, clock) = support::services(db, dir.path()).await;
     let admin = user(&s, "admin@example.com", "admin").await;
     World {
         s,
@@ -48,27 +33,6 @@ async fn world() -> World {
         admin,
         _dir: dir,
     }
-}
-
-async fn user(s: &Services, email: &str, role: &str) -> UserWithRole {
-    let id = uuid::Uuid::now_v7().to_string();
-    let mut tx = s.db.begin().await.unwrap();
-    users::insert(
-        &mut tx,
-        &NewUser {
-            id: &id,
-            email,
-            name: "Someone",
-            password_hash: None,
-            role_id: role,
-            created_at: 0,
-            invite_id: None,
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    users::find_by_id(&s.db, &id).await.unwrap().unwrap()
 }
 
 fn req<'a>(email: &'a str, role: &'a str) -> CreateInvite<'a> {

@@ -5,17 +5,13 @@
 //! counts) and the model agree, and accepted or revoked invites never change again.
 //! Runs on SQLite, and on PostgreSQL when VESTIBULE_TEST_POSTGRES_URL names a cluster.
 
-use std::sync::Arc;
+mod support;
 
 use domain::audit::Actor;
-use domain::clock::{Clock, ManualClock, Millis, HOUR};
+use domain::clock::{Clock, Millis, HOUR};
 use domain::invites::CreateInvite;
-use domain::mail::{Mailer, Transport};
 use domain::model::{Cursor, InviteQuery, InviteStatus, LinkView};
 use domain::password::NewPassword;
-use domain::public_url::PublicUrl;
-use domain::secret::SecretKey;
-use domain::store::users::{self, NewUser, UserWithRole};
 use domain::store::{invite_list, invites as invite_store, Db};
 use domain::Services;
 use proptest::prelude::*;
@@ -83,30 +79,7 @@ async fn database(postgres: bool, dir: &std::path::Path) -> Db {
     } else {
         format!("sqlite://{}/model.db", dir.display())
     };
-    let db = Db::connect(&url).await.unwrap();
-    db.migrate().await.unwrap();
-    db
-}
-
-async fn admin(s: &Services) -> UserWithRole {
-    let id = uuid::Uuid::now_v7().to_string();
-    let mut tx = s.db.begin().await.unwrap();
-    users::insert(
-        &mut tx,
-        &NewUser {
-            id: &id,
-            email: "admin@example.com",
-            name: "Admin",
-            password_hash: None,
-            role_id: "admin",
-            created_at: 0,
-            invite_id: None,
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    users::find_by_id(&s.db, &id).await.unwrap().unwrap()
+    Db::connect(&url).await.unwrap()
 }
 
 fn token_of(link: &str) -> String {
@@ -157,20 +130,8 @@ async fn assert_status(s: &Services, id: &str, want: InviteStatus, step: usize) 
 async fn run_case(postgres: bool, ops: Vec<Op>) {
     let dir = tempfile::tempdir().unwrap();
     let db = database(postgres, dir.path()).await;
-    let clock = ManualClock::at(1_800_000_000_000);
-    let mailer = Mailer::new(
-        "V <v@example.com>",
-        &Transport::File(dir.path().join("mail")),
-    )
-    .unwrap();
-    let s = Services::new(
-        db,
-        SecretKey::generate().unwrap(),
-        Arc::new(clock.clone()),
-        PublicUrl::parse("https://v.example").unwrap(),
-        mailer,
-    );
-    let admin = admin(&s).await;
+    let (s, clock) = support::services(db, dir.path()).await;
+    let admin = support::user(&s, "admin@example.com", "admin").await;
     let actor = Actor::default();
     let issued = s
         .create_invite(

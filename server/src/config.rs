@@ -73,6 +73,10 @@ pub struct RawConfig {
     /// Seconds to wait for the SMTP server before giving up on one attempt
     #[arg(long, env = "VESTIBULE_SMTP_TIMEOUT_SECS", default_value = "10")]
     pub smtp_timeout_secs: String,
+    /// Invites one person may create or resend per minute (0: no limit, for load tests).
+    /// The invite policy's daily cap applies on top.
+    #[arg(long, env = "VESTIBULE_INVITES_PER_MINUTE", default_value = "60")]
+    pub invites_per_minute: String,
     /// Reverse proxies whose X-Forwarded-For is believed, comma-separated IP addresses (e.g.
     /// 127.0.0.1,10.0.0.5). Empty: the client IP is the socket's peer, whatever headers say.
     #[arg(long, env = "VESTIBULE_TRUSTED_PROXIES", default_value = "")]
@@ -108,6 +112,7 @@ pub struct Config {
     pub mail: Transport,
     pub mail_from: String,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub invites_per_minute: u32,
     pub log: String,
 }
 
@@ -176,6 +181,15 @@ impl Config {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let invites_per_minute = raw.invites_per_minute.trim().parse::<u32>().map_err(|_| {
+            bad(
+                "VESTIBULE_INVITES_PER_MINUTE",
+                format!(
+                    "must be a whole number, 0 for no limit (got {:?})",
+                    raw.invites_per_minute
+                ),
+            )
+        })?;
         // Validate the sender now rather than at the first email.
         domain::mail::Mailer::new(&raw.mail_from, &Transport::Console)
             .map_err(|e| bad("VESTIBULE_MAIL_FROM", e))?;
@@ -189,6 +203,7 @@ impl Config {
             mail,
             mail_from: raw.mail_from.trim().to_owned(),
             trusted_proxies,
+            invites_per_minute,
             log: raw.log.clone(),
         })
     }
@@ -383,6 +398,14 @@ mod tests {
         assert_eq!(
             err(&[&smtp[..], &["--smtp-user", "u"]].concat()).var,
             "VESTIBULE_SMTP_PASSWORD"
+        );
+        assert_eq!(
+            err(&["--trusted-proxies", "10.0.0.1, proxy.internal"]).var,
+            "VESTIBULE_TRUSTED_PROXIES"
+        );
+        assert_eq!(
+            err(&["--invites-per-minute", "lots"]).var,
+            "VESTIBULE_INVITES_PER_MINUTE"
         );
     }
 

@@ -62,13 +62,16 @@ pub async fn build_services_with_clock(
     };
     let mailer = Mailer::new(&config.mail_from, &config.mail).map_err(StartupError::Mail)?;
     tracing::info!(database = %redact_url(&config.database_url), backend = db.backend(), mail = mailer.describe(), "services ready");
-    Ok(Services::new(
-        db,
-        key,
-        clock,
-        config.public_url.clone(),
-        mailer,
-    ))
+    let mut services = Services::new(db, key, clock, config.public_url.clone(), mailer);
+    let per_minute = match config.invites_per_minute {
+        0 => u32::MAX,
+        n => n,
+    };
+    services.invite_sends = Arc::new(domain::ratelimit::RateLimiter::new(
+        per_minute,
+        domain::clock::MINUTE,
+    ));
+    Ok(services)
 }
 
 pub struct Application {

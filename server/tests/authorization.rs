@@ -189,19 +189,6 @@ fn documented() -> BTreeMap<String, Vec<bool>> {
     table
 }
 
-async fn role_id(app: &TestApp, name: &str) -> String {
-    let roles: Value = app.call("list_roles", &[]).await.json().await.unwrap();
-    roles
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == name)
-        .unwrap_or_else(|| panic!("role {name}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn create_role(app: &TestApp, name: &str, permissions: &[&str]) -> String {
     let keys: Vec<String> = (0..permissions.len())
         .map(|i| format!("permissions[{i}]"))
@@ -214,45 +201,7 @@ async fn create_role(app: &TestApp, name: &str, permissions: &[&str]) -> String 
     );
     let r = app.call("create_role", &form).await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-    role_id(app, name).await
-}
-
-async fn team_id(app: &TestApp, name: &str) -> String {
-    assert_eq!(
-        app.call("create_team", &[("name", name)]).await.status(),
-        StatusCode::OK
-    );
-    let teams: Value = app.call("list_teams", &[]).await.json().await.unwrap();
-    teams
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == name)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-async fn member_id(app: &TestApp, email: &str) -> String {
-    let members: Value = app.call("list_members", &[]).await.json().await.unwrap();
-    members
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["email"] == email)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// A member with `role`, signed in with their own browser.
-async fn join(app: &TestApp, email: &str, role: &str) -> reqwest::Client {
-    let (_, token) = app.invite_ok(email, role, &[]).await;
-    let (r, browser) = app.accept(&token, "Member").await;
-    assert_eq!(r.status(), StatusCode::OK);
-    browser
+    app.role_id(name).await
 }
 
 /// Did the request get past the permission check? Refusals are 401 `Unauthenticated`,
@@ -294,8 +243,8 @@ async fn every_endpoint_allows_or_refuses_each_caller_as_security_md_says(backen
         "doomed_role",
         create_role(&app, "Doomed", &["ViewInvites"]).await,
     );
-    fx.insert("team", team_id(&app, "Ops").await);
-    fx.insert("doomed_team", team_id(&app, "Doomed team").await);
+    fx.insert("team", app.create_team("Ops").await);
+    fx.insert("doomed_team", app.create_team("Doomed team").await);
     for key in ["invite", "revoke_me", "resend_me", "bulk_revoke_me"] {
         let (id, _) = app
             .invite_ok(&format!("{key}@example.com"), &fx["viewer"].clone(), &[])
@@ -303,24 +252,18 @@ async fn every_endpoint_allows_or_refuses_each_caller_as_security_md_says(backen
         fx.insert(key, id);
     }
     let mut callers: Vec<reqwest::Client> = vec![common::client(&app.base)];
-    let deactivated = join(&app, "deactivated@example.com", "editor").await;
+    let deactivated = app.join("deactivated@example.com", "editor").await;
     callers.push(deactivated);
-    callers.push(join(&app, "analyst@example.com", "analyst").await);
-    callers.push(
-        join(
-            &app,
-            "media@example.com",
-            &role_id(&app, "Media Editor").await,
-        )
-        .await,
-    );
-    callers.push(join(&app, "editor@example.com", "editor").await);
+    callers.push(app.join("analyst@example.com", "analyst").await);
+    let media_editor = app.role_id("Media Editor").await;
+    callers.push(app.join("media@example.com", &media_editor).await);
+    callers.push(app.join("editor@example.com", "editor").await);
     callers.push(app.client.clone());
     fx.insert("member", {
-        join(&app, "target@example.com", "analyst").await;
-        member_id(&app, "target@example.com").await
+        app.join("target@example.com", "analyst").await;
+        app.member_id("target@example.com").await
     });
-    let id = member_id(&app, "deactivated@example.com").await;
+    let id = app.member_id("deactivated@example.com").await;
     let r = app
         .call("set_member_active", &[("id", &id), ("active", "false")])
         .await;
@@ -413,7 +356,7 @@ async fn custom_role_edits_obey_the_ceiling(backend: Backend) {
     .await;
     let rich = create_role(&app, "Rich", &["ViewInvites", "ManageMembers"]).await;
     let modest = create_role(&app, "Modest", &["ViewInvites"]).await;
-    let browser = join(&app, "roles@example.com", &manager).await;
+    let browser = app.join("roles@example.com", &manager).await;
     let call = |name: &'static str, form: Vec<(&'static str, String)>| {
         let browser = browser.clone();
         let url = app.url(&format!("/api/{name}"));

@@ -7,23 +7,6 @@ use common::{spawn_app, spawn_app_full, spawn_app_with_mail_files, Backend, Test
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-async fn team(app: &TestApp, name: &str) -> String {
-    assert_eq!(
-        app.call("create_team", &[("name", name)]).await.status(),
-        StatusCode::OK
-    );
-    let teams: Value = app.call("list_teams", &[]).await.json().await.unwrap();
-    teams
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == name)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn media_editor_role(app: &TestApp) -> String {
     let r = app
         .call(
@@ -37,26 +20,7 @@ async fn media_editor_role(app: &TestApp) -> String {
         )
         .await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-    let roles: Value = app.call("list_roles", &[]).await.json().await.unwrap();
-    roles
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == "Media Editor")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-async fn status_of(app: &TestApp, id: &str) -> String {
-    let d: Value = app
-        .call("invite_detail", &[("id", id)])
-        .await
-        .json()
-        .await
-        .unwrap();
-    d["invite"]["status"].as_str().unwrap().to_owned()
+    app.role_id("Media Editor").await
 }
 
 async fn open(app: &TestApp, token: &str) -> Value {
@@ -74,12 +38,12 @@ async fn open(app: &TestApp, token: &str) -> Value {
 async fn invitee_joins_a_custom_role_and_team_with_nothing_left_to_do(backend: Backend) {
     let app = spawn_app_with_mail_files(backend).await;
     app.signed_in_admin().await;
-    let brand = team(&app, "Brand").await;
+    let brand = app.create_team("Brand").await;
     let role = media_editor_role(&app).await;
     let (id, token) = app
         .invite_ok("Designer@Agency.Example", &role, &[&brand])
         .await;
-    assert_eq!(status_of(&app, &id).await, "Pending");
+    assert_eq!(app.status_of(&id).await, "Pending");
 
     // The email goes out through the outbox and carries the same link the admin saw.
     app.deliver_all().await;
@@ -129,7 +93,7 @@ async fn invitee_joins_a_custom_role_and_team_with_nothing_left_to_do(backend: B
             .unwrap(),
         vec!["Brand".to_owned()]
     );
-    assert_eq!(status_of(&app, &id).await, "Accepted");
+    assert_eq!(app.status_of(&id).await, "Accepted");
 
     let d: Value = app
         .call("invite_detail", &[("id", &id)])
@@ -240,7 +204,7 @@ async fn resend_kills_the_old_link_and_renews_the_expiry(backend: Backend) {
     assert_eq!(app.accept(&old, "Late").await.0.status(), StatusCode::GONE);
     // Past the first expiry, the renewed invite is still pending.
     app.clock.advance(2 * domain::clock::DAY);
-    assert_eq!(status_of(&app, &id).await, "Pending");
+    assert_eq!(app.status_of(&id).await, "Pending");
     assert_eq!(app.accept(&new, "Late").await.0.status(), StatusCode::OK);
 }
 both_backends!(

@@ -140,3 +140,29 @@ both_backends!(
     invite_creation_is_limited_per_inviter_with_retry_after,
     super::invite_creation_is_limited_per_inviter_with_retry_after
 );
+
+async fn the_invite_limit_can_be_set_and_turned_off(backend: Backend) {
+    let app = spawn_app_full(backend, None, &["--invites-per-minute", "3"]).await;
+    app.signed_in_admin().await;
+    for i in 0..3 {
+        let r = app
+            .invite(&format!("three{i}@example.com"), "analyst", &[])
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let r = app.invite("four@example.com", "analyst", &[]).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    let app = spawn_app_full(backend, None, &["--invites-per-minute", "0"]).await;
+    app.signed_in_admin().await;
+    for i in 0..70 {
+        let r = app
+            .invite(&format!("free{i}@example.com"), "analyst", &[])
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "invite {i} with the limit off");
+    }
+}
+both_backends!(
+    the_invite_limit_can_be_set_and_turned_off,
+    super::the_invite_limit_can_be_set_and_turned_off
+);

@@ -7,29 +7,10 @@ use common::{spawn_app, Backend, TestApp, ADMIN_EMAIL};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-async fn member_id(app: &TestApp, email: &str) -> String {
-    let list: Value = app.call("list_members", &[]).await.json().await.unwrap();
-    list.as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["email"] == email)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-async fn join(app: &TestApp, email: &str, role: &str) -> reqwest::Client {
-    let (_, token) = app.invite_ok(email, role, &[]).await;
-    let (r, browser) = app.accept(&token, "Member").await;
-    assert_eq!(r.status(), StatusCode::OK);
-    browser
-}
-
 async fn a_deactivated_member_is_signed_out_at_once_and_cannot_sign_in(backend: Backend) {
     let app = spawn_app(backend).await;
     app.signed_in_admin().await;
-    let editor = join(&app, "ed@example.com", "editor").await;
+    let editor = app.join("ed@example.com", "editor").await;
     assert_eq!(
         app.call_with(&editor, "whoami", &[])
             .await
@@ -38,7 +19,7 @@ async fn a_deactivated_member_is_signed_out_at_once_and_cannot_sign_in(backend: 
             .unwrap()["email"],
         "ed@example.com"
     );
-    let id = member_id(&app, "ed@example.com").await;
+    let id = app.member_id("ed@example.com").await;
     assert_eq!(
         app.call("set_member_active", &[("id", &id), ("active", "false")])
             .await
@@ -107,10 +88,10 @@ both_backends!(
 async fn role_changes_obey_the_ceiling_and_keep_one_admin(backend: Backend) {
     let app = spawn_app(backend).await;
     app.signed_in_admin().await;
-    let editor = join(&app, "ed@example.com", "editor").await;
-    join(&app, "an@example.com", "analyst").await;
-    let analyst = member_id(&app, "an@example.com").await;
-    let me = member_id(&app, ADMIN_EMAIL).await;
+    let editor = app.join("ed@example.com", "editor").await;
+    app.join("an@example.com", "analyst").await;
+    let analyst = app.member_id("an@example.com").await;
+    let me = app.member_id(ADMIN_EMAIL).await;
 
     assert_eq!(
         app.call(
@@ -183,7 +164,7 @@ async fn role_changes_obey_the_ceiling_and_keep_one_admin(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
-    let steward = join(&app, "steward@example.com", &steward_role).await;
+    let steward = app.join("steward@example.com", &steward_role).await;
     let r = app
         .call_with(
             &steward,
@@ -242,8 +223,8 @@ async fn teams_can_be_set_and_cleared(backend: Backend) {
             json!({"Invalid": {"field": "name", "message": format!("A team named {} already exists.", form.last().unwrap().1)}})
         );
     }
-    join(&app, "t@example.com", "analyst").await;
-    let id = member_id(&app, "t@example.com").await;
+    app.join("t@example.com", "analyst").await;
+    let id = app.member_id("t@example.com").await;
     let r = app
         .call(
             "set_member_teams",
@@ -278,12 +259,12 @@ both_backends!(
 async fn pending_invites_of_a_deactivated_inviter_are_flagged(backend: Backend) {
     let app = spawn_app(backend).await;
     app.signed_in_admin().await;
-    let editor = join(&app, "ed@example.com", "editor").await;
+    let editor = app.join("ed@example.com", "editor").await;
     let r = app
         .invite_with(&editor, "friend@example.com", "editor", &[])
         .await;
     assert_eq!(r.status(), StatusCode::OK);
-    let id = member_id(&app, "ed@example.com").await;
+    let id = app.member_id("ed@example.com").await;
     app.call("set_member_active", &[("id", &id), ("active", "false")])
         .await;
     let list: Value = app

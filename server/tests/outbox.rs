@@ -7,25 +7,9 @@ use std::collections::HashMap;
 use common::{spawn_app_full, spawn_peer_with, Backend, TestApp};
 use reqwest::StatusCode;
 
-/// Every .eml in `app`'s mail folder: (recipient, Message-ID).
+/// Every email `app` wrote: (recipient, Message-ID).
 fn sent(app: &TestApp) -> Vec<(String, String)> {
-    let Ok(entries) = std::fs::read_dir(app.mail_dir()) else {
-        return vec![];
-    };
-    entries
-        .filter_map(|e| e.ok())
-        .map(|e| std::fs::read_to_string(e.path()).unwrap())
-        .map(|mail| {
-            let header = |name: &str| {
-                mail.lines()
-                    .find_map(|l| l.strip_prefix(name))
-                    .unwrap_or_default()
-                    .trim()
-                    .to_owned()
-            };
-            (header("To:"), header("Message-ID:"))
-        })
-        .collect()
+    common::mail_headers(&app.mail_dir())
 }
 
 async fn two_servers_draining_one_outbox_send_each_email_once(backend: Backend) {

@@ -18,16 +18,6 @@ fn next_round(app: &TestApp) {
     app.clock.advance(domain::clock::MINUTE);
 }
 
-async fn status_of(app: &TestApp, id: &str) -> String {
-    let d: Value = app
-        .call("invite_detail", &[("id", id)])
-        .await
-        .json()
-        .await
-        .unwrap();
-    d["invite"]["status"].as_str().unwrap().to_owned()
-}
-
 async fn users_with_email(app: &TestApp, email: &str) -> i64 {
     domain::on_db!(&app.services.db, p => sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM users WHERE email = $1",
@@ -88,7 +78,7 @@ async fn fifty_concurrent_accepts_of_one_link_make_exactly_one_account(backend: 
             assert_eq!(me, &json!(null), "a loser is not signed in");
         }
         assert_eq!(users_with_email(&app, &email).await, 1, "round {round}");
-        assert_eq!(status_of(&app, &id).await, "Accepted");
+        assert_eq!(app.status_of(&id).await, "Accepted");
     }
     assert_eq!(app.count_users().await, ROUNDS as i64 + 1);
 }
@@ -114,7 +104,7 @@ async fn accept_against_revoke_ends_in_exactly_one_of_them(backend: Backend) {
         let (a, r) = (accept.status(), revoke.status());
         let accept_body: Value = accept.json().await.unwrap();
         let revoke_body: Value = revoke.json().await.unwrap();
-        let stored = status_of(&app, &id).await;
+        let stored = app.status_of(&id).await;
         match (a, r) {
             (StatusCode::OK, StatusCode::CONFLICT) => {
                 accepted += 1;
@@ -166,7 +156,7 @@ async fn accept_against_resend_never_leaves_two_working_links(backend: Backend) 
             (StatusCode::OK, StatusCode::CONFLICT) => {
                 // The old link won before the resend: no new link exists.
                 old_won += 1;
-                assert_eq!(status_of(&app, &id).await, "Accepted", "round {round}");
+                assert_eq!(app.status_of(&id).await, "Accepted", "round {round}");
             }
             (StatusCode::GONE, StatusCode::OK) => {
                 // The resend came first: the old link lost, only the new one works.

@@ -38,30 +38,29 @@ pub async fn insert_tx(tx: &mut Tx, e: &Event, at: Millis) -> Result<(), sqlx::E
 /// `insert_tx` for many events in one statement (bulk imports).
 pub async fn insert_many_tx(tx: &mut Tx, events: &[Event], at: Millis) -> Result<(), sqlx::Error> {
     use crate::store::dynamic::{self, Arg};
-    if events.is_empty() {
-        return Ok(());
+    for part in events.chunks(dynamic::rows_per_statement(9)) {
+        let mut args = dynamic::Args::default();
+        let at = args.int(at);
+        let values = dynamic::values_rows(&mut args, part, |a, e| {
+            vec![
+                a.text(uuid::Uuid::now_v7().to_string()),
+                at.clone(),
+                a.push(Arg::OptText(e.actor.user_id.clone())),
+                a.push(Arg::OptText(e.actor.email.clone())),
+                a.push(Arg::OptText(e.actor.ip.clone())),
+                a.push(Arg::OptText(e.actor.user_agent.clone())),
+                a.text(e.action.as_str()),
+                a.push(Arg::OptText(e.subject.clone())),
+                a.text(e.detail.as_str()),
+                a.push(Arg::OptText(e.invite_id.clone())),
+            ]
+        });
+        let sql = format!(
+            "INSERT INTO audit_log (id, at, actor_id, actor_email, ip, user_agent, action, subject, detail, invite_id) \
+             VALUES {values}"
+        );
+        dynamic::execute(tx, sql, &args).await?;
     }
-    let mut args = dynamic::Args::default();
-    let at = args.int(at);
-    let values = dynamic::values_rows(&mut args, events, |a, e| {
-        vec![
-            a.text(uuid::Uuid::now_v7().to_string()),
-            at.clone(),
-            a.push(Arg::OptText(e.actor.user_id.clone())),
-            a.push(Arg::OptText(e.actor.email.clone())),
-            a.push(Arg::OptText(e.actor.ip.clone())),
-            a.push(Arg::OptText(e.actor.user_agent.clone())),
-            a.text(e.action.as_str()),
-            a.push(Arg::OptText(e.subject.clone())),
-            a.text(e.detail.as_str()),
-            a.push(Arg::OptText(e.invite_id.clone())),
-        ]
-    });
-    let sql = format!(
-        "INSERT INTO audit_log (id, at, actor_id, actor_email, ip, user_agent, action, subject, detail, invite_id) \
-         VALUES {values}"
-    );
-    dynamic::execute(tx, sql, &args).await?;
     Ok(())
 }
 

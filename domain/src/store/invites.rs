@@ -162,44 +162,44 @@ pub async fn insert_many_if_free(
     tx: &mut Tx,
     rows: &[NewInvite<'_>],
 ) -> Result<Vec<String>, sqlx::Error> {
-    if rows.is_empty() {
-        return Ok(vec![]);
+    let mut inserted = Vec::with_capacity(rows.len());
+    for part in rows.chunks(dynamic::rows_per_statement(8)) {
+        let mut args = dynamic::Args::default();
+        let values = dynamic::values_rows(&mut args, part, |a, n| {
+            vec![
+                a.text(n.id),
+                a.text(n.email),
+                a.text(n.role_id),
+                a.text(n.inviter_id),
+                a.text(n.message),
+                a.text(n.token_digest),
+                a.int(n.created_at),
+                a.int(n.expires_at),
+            ]
+        });
+        let sql = format!(
+            "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, created_at, expires_at) \
+             VALUES {values} \
+             ON CONFLICT (email) WHERE accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL DO NOTHING \
+             RETURNING id"
+        );
+        inserted.extend(dynamic::fetch_texts_tx(tx, sql, &args).await?);
     }
-    let mut args = dynamic::Args::default();
-    let values = dynamic::values_rows(&mut args, rows, |a, n| {
-        vec![
-            a.text(n.id),
-            a.text(n.email),
-            a.text(n.role_id),
-            a.text(n.inviter_id),
-            a.text(n.message),
-            a.text(n.token_digest),
-            a.int(n.created_at),
-            a.int(n.expires_at),
-        ]
-    });
-    let sql = format!(
-        "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, created_at, expires_at) \
-         VALUES {values} \
-         ON CONFLICT (email) WHERE accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL DO NOTHING \
-         RETURNING id"
-    );
-    dynamic::fetch_texts_tx(tx, sql, &args).await
+    Ok(inserted)
 }
 
 /// `add_team` for many (invite, team) pairs in one statement.
 pub async fn add_teams_many(tx: &mut Tx, pairs: &[(&str, &str)]) -> Result<(), sqlx::Error> {
-    if pairs.is_empty() {
-        return Ok(());
+    for part in pairs.chunks(dynamic::rows_per_statement(2)) {
+        let mut args = dynamic::Args::default();
+        let values = dynamic::values_rows(&mut args, part, |a, (invite, team)| {
+            vec![a.text(*invite), a.text(*team)]
+        });
+        let sql = format!(
+            "INSERT INTO invite_teams (invite_id, team_id) VALUES {values} ON CONFLICT DO NOTHING"
+        );
+        dynamic::execute(tx, sql, &args).await?;
     }
-    let mut args = dynamic::Args::default();
-    let values = dynamic::values_rows(&mut args, pairs, |a, (invite, team)| {
-        vec![a.text(*invite), a.text(*team)]
-    });
-    let sql = format!(
-        "INSERT INTO invite_teams (invite_id, team_id) VALUES {values} ON CONFLICT DO NOTHING"
-    );
-    dynamic::execute(tx, sql, &args).await?;
     Ok(())
 }
 
@@ -209,18 +209,19 @@ pub async fn close_expired_for_emails(
     emails: &[&str],
     now: Millis,
 ) -> Result<u64, sqlx::Error> {
-    if emails.is_empty() {
-        return Ok(0);
+    let mut closed = 0;
+    for part in emails.chunks(dynamic::rows_per_statement(1) - 1) {
+        let mut args = dynamic::Args::default();
+        let now = args.int(now);
+        let list: Vec<String> = part.iter().map(|e| args.text(*e)).collect();
+        let sql = format!(
+            "UPDATE invites SET closed_at = {now} WHERE email IN ({}) AND accepted_at IS NULL \
+             AND revoked_at IS NULL AND closed_at IS NULL AND expires_at <= {now}",
+            list.join(", ")
+        );
+        closed += dynamic::execute(tx, sql, &args).await?;
     }
-    let mut args = dynamic::Args::default();
-    let now = args.int(now);
-    let list: Vec<String> = emails.iter().map(|e| args.text(*e)).collect();
-    let sql = format!(
-        "UPDATE invites SET closed_at = {now} WHERE email IN ({}) AND accepted_at IS NULL \
-         AND revoked_at IS NULL AND closed_at IS NULL AND expires_at <= {now}",
-        list.join(", ")
-    );
-    dynamic::execute(tx, sql, &args).await
+    Ok(closed)
 }
 
 pub async fn add_team(tx: &mut Tx, invite_id: &str, team_id: &str) -> Result<(), sqlx::Error> {

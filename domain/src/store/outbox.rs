@@ -64,26 +64,25 @@ pub struct NewJob<'a> {
 
 /// `insert` for many jobs in one statement, all due `now`.
 pub async fn insert_many(tx: &mut Tx, jobs: &[NewJob<'_>], now: Millis) -> Result<(), sqlx::Error> {
-    if jobs.is_empty() {
-        return Ok(());
+    for part in jobs.chunks(dynamic::rows_per_statement(6)) {
+        let mut args = dynamic::Args::default();
+        let now = args.int(now);
+        let values = dynamic::values_rows(&mut args, part, |a, j| {
+            vec![
+                a.text(j.id.as_str()),
+                a.text(j.invite_id),
+                a.text(j.kind),
+                a.text(j.recipient),
+                a.push(dynamic::Arg::OptText(j.link_seed.map(str::to_owned))),
+                now.clone(),
+                now.clone(),
+            ]
+        });
+        let sql = format!(
+            "INSERT INTO outbox (id, invite_id, kind, recipient, link_seed, created_at, next_attempt_at) VALUES {values}"
+        );
+        dynamic::execute(tx, sql, &args).await?;
     }
-    let mut args = dynamic::Args::default();
-    let now = args.int(now);
-    let values = dynamic::values_rows(&mut args, jobs, |a, j| {
-        vec![
-            a.text(j.id.as_str()),
-            a.text(j.invite_id),
-            a.text(j.kind),
-            a.text(j.recipient),
-            a.push(dynamic::Arg::OptText(j.link_seed.map(str::to_owned))),
-            now.clone(),
-            now.clone(),
-        ]
-    });
-    let sql = format!(
-        "INSERT INTO outbox (id, invite_id, kind, recipient, link_seed, created_at, next_attempt_at) VALUES {values}"
-    );
-    dynamic::execute(tx, sql, &args).await?;
     Ok(())
 }
 

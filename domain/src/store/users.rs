@@ -102,20 +102,18 @@ pub async fn email_taken(tx: &mut Tx, email: &str) -> Result<bool, sqlx::Error> 
 
 /// Which of `emails` already belong to an account (one statement, for bulk imports).
 pub async fn emails_taken(tx: &mut Tx, emails: &[&str]) -> Result<Vec<String>, sqlx::Error> {
-    if emails.is_empty() {
-        return Ok(vec![]);
-    }
-    let mut args = crate::store::dynamic::Args::default();
-    let list: Vec<String> = emails.iter().map(|e| args.text(*e)).collect();
-    crate::store::dynamic::fetch_texts_tx(
-        tx,
-        format!(
+    use crate::store::dynamic;
+    let mut taken = vec![];
+    for part in emails.chunks(dynamic::rows_per_statement(1)) {
+        let mut args = dynamic::Args::default();
+        let list: Vec<String> = part.iter().map(|e| args.text(*e)).collect();
+        let sql = format!(
             "SELECT email FROM users WHERE email IN ({})",
             list.join(", ")
-        ),
-        &args,
-    )
-    .await
+        );
+        taken.extend(dynamic::fetch_texts_tx(tx, sql, &args).await?);
+    }
+    Ok(taken)
 }
 
 pub async fn set_password_hash(tx: &mut Tx, id: &str, hash: &str) -> Result<(), sqlx::Error> {

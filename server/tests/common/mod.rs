@@ -387,6 +387,45 @@ impl TestApp {
         panic!("the bulk job did not finish");
     }
 
+    /// Invites `email` as `role` and accepts: a new member, signed in with their own browser.
+    pub async fn join(&self, email: &str, role: &str) -> reqwest::Client {
+        let (_, token) = self.invite_ok(email, role, &[]).await;
+        let (r, browser) = self.accept(&token, "Member").await;
+        assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+        browser
+    }
+
+    /// Creates a team (as this app's signed-in user) and returns its id.
+    pub async fn create_team(&self, name: &str) -> String {
+        let r = self.call("create_team", &[("name", name)]).await;
+        assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+        let teams: serde_json::Value = self.call("list_teams", &[]).await.json().await.unwrap();
+        id_where(&teams, "name", name)
+    }
+
+    /// The id of the role called `name`.
+    pub async fn role_id(&self, name: &str) -> String {
+        let roles: serde_json::Value = self.call("list_roles", &[]).await.json().await.unwrap();
+        id_where(&roles, "name", name)
+    }
+
+    /// The id of the member with `email`.
+    pub async fn member_id(&self, email: &str) -> String {
+        let members: serde_json::Value = self.call("list_members", &[]).await.json().await.unwrap();
+        id_where(&members, "email", email)
+    }
+
+    /// An invite's status as the admin's detail page reads it ("Pending", "Accepted", …).
+    pub async fn status_of(&self, invite_id: &str) -> String {
+        let d: serde_json::Value = self
+            .call("invite_detail", &[("id", invite_id)])
+            .await
+            .json()
+            .await
+            .unwrap();
+        d["invite"]["status"].as_str().unwrap().to_owned()
+    }
+
     pub fn mail_dir(&self) -> std::path::PathBuf {
         self._dir.path().join("mail")
     }
@@ -417,4 +456,38 @@ impl TestApp {
             .map(|r| r.action)
             .collect()
     }
+}
+
+/// The `id` of the element of a JSON list whose `key` is `value`.
+fn id_where(list: &serde_json::Value, key: &str, value: &str) -> String {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .find(|item| item[key] == value)
+        .unwrap_or_else(|| panic!("no {key} {value:?} in {list}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// (To, Message-ID) of every .eml file in `dir` (none if it does not exist).
+pub fn mail_headers(dir: &std::path::Path) -> Vec<(String, String)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return vec![];
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .map(|e| {
+            let mail = std::fs::read_to_string(e.path()).unwrap();
+            let header = |name: &str| {
+                mail.lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned()
+            };
+            (header("To:"), header("Message-ID:"))
+        })
+        .collect()
 }

@@ -62,24 +62,7 @@ impl Sink {
 
     /// (recipient, Message-ID) of every message the sink accepted.
     pub fn messages(&self) -> Vec<(String, String)> {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else {
-            return vec![];
-        };
-        entries
-            .filter_map(|e| e.ok())
-            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-            .map(|e| {
-                let mail = std::fs::read_to_string(e.path()).unwrap();
-                let header = |name: &str| {
-                    mail.lines()
-                        .find_map(|l| l.strip_prefix(name))
-                        .unwrap_or_default()
-                        .trim()
-                        .to_owned()
-                };
-                (header("To:"), header("Message-ID:"))
-            })
-            .collect()
+        super::mail_headers(&self.dir)
     }
 }
 
