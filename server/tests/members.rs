@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{spawn_app, Backend, TestApp, ADMIN_EMAIL};
+use common::{spawn_app, Backend, ADMIN_EMAIL};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
