@@ -78,12 +78,7 @@ async fn invitee_joins_a_custom_role_and_team_with_nothing_left_to_do(backend: B
     let (r, browser) = app.accept(&token, "Dee Signer").await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     assert_eq!(r.headers()["location"], "/");
-    let me: Value = app
-        .call_with(&browser, "whoami", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.whoami_as(&browser).await;
     assert_eq!(me["email"], "designer@agency.example");
     assert_eq!(me["role_name"], "Media Editor");
     let user_id = me["id"].as_str().unwrap();
@@ -162,14 +157,7 @@ async fn revoked_expired_used_and_forged_links_are_refused_and_create_no_account
                 || (view == "Invalid" && body == json!({"InviteUnusable": "Invalid"})),
             "{body}"
         );
-        assert_eq!(
-            app.call_with(&browser, "whoami", &[])
-                .await
-                .json::<Value>()
-                .await
-                .unwrap(),
-            json!(null)
-        );
+        assert_eq!(app.whoami_as(&browser).await, json!(null));
     }
     assert_eq!(app.count_users().await, users_before);
     // Revoking again says why not.

@@ -11,14 +11,7 @@ async fn a_deactivated_member_is_signed_out_at_once_and_cannot_sign_in(backend: 
     let app = spawn_app(backend).await;
     app.signed_in_admin().await;
     let editor = app.join("ed@example.com", "editor").await;
-    assert_eq!(
-        app.call_with(&editor, "whoami", &[])
-            .await
-            .json::<Value>()
-            .await
-            .unwrap()["email"],
-        "ed@example.com"
-    );
+    assert_eq!(app.whoami_as(&editor).await["email"], "ed@example.com");
     let id = app.member_id("ed@example.com").await;
     assert_eq!(
         app.call("set_member_active", &[("id", &id), ("active", "false")])
@@ -27,14 +20,7 @@ async fn a_deactivated_member_is_signed_out_at_once_and_cannot_sign_in(backend: 
         StatusCode::OK
     );
     // The very next request of the open session is anonymous.
-    assert_eq!(
-        app.call_with(&editor, "whoami", &[])
-            .await
-            .json::<Value>()
-            .await
-            .unwrap(),
-        json!(null)
-    );
+    assert_eq!(app.whoami_as(&editor).await, json!(null));
     assert_eq!(
         app.invite_with(&editor, "x@example.com", "editor", &[])
             .await

@@ -28,6 +28,23 @@ async fn users_with_email(app: &TestApp, email: &str) -> i64 {
     .unwrap()
 }
 
+/// How long one accept takes here, end to end. The second request's start is swept from 0 to
+/// twice that, so that both orders happen on a fast machine and on a loaded CI machine alike.
+async fn accept_time(app: &TestApp) -> Duration {
+    let (_, token) = app
+        .invite_ok("calibration@example.com", "analyst", &[])
+        .await;
+    let started = std::time::Instant::now();
+    let (r, _) = app.accept(&token, "Calibration").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    started.elapsed()
+}
+
+/// The sweep: round 0 starts at once, round 39 at twice the accept time, then again.
+fn delay(round: usize, accept: Duration) -> Duration {
+    accept.mul_f64((round % 40) as f64 / 20.0)
+}
+
 fn token_of(resend: &Value) -> String {
     resend["link"]
         .as_str()
@@ -52,12 +69,7 @@ async fn fifty_concurrent_accepts_of_one_link_make_exactly_one_account(backend: 
                 let (r, browser) = app.accept(&token, &format!("Racer {n}")).await;
                 let status = r.status();
                 let body: Value = r.json().await.unwrap();
-                let me: Value = app
-                    .call_with(&browser, "whoami", &[])
-                    .await
-                    .json()
-                    .await
-                    .unwrap();
+                let me: Value = app.whoami_as(&browser).await;
                 (status, body, me)
             }
         }))
@@ -90,13 +102,14 @@ both_backends!(
 async fn accept_against_revoke_ends_in_exactly_one_of_them(backend: Backend) {
     let app = spawn_app(backend).await;
     app.signed_in_admin().await;
+    let accept_takes = accept_time(&app).await;
     let (mut accepted, mut revoked) = (0, 0);
     for round in 0..ROUNDS {
         next_round(&app);
         let email = format!("revoke-race{round}@example.com");
         let (id, token) = app.invite_ok(&email, "analyst", &[]).await;
         // Sweep the revoke's start across the accept's window, so both orders happen.
-        let delay = Duration::from_millis((round % 40) as u64);
+        let delay = delay(round, accept_takes);
         let ((accept, _), revoke) = tokio::join!(app.accept(&token, "Racer"), async {
             tokio::time::sleep(delay).await;
             app.call("revoke_invite", &[("id", &id)]).await
@@ -139,12 +152,13 @@ both_backends!(
 async fn accept_against_resend_never_leaves_two_working_links(backend: Backend) {
     let app = spawn_app(backend).await;
     app.signed_in_admin().await;
+    let accept_takes = accept_time(&app).await;
     let (mut old_won, mut resend_won) = (0, 0);
     for round in 0..ROUNDS {
         next_round(&app);
         let email = format!("resend-race{round}@example.com");
         let (id, old) = app.invite_ok(&email, "analyst", &[]).await;
-        let delay = Duration::from_millis((round % 40) as u64);
+        let delay = delay(round, accept_takes);
         let ((accept, _), resend) = tokio::join!(app.accept(&old, "Racer"), async {
             tokio::time::sleep(delay).await;
             app.call("resend_invite", &[("id", &id)]).await

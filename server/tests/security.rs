@@ -160,14 +160,7 @@ async fn forged_truncated_and_foreign_tokens_are_refused_without_a_database_writ
             assert!(!html.contains("Accept invitation"), "{t}");
         }
     }
-    assert_eq!(
-        app.call_with(&visitor, "whoami", &[])
-            .await
-            .json::<Value>()
-            .await
-            .unwrap(),
-        json!(null)
-    );
+    assert_eq!(app.whoami_as(&visitor).await, json!(null));
     let after = dump(&app.services.db).await;
     for (table, rows) in &before {
         assert_eq!(rows, &after[table], "table {table} changed");
@@ -252,23 +245,13 @@ async fn the_account_gets_the_invited_address_and_never_an_existing_one(backend:
         )
         .await;
     if r.status() == StatusCode::OK {
-        let me: Value = app
-            .call_with(&browser, "whoami", &[])
-            .await
-            .json()
-            .await
-            .unwrap();
+        let me: Value = app.whoami_as(&browser).await;
         assert_eq!(me["email"], "bound@example.com");
     } else {
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
         let (r, browser) = app.accept(&token, "Bound").await;
         assert_eq!(r.status(), StatusCode::OK);
-        let me: Value = app
-            .call_with(&browser, "whoami", &[])
-            .await
-            .json()
-            .await
-            .unwrap();
+        let me: Value = app.whoami_as(&browser).await;
         assert_eq!(me["email"], "bound@example.com");
     }
 
@@ -307,14 +290,7 @@ async fn the_account_gets_the_invited_address_and_never_an_existing_one(backend:
         "{}",
         r.text().await.unwrap()
     );
-    assert_eq!(
-        app.call_with(&intruder, "whoami", &[])
-            .await
-            .json::<Value>()
-            .await
-            .unwrap(),
-        json!(null)
-    );
+    assert_eq!(app.whoami_as(&intruder).await, json!(null));
     let owner = common::client(&app.base);
     let r = app
         .call_with(

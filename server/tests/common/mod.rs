@@ -273,7 +273,16 @@ impl TestApp {
 
     /// The signed-in user as JSON (`null` for a visitor).
     pub async fn whoami(&self) -> serde_json::Value {
-        self.call("whoami", &[]).await.json().await.unwrap()
+        self.whoami_as(&self.client).await
+    }
+
+    /// The user signed in with `client` as JSON (`null` for nobody).
+    pub async fn whoami_as(&self, client: &reqwest::Client) -> serde_json::Value {
+        self.call_with(client, "whoami", &[])
+            .await
+            .json()
+            .await
+            .unwrap()
     }
 
     /// Creates an invite as the signed-in user of this app's client.
