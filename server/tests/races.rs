@@ -45,6 +45,36 @@ fn delay(round: usize, accept: Duration) -> Duration {
     accept.mul_f64((round % 40) as f64 / 20.0)
 }
 
+/// One round of a two-sided race: a fresh invite whose link is accepted while the admin calls
+/// `server_fn` on it, started `delay(round)` later. Both answers come back as (status, body).
+struct Round {
+    email: String,
+    id: String,
+    token: String,
+    accept: (StatusCode, Value),
+    admin: (StatusCode, Value),
+}
+
+async fn race(app: &TestApp, round: usize, accept_takes: Duration, server_fn: &str) -> Round {
+    next_round(app);
+    let email = format!("{server_fn}-race{round}@example.com");
+    let (id, token) = app.invite_ok(&email, "analyst", &[]).await;
+    let delay = delay(round, accept_takes);
+    let ((accept, _), admin) = tokio::join!(app.accept(&token, "Racer"), async {
+        tokio::time::sleep(delay).await;
+        app.call(server_fn, &[("id", &id)]).await
+    });
+    let accept = (accept.status(), accept.json().await.unwrap());
+    let admin = (admin.status(), admin.json().await.unwrap());
+    Round {
+        email,
+        id,
+        token,
+        accept,
+        admin,
+    }
+}
+
 fn token_of(resend: &Value) -> String {
     resend["link"]
         .as_str()
@@ -105,18 +135,14 @@ async fn accept_against_revoke_ends_in_exactly_one_of_them(backend: Backend) {
     let accept_takes = accept_time(&app).await;
     let (mut accepted, mut revoked) = (0, 0);
     for round in 0..ROUNDS {
-        next_round(&app);
-        let email = format!("revoke-race{round}@example.com");
-        let (id, token) = app.invite_ok(&email, "analyst", &[]).await;
-        // Sweep the revoke's start across the accept's window, so both orders happen.
-        let delay = delay(round, accept_takes);
-        let ((accept, _), revoke) = tokio::join!(app.accept(&token, "Racer"), async {
-            tokio::time::sleep(delay).await;
-            app.call("revoke_invite", &[("id", &id)]).await
-        });
-        let (a, r) = (accept.status(), revoke.status());
-        let accept_body: Value = accept.json().await.unwrap();
-        let revoke_body: Value = revoke.json().await.unwrap();
+        // The revoke's start is swept across the accept's window, so both orders happen.
+        let Round {
+            email,
+            id,
+            accept: (a, accept_body),
+            admin: (r, revoke_body),
+            ..
+        } = race(&app, round, accept_takes, "revoke_invite").await;
         let stored = app.status_of(&id).await;
         match (a, r) {
             (StatusCode::OK, StatusCode::CONFLICT) => {
@@ -155,17 +181,13 @@ async fn accept_against_resend_never_leaves_two_working_links(backend: Backend) 
     let accept_takes = accept_time(&app).await;
     let (mut old_won, mut resend_won) = (0, 0);
     for round in 0..ROUNDS {
-        next_round(&app);
-        let email = format!("resend-race{round}@example.com");
-        let (id, old) = app.invite_ok(&email, "analyst", &[]).await;
-        let delay = delay(round, accept_takes);
-        let ((accept, _), resend) = tokio::join!(app.accept(&old, "Racer"), async {
-            tokio::time::sleep(delay).await;
-            app.call("resend_invite", &[("id", &id)]).await
-        });
-        let (a, r) = (accept.status(), resend.status());
-        let accept_body: Value = accept.json().await.unwrap();
-        let resend_body: Value = resend.json().await.unwrap();
+        let Round {
+            email,
+            id,
+            token: old,
+            accept: (a, accept_body),
+            admin: (r, resend_body),
+        } = race(&app, round, accept_takes, "resend_invite").await;
         match (a, r) {
             (StatusCode::OK, StatusCode::CONFLICT) => {
                 // The old link won before the resend: no new link exists.

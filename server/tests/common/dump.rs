@@ -3,78 +3,50 @@
 
 use std::collections::BTreeMap;
 
+use domain::store::dynamic::{fetch_texts, Args};
 use domain::store::Db;
-use sqlx::AssertSqlSafe;
 
 /// Table name → its rows, each row's columns joined with `|`, rows sorted.
 pub type Dump = BTreeMap<String, Vec<String>>;
 
 pub async fn dump(db: &Db) -> Dump {
+    // What differs per backend: where the catalogue lives, and how a value becomes text
+    // (SQLite's quote() renders every type, blobs as X'..' hex, NULL as NULL).
+    let (tables_sql, columns_sql, as_text): (&str, &str, fn(&str) -> String) = match db {
+        Db::Sqlite(_) => (
+            "SELECT name FROM sqlite_master WHERE type = 'table' \
+             AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name",
+            "SELECT name FROM pragma_table_info($1)",
+            |c| format!("quote(\"{c}\")"),
+        ),
+        Db::Postgres(_) => (
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = 'public' AND table_type = 'BASE TABLE' \
+             AND table_name NOT LIKE '_sqlx%' ORDER BY 1",
+            "SELECT column_name::text FROM information_schema.columns \
+             WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
+            |c| format!("coalesce(\"{c}\"::text, 'NULL')"),
+        ),
+    };
     let mut out = Dump::new();
-    match db {
-        Db::Sqlite(s) => {
-            let pool = &s.read;
-            let tables: Vec<String> = sqlx::query_scalar(
-                "SELECT name FROM sqlite_master WHERE type = 'table' \
-                 AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name",
-            )
-            .fetch_all(pool)
+    for table in fetch_texts(db, tables_sql.to_owned(), &Args::default())
+        .await
+        .unwrap()
+    {
+        let mut args = Args::default();
+        args.text(table.as_str());
+        let columns = fetch_texts(db, columns_sql.to_owned(), &args)
             .await
             .unwrap();
-            for table in tables {
-                let columns: Vec<String> =
-                    sqlx::query_scalar("SELECT name FROM pragma_table_info($1)")
-                        .bind(&table)
-                        .fetch_all(pool)
-                        .await
-                        .unwrap();
-                // quote() renders every type, blobs as X'..' hex, NULL as NULL.
-                let row = columns
-                    .iter()
-                    .map(|c| format!("quote(\"{c}\")"))
-                    .collect::<Vec<_>>()
-                    .join(" || '|' || ");
-                let mut rows: Vec<String> =
-                    sqlx::query_scalar(AssertSqlSafe(format!("SELECT {row} FROM \"{table}\"")))
-                        .fetch_all(pool)
-                        .await
-                        .unwrap();
-                rows.sort();
-                out.insert(table, rows);
-            }
-        }
-        Db::Postgres(pool) => {
-            let tables: Vec<String> = sqlx::query_scalar(
-                "SELECT table_name::text FROM information_schema.tables \
-                 WHERE table_schema = 'public' AND table_type = 'BASE TABLE' \
-                 AND table_name NOT LIKE '_sqlx%' ORDER BY 1",
-            )
-            .fetch_all(pool)
-            .await
-            .unwrap();
-            for table in tables {
-                let columns: Vec<String> = sqlx::query_scalar(
-                    "SELECT column_name::text FROM information_schema.columns \
-                     WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
-                )
-                .bind(&table)
-                .fetch_all(pool)
-                .await
-                .unwrap();
-                let row = columns
-                    .iter()
-                    .map(|c| format!("coalesce(\"{c}\"::text, 'NULL')"))
-                    .collect::<Vec<_>>()
-                    .join(" || '|' || ");
-                let mut rows: Vec<String> =
-                    sqlx::query_scalar(AssertSqlSafe(format!("SELECT {row} FROM \"{table}\"")))
-                        .fetch_all(pool)
-                        .await
-                        .unwrap();
-                rows.sort();
-                out.insert(table, rows);
-            }
-        }
+        let row = columns
+            .iter()
+            .map(|c| as_text(c))
+            .collect::<Vec<_>>()
+            .join(" || '|' || ");
+        let sql = format!("SELECT {row} FROM \"{table}\"");
+        let mut rows = fetch_texts(db, sql, &Args::default()).await.unwrap();
+        rows.sort();
+        out.insert(table, rows);
     }
     out
 }
