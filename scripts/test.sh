@@ -15,6 +15,9 @@ browser_only=0
 
 bash "$ROOT/scripts/bootstrap.sh" --test
 cd "$ROOT"
+# A full build needs several GB under target/; a linker that runs out of disk dies with a bus
+# error that names no cause, so say up front how much room there is.
+say "free disk: $(df -h --output=avail "$ROOT" | tail -1 | tr -d ' ') under $ROOT, $(df -h --output=avail /tmp | tail -1 | tr -d ' ') under /tmp"
 
 if [ "$browser_only" = 0 ]; then
 say "cargo fmt --check"
@@ -99,4 +102,5 @@ say "browser tests in Chromium, PostgreSQL backend"
 run_browser_suite postgres
 
 say "all checks passed in $(($(date +%s) - started)) s"
+echo "target/ holds $(du -sh "$ROOT/target" | cut -f1); $(df -h --output=avail "$ROOT" | tail -1 | tr -d ' ') free"
 echo "browser tests: $e2e_passed passed, $e2e_failed failed"

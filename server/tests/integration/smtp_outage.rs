@@ -2,7 +2,7 @@
 //! aiosmtpd): a temporary outage delays email but loses and duplicates none; a permanent
 //! rejection is shown as failed, and a resend then works.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

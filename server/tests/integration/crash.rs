@@ -3,7 +3,7 @@
 //! row exist) or absent, the outbox drains, no invite gets two different emails, and the
 //! SQLite file passes `PRAGMA integrity_check`.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -1,6 +1,6 @@
 //! Bulk invites (CSV dry run, import job, CLI) and bulk revoke, on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{spawn_app_with_mail_files, Backend, TestApp};
 use reqwest::StatusCode;

@@ -1,6 +1,6 @@
 //! `vestibule seed`: realistic data that the app itself treats as valid, on both backends.
 
-mod common;
+use crate::common;
 
 use common::{spawn_app, Backend};
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! The invite life cycle over real HTTP, on SQLite and PostgreSQL: send, track, revoke,
 //! resend, accept, and every way a link can be refused.
 
-mod common;
+use crate::common;
 
 use common::{spawn_app, spawn_app_full, spawn_app_with_mail_files, Backend, TestApp, ADMIN_EMAIL};
 use reqwest::StatusCode;

@@ -1,6 +1,6 @@
 //! The dashboard's figures, on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{spawn_app, Backend};
 use reqwest::StatusCode;

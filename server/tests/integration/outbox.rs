@@ -1,6 +1,6 @@
 //! The outbox under stress: several servers sending from one database.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 

@@ -1,7 +1,7 @@
 //! Live updates: `GET /events` tells open admin pages what changed, within a moment, on one
 //! server and across servers sharing one PostgreSQL.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Rate limits: invalid links at open and accept (per client IP), invite creation (per
 //! inviter), and where the client IP comes from. Sign-in's limits are in auth.rs.
 
-mod common;
+use crate::common;
 
 use common::{spawn_app, spawn_app_full, Backend, TestApp};
 use reqwest::header::RETRY_AFTER;

@@ -1,7 +1,7 @@
 //! The invite policy: domains, daily cap and expiry limits, at create and at accept, on
 //! SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{spawn_app, Backend, TestApp};
 use reqwest::StatusCode;

@@ -1,7 +1,7 @@
 //! Members over real HTTP on SQLite and PostgreSQL: role changes under the ceiling, teams,
 //! and deactivation that ends sessions at once.
 
-mod common;
+use crate::common;
 
 use common::{spawn_app, Backend, ADMIN_EMAIL};
 use reqwest::StatusCode;

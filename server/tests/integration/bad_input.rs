@@ -1,7 +1,7 @@
 //! Bad input everywhere gets a clear 4xx and changes nothing; the server never panics or
 //! answers 5xx. Each case is one request a careless script or a hostile client could send.
 
-mod common;
+use crate::common;
 
 use common::dump::dump;
 use common::{spawn_app, Backend};

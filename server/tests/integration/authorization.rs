@@ -3,7 +3,7 @@
 //! refused exactly as the table in SECURITY.md says. The test reads that table, so the
 //! document and the behaviour cannot drift apart.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 
@@ -164,7 +164,7 @@ const PROBES: &[Probe] = &[
 
 /// The expected table, read from SECURITY.md's "Authorization matrix" section.
 fn documented() -> BTreeMap<String, Vec<bool>> {
-    let text = include_str!("../../SECURITY.md");
+    let text = include_str!("../../../SECURITY.md");
     let section = text
         .split("## Authorization matrix")
         .nth(1)

@@ -3,7 +3,7 @@
 //! the invited address, and the page headers (CSP with a per-response nonce, HSTS).
 //! Each test runs on SQLite and PostgreSQL; SECURITY.md maps guarantees to these names.
 
-mod common;
+use crate::common;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

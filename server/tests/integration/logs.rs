@@ -1,7 +1,7 @@
 //! Logs never carry a secret: the real binary at TRACE level, through a whole invite → open
 //! → accept, and a set-password link, writes no token and no full link.
 
-mod common;
+use crate::common;
 
 use common::process::{env, free_port, run_cli, ServerProcess};
 use common::Backend;

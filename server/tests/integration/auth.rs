@@ -1,7 +1,7 @@
 //! Sign-in, sign-out, set-password links and the first admin, over real HTTP, on SQLite and
 //! PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{spawn_app, spawn_app_with, Backend, ADMIN_EMAIL, ADMIN_PASSWORD};
 use reqwest::header::{ACCEPT, LOCATION, RETRY_AFTER, SET_COOKIE};

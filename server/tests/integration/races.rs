@@ -2,7 +2,7 @@
 //! accept against revoke, accept against resend. Whatever the interleaving, exactly one side
 //! wins, the loser is told so, and the stored outcome matches what each side was told.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The invites list at scale: filters, search, sort and keyset pages through the
 //! `list_invites` server function, on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
 use common::{spawn_app, Backend, TestApp};
 use reqwest::StatusCode;
