@@ -1,5 +1,16 @@
+// Leptos view types nest deeply; the bulk page and the invites table exceed the default
+// query depth.
+#![recursion_limit = "256"]
+
 //! The Vestibule web app, compiled twice: natively with `ssr` (server rendering and server
-//! functions) and to WASM with `hydrate` (the same components, made interactive).
+//! functions) and to WASM with `hydrate`.
+//!
+//! Leptos *islands*: every page renders on the server only, with its data, and arrives
+//! whole. Two islands hydrate in the browser: `components::enhance::Enhance`, which sends
+//! the pages' forms in place and refreshes the parts that change (on live updates too), and
+//! the bulk import (`pages::bulk`), the one page with state of its own in the browser. So
+//! the WASM holds those two, not the views of every page, the router and the data loading;
+//! navigation between pages is ordinary links and GET forms.
 
 pub mod api;
 pub mod components;
@@ -35,7 +46,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -53,11 +64,12 @@ pub fn App() -> impl IntoView {
         <Title formatter=|title: String| if title.is_empty() { "Vestibule".to_owned() } else { format!("{title} · Vestibule") }/>
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/sign-in") view=SignInPage/>
-                <Route path=path!("/set-password/:token") view=SetPasswordPage/>
-                <Route path=path!("/invite/:token") view=AcceptPage/>
-                // Async: the whole page waits for "who is signed in", so a visitor gets a real
-                // 302 to the sign-in page instead of a streamed placeholder.
+                // Async: every page waits for its data before the first byte, so it arrives
+                // whole (islands get their data as props), and a visitor who is not signed in
+                // gets a real 302 to the sign-in page instead of a streamed placeholder.
+                <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/set-password/:token") view=SetPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/invite/:token") view=AcceptPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage/>
                     <Route path=path!("dashboard") view=DashboardPage/>
@@ -73,3 +85,9 @@ pub fn App() -> impl IntoView {
         </Router>
     }
 }
+
+/// Called by the WASM entry point so the linker keeps this crate, and with it every island's
+/// exported hydration function: nothing else in the entry point refers to the app.
+#[cfg(feature = "hydrate")]
+#[inline(never)]
+pub fn islands_linked() {}

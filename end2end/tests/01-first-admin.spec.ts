@@ -37,16 +37,16 @@ test.describe.serial('first admin', () => {
     }
     await expect(page.locator('.who .badge.role')).toHaveText('Admin');
 
-    // Navigation inside the app is client-side once hydrated: no new document is loaded.
+    // Links are plain links, and each page arrives whole from the server, its data in the
+    // HTML itself: the browser fetches nothing more to show it.
     await waitForHydration(page);
-    const documents: string[] = [];
-    page.on('request', (r) => {
-      if (r.resourceType() === 'document') documents.push(r.url());
-    });
-    await nav.getByRole('link', { name: 'Members' }).click();
+    const [members] = await Promise.all([
+      page.waitForResponse((r) => r.request().resourceType() === 'document' && r.url().endsWith('/members')),
+      nav.getByRole('link', { name: 'Members' }).click(),
+    ]);
+    expect(await members.text()).toContain(`data-member="${ADMIN.email}"`);
     await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
     await expect(page.locator(`tr[data-member="${ADMIN.email}"]`)).toContainText('Admin');
-    expect(documents).toEqual([]);
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect(page).toHaveURL(/\/sign-in$/);

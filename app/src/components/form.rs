@@ -1,29 +1,27 @@
-//! Small form pieces shared by the pages.
+//! Form pieces shared by the pages. They render on the server; the places where a
+//! submission's errors go are empty slots that the browser side fills in
+//! (`components::enhance`): `data-error-for` names the field a message belongs to,
+//! `data-form-error` takes a message that is about no single field.
 
 use leptos::prelude::*;
 
-use crate::error::AppError;
-
-/// A labelled input whose error message (if the last submission failed on this field) is
-/// shown under it and tied to it for screen readers.
+/// A labelled input with the slot for its error message, tied to it for screen readers.
 #[component]
 pub fn Field(
     label: &'static str,
     name: &'static str,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
-    #[prop(optional)] value: Option<String>,
+    #[prop(optional, into)] value: Option<String>,
     #[prop(optional)] readonly: bool,
     /// The element id, when `field-{name}` would repeat on the page.
     #[prop(optional)]
     id: Option<&'static str>,
-    #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let id = id
         .map(str::to_owned)
         .unwrap_or_else(|| format!("field-{name}"));
     let err_id = format!("{id}-error");
-    let message = move || error.get().and_then(|e| e.for_field(name));
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
@@ -35,36 +33,32 @@ pub fn Field(
                 value=value
                 readonly=readonly
                 required=true
-                aria-invalid=move || message().is_some().then_some("true")
                 aria-describedby=err_id.clone()
             />
-            <p class="field-error" id=err_id role="alert">{message}</p>
+            <p class="field-error" id=err_id data-error-for=name role="alert"></p>
         </div>
     }
 }
 
-/// The message of an error that is not about one field (wrong credentials, rate limit…).
+/// The error slot of a field that is not a plain input (a select, checkboxes, a textarea).
 #[component]
-pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
-    let message = move || {
-        error
-            .get()
-            .filter(|e| !matches!(e, AppError::Invalid { .. }))
-            .map(|e| e.to_string())
-    };
-    view! {
-        <Show when=move || message().is_some()>
-            <p class="form-error" role="alert">{message}</p>
-        </Show>
-    }
+pub fn FieldError(name: &'static str) -> impl IntoView {
+    view! { <p class="field-error" id=format!("field-{name}-error") data-error-for=name role="alert"></p> }
 }
 
-/// The message for a field that is not a plain input (a select, checkboxes, a textarea).
+/// The slot for a message that is about no one field (wrong credentials, rate limit…).
 #[component]
-pub fn FieldError(
-    name: &'static str,
-    #[prop(into)] error: Signal<Option<AppError>>,
+pub fn FormError() -> impl IntoView {
+    view! { <p class="form-error" role="alert" data-form-error hidden></p> }
+}
+
+/// The submit button. While the form is on its way it is disabled and, if `busy` is
+/// given, says so ("Sending…").
+#[component]
+pub fn Submit(
+    label: &'static str,
+    #[prop(optional)] busy: Option<&'static str>,
+    #[prop(default = "button primary")] class: &'static str,
 ) -> impl IntoView {
-    let message = move || error.get().and_then(|e| e.for_field(name));
-    view! { <p class="field-error" id=format!("field-{name}-error") role="alert">{message}</p> }
+    view! { <button type="submit" class=class data-busy-label=busy>{label}</button> }
 }

@@ -1,9 +1,9 @@
 //! The pieces of the invites list: status tabs, the filter bar, the table and the pager.
 //! Filters, sort and page live in the URL, so every view can be bookmarked and the back
-//! button works; the forms are GET forms enhanced with client-side navigation.
+//! button works: the filter bar is a GET form and the tabs and pager are links.
 
 use leptos::prelude::*;
-use leptos_router::components::{Form, A};
+use leptos::server_fn::ServerFn;
 use model::{
     fmt_utc, Cursor, Delivery, InviteCounts, InviteList, InviteQuery, InviteStatus,
     ListFilterOptions, SearchMode, SortDir, SortKey,
@@ -22,8 +22,8 @@ pub fn StatusTabs(counts: InviteCounts, query: InviteQuery) -> impl IntoView {
         };
         let current = query.status == status;
         view! {
-            <A href=target.href() attr:class=if current { "tab active" } else { "tab" }
-               attr:aria-current=current.then_some("page")>{label}</A>
+            <a href=target.href() class=if current { "tab active" } else { "tab" }
+               aria-current=current.then_some("page")>{label}</a>
         }
     };
     view! {
@@ -77,7 +77,7 @@ pub fn FilterBar(query: InviteQuery, options: ListFilterOptions) -> impl IntoVie
     }
     .href();
     view! {
-        <Form method="GET" action="/invites" attr:class="filters" attr:role="search">
+        <form method="get" action="/invites" class="filters" role="search">
             <input type="hidden" name="status" value=query.status.map(|s| s.as_str()).unwrap_or_default()/>
             <div class="field compact grow">
                 <label for="invite-search">"Search email"</label>
@@ -114,9 +114,9 @@ pub fn FilterBar(query: InviteQuery, options: ListFilterOptions) -> impl IntoVie
             </div>
             <div class="filter-actions">
                 <button type="submit" class="button subtle">"Apply"</button>
-                {query.is_narrowed().then(|| view! { <A href=clear attr:class="button subtle">"Clear filters"</A> })}
+                {query.is_narrowed().then(|| view! { <a href=clear class="button subtle">"Clear filters"</a> })}
             </div>
-        </Form>
+        </form>
     }
 }
 
@@ -132,9 +132,9 @@ pub fn Pager(list: InviteList, query: InviteQuery) -> impl IntoView {
     }
     view! {
         <nav class="pager" aria-label="Pages">
-            {first.map(|h| view! { <A href=h attr:class="button subtle">"First page"</A> })}
-            {prev.map(|h| view! { <A href=h attr:class="button subtle" attr:rel="prev">"← Previous"</A> })}
-            {next.map(|h| view! { <A href=h attr:class="button subtle" attr:rel="next">"Next →"</A> })}
+            {first.map(|h| view! { <a href=h class="button subtle">"First page"</a> })}
+            {prev.map(|h| view! { <a href=h class="button subtle" rel="prev">"← Previous"</a> })}
+            {next.map(|h| view! { <a href=h class="button subtle" rel="next">"Next →"</a> })}
         </nav>
     }
     .into_any()
@@ -148,9 +148,6 @@ const BULK_FORM: &str = "bulk-revoke";
 pub fn InviteTable(
     list: InviteList,
     narrowed: bool,
-    revoke: ServerAction<RevokeInvite>,
-    resend: ServerAction<ResendInvite>,
-    bulk_revoke: ServerAction<RevokeInvites>,
     can_revoke: bool,
     can_send: bool,
 ) -> impl IntoView {
@@ -166,10 +163,10 @@ pub fn InviteTable(
     let bulk = can_revoke && any_pending;
     view! {
         {bulk.then(|| view! {
-            <ActionForm action=bulk_revoke attr:id=BULK_FORM attr:class="bulk-bar">
+            <form method="post" action=RevokeInvites::PATH id=BULK_FORM class="bulk-bar" data-then="revoked refresh">
                 <button type="submit" class="button subtle danger">"Revoke selected"</button>
                 <span class="hint">"Tick pending invites in the list, then revoke them together."</span>
-            </ActionForm>
+            </form>
         })}
         <div class="table-wrap" tabindex="0" role="region" aria-label="Invites">
             <table class="invites">
@@ -184,7 +181,7 @@ pub fn InviteTable(
                             let id = r.id.clone();
                             view! {
                                 <td>{pending.then(|| view! {
-                                    <input type="checkbox" class="select-row" form=BULK_FORM
+                                    <input type="checkbox" class="select-row" form=BULK_FORM data-keep=true
                                         name=format!("ids[{i}]") value=id aria-label=label/>
                                 })}</td>
                             }
@@ -202,7 +199,7 @@ pub fn InviteTable(
                         view! {
                             <tr data-email=r.email.clone()>
                                 {select}
-                                <td><A href=href>{email}</A></td>
+                                <td><a href=href>{email}</a></td>
                                 <td>
                                     <StatusBadge status=r.status/>
                                     {(pending && !r.inviter_can_grant).then(|| view! {
@@ -216,16 +213,16 @@ pub fn InviteTable(
                                 <td><DeliveryBadge delivery=r.delivery error=r.delivery_error.clone()/></td>
                                 <td class="actions">
                                     {(pending && can_revoke).then(|| view! {
-                                        <ActionForm action=revoke>
+                                        <form method="post" action=RevokeInvite::PATH>
                                             <input type="hidden" name="id" value=id/>
                                             <button type="submit" class="button subtle danger">"Revoke"</button>
-                                        </ActionForm>
+                                        </form>
                                     })}
                                     {(resendable && can_send).then(|| view! {
-                                        <ActionForm action=resend>
+                                        <form method="post" action=ResendInvite::PATH data-then="link refresh" data-link-lead="A new link for">
                                             <input type="hidden" name="id" value=id2/>
                                             <button type="submit" class="button subtle">"Resend"</button>
-                                        </ActionForm>
+                                        </form>
                                     })}
                                 </td>
                             </tr>

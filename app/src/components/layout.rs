@@ -1,13 +1,13 @@
 //! The frame of every signed-in page: header, navigation, the user's name and role, and
-//! sign-out. Visitors who are not signed in are sent to the sign-in page.
+//! sign-out. Visitors who are not signed in are sent to the sign-in page. It renders on the
+//! server only: nothing in it needs the browser's WASM.
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
 use model::{CurrentUser, Permission};
 
-use crate::api::auth::{whoami, SignOut};
-use crate::components::live::provide_live;
+use crate::api::auth::whoami;
 
 #[component]
 pub fn SignedInLayout() -> impl IntoView {
@@ -34,7 +34,6 @@ pub fn SignedInLayout() -> impl IntoView {
 
 #[component]
 fn Frame(user: CurrentUser) -> impl IntoView {
-    let sign_out = ServerAction::<SignOut>::new();
     let links = [
         ("/", "Home", None),
         ("/dashboard", "Dashboard", Some(Permission::ViewInvites)),
@@ -50,7 +49,6 @@ fn Frame(user: CurrentUser) -> impl IntoView {
         .collect();
     let name = user.name.clone();
     let role = user.role_name.clone();
-    provide_live(user.can(Permission::ViewInvites));
     provide_context(user);
     view! {
         <div class="app">
@@ -67,9 +65,11 @@ fn Frame(user: CurrentUser) -> impl IntoView {
                 <div class="who">
                     <span class="who-name">{name}</span>
                     <span class="badge role" title="Your role">{role}</span>
-                    <ActionForm action=sign_out>
+                    // A plain form: the server function answers a browser's own POST with a
+                    // redirect to the sign-in page.
+                    <form method="post" action="/api/sign_out">
                         <button type="submit" class="button subtle">"Sign out"</button>
-                    </ActionForm>
+                    </form>
                 </div>
             </header>
             <main class="content" id="main">

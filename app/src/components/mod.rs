@@ -1,5 +1,6 @@
 pub mod badges;
+pub mod enhance;
 pub mod form;
 pub mod invite_list;
 pub mod layout;
-pub mod live;
+pub mod server_data;

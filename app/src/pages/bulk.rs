@@ -1,22 +1,33 @@
 //! Bulk invites: paste or upload a CSV, check it (dry run: every row ready or with its
-//! problem), then send. A progress bar follows the import; a summary ends it.
+//! problem), then send. A progress bar follows the import; a summary ends it. This page is
+//! the one island with views of its own in the browser: it reads a file, and its dry run
+//! and progress are state the server does not render.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use model::{BulkPreview, BulkProgress, BulkRow};
+use model::{BulkPreview, BulkProgress, BulkRow, InviteOptions};
 
 use crate::api::bulk::{BulkCheck, BulkStart};
 use crate::api::invites::get_invite_options;
-use crate::components::form::FormError;
+use crate::components::server_data::loading;
 use crate::error::AppError;
 
 #[component]
 pub fn BulkInvitePage() -> impl IntoView {
+    view! {
+        <Title text="Bulk invite"/>
+        <p><a href="/invites">"← All invites"</a></p>
+        <h1>"Bulk invite"</h1>
+        {loading("the invite options", get_invite_options(), |opts| view! { <BulkInvite opts=opts/> })}
+    }
+}
+
+/// The whole flow: the file or pasted rows, the dry run, the import's progress, the summary.
+#[island]
+fn BulkInvite(opts: InviteOptions) -> impl IntoView {
+    let default = opts.default_expiry_hours;
     let csv = RwSignal::new(String::new());
-    // None until someone picks an expiry: then the policy's default applies.
-    let expiry = RwSignal::new(None::<String>);
-    let options = Resource::new(|| (), |_| get_invite_options());
+    let expiry = RwSignal::new(default.to_string());
     let message = RwSignal::new(String::new());
     let file_error = RwSignal::new(None::<String>);
     let check = ServerAction::<BulkCheck>::new();
@@ -45,16 +56,7 @@ pub fn BulkInvitePage() -> impl IntoView {
         poll_error.set(None);
         start.dispatch(BulkStart {
             csv: csv.get(),
-            expiry_hours: expiry
-                .get()
-                .and_then(|h| h.parse().ok())
-                .or_else(|| {
-                    options
-                        .get()
-                        .and_then(Result::ok)
-                        .map(|o| o.default_expiry_hours)
-                })
-                .unwrap_or(168),
+            expiry_hours: expiry.get().parse().unwrap_or(default),
             message: Some(message.get()),
         });
     };
@@ -65,9 +67,6 @@ pub fn BulkInvitePage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Bulk invite"/>
-        <p><A href="/invites">"← All invites"</A></p>
-        <h1>"Bulk invite"</h1>
         <section class="card">
             <p class="hint">
                 "One invite per line: " <code>"email, role, teams"</code>
@@ -92,20 +91,12 @@ pub fn BulkInvitePage() -> impl IntoView {
             <div class="grid">
                 <div class="field">
                     <label for="bulk-expiry">"Links expire after"</label>
-                    <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                        {move || Suspend::new(async move {
-                            let opts = options.await.unwrap_or_default();
-                            let default = opts.default_expiry_hours;
-                            view! {
-                                <select id="bulk-expiry" on:change=move |ev| expiry.set(Some(event_target_value(&ev)))>
-                                    {opts.expiry_choices
-                                        .into_iter()
-                                        .map(|(h, l)| view! { <option value=h.to_string() selected=h == default>{l}</option> })
-                                        .collect_view()}
-                                </select>
-                            }
-                        })}
-                    </Transition>
+                    <select id="bulk-expiry" on:change=move |ev| expiry.set(event_target_value(&ev))>
+                        {opts.expiry_choices
+                            .iter()
+                            .map(|(h, l)| view! { <option value=h.to_string() selected=*h == default>{l.clone()}</option> })
+                            .collect_view()}
+                    </select>
                 </div>
                 <div class="field">
                     <label for="bulk-message">"Personal note for everyone (optional)"</label>
@@ -113,7 +104,9 @@ pub fn BulkInvitePage() -> impl IntoView {
                         on:input=move |ev| message.set(event_target_value(&ev))/>
                 </div>
             </div>
-            <FormError error=error/>
+            {move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })).map(|e| view! {
+                <p class="form-error" role="alert">{e.to_string()}</p>
+            })}
             <p class="field-error" role="alert">{move || error.get().and_then(|e| e.for_field("csv"))}</p>
             <button type="button" class="button" on:click=on_check
                 disabled=move || busy() || csv.with(|c| c.trim().is_empty())>
@@ -311,7 +304,7 @@ fn ImportProgress(progress: RwSignal<Option<BulkProgress>>) -> impl IntoView {
                     <h3>"Skipped rows"</h3>
                     <RowTable rows=p.skipped.clone() with_error=true/>
                 })}
-                {over.then(|| view! { <p><A href="/invites">"See the invites"</A></p> })}
+                {over.then(|| view! { <p><a href="/invites">"See the invites"</a></p> })}
             </section>
         }
         .into_any()

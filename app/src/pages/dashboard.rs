@@ -1,29 +1,25 @@
 //! Dashboard: counts by status, acceptance rate, median time to accept, the funnel
 //! sent → opened → accepted, and invites per day, drawn as SVG by the app itself. It
-//! refreshes on every live update.
+//! refreshes itself on every live update.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use model::{fmt_duration, fmt_utc, Dashboard, InviteStatus};
 
 use crate::api::dashboard::get_dashboard;
-use crate::components::live::use_live;
+use crate::components::enhance::Enhance;
+use crate::components::server_data::loading;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let live = use_live();
-    let data = Resource::new(move || live.version(), |_| get_dashboard());
     view! {
         <Title text="Dashboard"/>
         <h1>"Dashboard"</h1>
-        <Transition fallback=|| view! { <p class="loading">"Loading figures…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(d) => view! { <Figures d=d/> }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
+        <Enhance live=true>
+            {loading("figures", get_dashboard(), |d| view! {
+                <div data-region="dashboard"><Figures d=d/></div>
             })}
-        </Transition>
+        </Enhance>
     }
 }
 

@@ -1,68 +1,63 @@
 //! One invite and its timeline: created by whom, email sent, link opened, accepted or
-//! revoked, with time, IP address and browser.
+//! revoked, with time, IP address and browser. It refreshes itself on every live update.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use model::{action_label, fmt_utc};
 
-use crate::api::invites::get_invite_detail;
+use crate::api::invites::{get_invite_detail, InviteDetail};
 use crate::components::badges::{DeliveryBadge, StatusBadge};
-use crate::components::live::use_live;
+use crate::components::enhance::Enhance;
+use crate::components::server_data::loading;
 
 #[component]
 pub fn InviteDetailPage() -> impl IntoView {
     let params = use_params_map();
-    let id = move || params.read().get("id").unwrap_or_default();
-    let live = use_live();
-    let detail = Resource::new(
-        move || (id(), live.version()),
-        |(id, _)| get_invite_detail(id),
-    );
+    let id = params.read_untracked().get("id").unwrap_or_default();
     view! {
         <Title text="Invite"/>
-        <p><A href="/invites">"← All invites"</A></p>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(d) => {
-                        let i = d.invite;
-                        view! {
-                            <h1>{i.email.clone()}</h1>
-                            <section class="card">
-                                <dl class="facts">
-                                    <dt>"Status"</dt><dd><StatusBadge status=i.status/></dd>
-                                    <dt>"Role"</dt><dd>{i.role_name.clone()}</dd>
-                                    <dt>"Teams"</dt><dd>{if i.teams.is_empty() { "—".to_owned() } else { i.teams.join(", ") }}</dd>
-                                    <dt>"Invited by"</dt><dd>{format!("{} ({})", i.inviter_name, i.inviter_email)}</dd>
-                                    <dt>"Created"</dt><dd>{fmt_utc(i.created_at)}</dd>
-                                    <dt>"Expires"</dt><dd>{fmt_utc(i.expires_at)}</dd>
-                                    <dt>"Email"</dt><dd><DeliveryBadge delivery=i.delivery error=i.delivery_error.clone()/>{i.delivery_error.clone().map(|e| view! { <span class="muted">{format!(" {e}")}</span> })}</dd>
-                                    <dt>"Link opened"</dt><dd>{format!("{} times", i.open_count)}</dd>
-                                    <dt>"Note"</dt><dd class="note">{if i.message.is_empty() { "—".to_owned() } else { i.message.clone() }}</dd>
-                                </dl>
-                            </section>
-                            <section class="card">
-                                <h2>"Timeline"</h2>
-                                <ol class="timeline">
-                                    {d.events.into_iter().map(|e| view! {
-                                        <li>
-                                            <span class="when">{fmt_utc(e.at)}</span>
-                                            <span class="what">{action_label(&e.action).to_owned()}</span>
-                                            <span class="who">{e.actor.clone().unwrap_or_else(|| "system".into())}</span>
-                                            <span class="where">{e.ip.clone().unwrap_or_default()}</span>
-                                            <span class="browser">{e.user_agent.clone().unwrap_or_default()}</span>
-                                            {(!e.detail.is_empty()).then(|| view! { <span class="detail">{e.detail.clone()}</span> })}
-                                        </li>
-                                    }).collect_view()}
-                                </ol>
-                            </section>
-                        }.into_any()
-                    }
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
+        <p><a href="/invites">"← All invites"</a></p>
+        <Enhance live=true>
+            {loading("the invite", get_invite_detail(id), |d| view! {
+                <div data-region="invite"><Detail d=d/></div>
             })}
-        </Transition>
+        </Enhance>
+    }
+}
+
+#[component]
+fn Detail(d: InviteDetail) -> impl IntoView {
+    let i = d.invite;
+    view! {
+        <h1>{i.email.clone()}</h1>
+        <section class="card">
+            <dl class="facts">
+                <dt>"Status"</dt><dd><StatusBadge status=i.status/></dd>
+                <dt>"Role"</dt><dd>{i.role_name.clone()}</dd>
+                <dt>"Teams"</dt><dd>{if i.teams.is_empty() { "—".to_owned() } else { i.teams.join(", ") }}</dd>
+                <dt>"Invited by"</dt><dd>{format!("{} ({})", i.inviter_name, i.inviter_email)}</dd>
+                <dt>"Created"</dt><dd>{fmt_utc(i.created_at)}</dd>
+                <dt>"Expires"</dt><dd>{fmt_utc(i.expires_at)}</dd>
+                <dt>"Email"</dt><dd><DeliveryBadge delivery=i.delivery error=i.delivery_error.clone()/>{i.delivery_error.clone().map(|e| view! { <span class="muted">{format!(" {e}")}</span> })}</dd>
+                <dt>"Link opened"</dt><dd>{format!("{} times", i.open_count)}</dd>
+                <dt>"Note"</dt><dd class="note">{if i.message.is_empty() { "—".to_owned() } else { i.message.clone() }}</dd>
+            </dl>
+        </section>
+        <section class="card">
+            <h2>"Timeline"</h2>
+            <ol class="timeline">
+                {d.events.into_iter().map(|e| view! {
+                    <li>
+                        <span class="when">{fmt_utc(e.at)}</span>
+                        <span class="what">{action_label(&e.action).to_owned()}</span>
+                        <span class="who">{e.actor.clone().unwrap_or_else(|| "system".into())}</span>
+                        <span class="where">{e.ip.clone().unwrap_or_default()}</span>
+                        <span class="browser">{e.user_agent.clone().unwrap_or_default()}</span>
+                        {(!e.detail.is_empty()).then(|| view! { <span class="detail">{e.detail.clone()}</span> })}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
     }
 }

@@ -2,43 +2,33 @@
 //! inviter. Vestibule has no open sign-up page: every account starts from an invite.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use model::{InvitePolicy, EXPIRY_CHOICES};
 
 use crate::api::policy::{get_policy, UpdatePolicy};
-use crate::components::form::{FieldError, FormError};
-use crate::error::AppError;
+use crate::components::enhance::{Enhance, Notice};
+use crate::components::form::{FieldError, FormError, Submit};
+use crate::components::server_data::loading;
 
 #[component]
 pub fn PolicyPage() -> impl IntoView {
-    let save = ServerAction::<UpdatePolicy>::new();
-    let policy = Resource::new(move || save.version().get(), |_| get_policy());
-    let error = Signal::derive(move || save.value().get().and_then(Result::err));
-    let saved = move || matches!(save.value().get(), Some(Ok(_)));
     view! {
         <Title text="Invite policy"/>
         <h1>"Invite policy"</h1>
         <p class="lead">"Vestibule is invite-only: there is no sign-up page. These rules apply to every new invite, one or in bulk; the domain rules apply again when an invite is accepted."</p>
-        <Transition fallback=|| view! { <p class="loading">"Loading the policy…"</p> }>
-            {move || Suspend::new(async move {
-                match policy.await {
-                    Ok(p) => view! { <PolicyForm policy=p save=save error=error/> }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
+        <Enhance live=false>
+            // After a save the form shows the policy as the server stored it.
+            {loading("the policy", get_policy(), |p| view! {
+                <div data-region="policy"><PolicyForm policy=p/></div>
             })}
-        </Transition>
-        <Show when=saved>
-            <p class="notice" role="status">"Policy saved. It applies from now on."</p>
-        </Show>
+            <Notice/>
+        </Enhance>
     }
 }
 
 #[component]
-fn PolicyForm(
-    policy: InvitePolicy,
-    save: ServerAction<UpdatePolicy>,
-    error: Signal<Option<AppError>>,
-) -> impl IntoView {
+fn PolicyForm(policy: InvitePolicy) -> impl IntoView {
     let expiry_select = move |id: &'static str, name: &'static str, current: i64| {
         view! {
             <select id=id name=name aria-describedby=format!("field-{name}-error")>
@@ -48,23 +38,23 @@ fn PolicyForm(
     };
     view! {
         <section class="card">
-            <ActionForm action=save>
+            <form method="post" action=UpdatePolicy::PATH data-then="refresh notice" data-done="Policy saved. It applies from now on.">
                 <div class="grid">
                     <div class="field">
                         <label for="policy-default">"Default link expiry"</label>
                         {expiry_select("policy-default", "default_expiry_hours", policy.default_expiry_hours)}
-                        <FieldError name="default_expiry_hours" error=error/>
+                        <FieldError name="default_expiry_hours"/>
                     </div>
                     <div class="field">
                         <label for="policy-max">"Longest link expiry allowed"</label>
                         {expiry_select("policy-max", "max_expiry_hours", policy.max_expiry_hours)}
-                        <FieldError name="max_expiry_hours" error=error/>
+                        <FieldError name="max_expiry_hours"/>
                     </div>
                     <div class="field">
                         <label for="policy-cap">"Invites per person per 24 hours (0 for no cap)"</label>
                         <input id="policy-cap" type="number" name="daily_cap" min="0" max=model::MAX_DAILY_CAP.to_string()
                             value=policy.daily_cap.to_string() aria-describedby="field-daily_cap-error"/>
-                        <FieldError name="daily_cap" error=error/>
+                        <FieldError name="daily_cap"/>
                     </div>
                 </div>
                 <div class="grid">
@@ -72,19 +62,19 @@ fn PolicyForm(
                         <label for="policy-allowed">"Allowed email domains (one per line; empty allows any)"</label>
                         <textarea id="policy-allowed" name="allowed_domains" rows="4" class="mono"
                             aria-describedby="field-allowed_domains-error">{policy.allowed_domains.join("\n")}</textarea>
-                        <FieldError name="allowed_domains" error=error/>
+                        <FieldError name="allowed_domains"/>
                     </div>
                     <div class="field">
                         <label for="policy-blocked">"Blocked email domains (one per line)"</label>
                         <textarea id="policy-blocked" name="blocked_domains" rows="4" class="mono"
                             aria-describedby="field-blocked_domains-error">{policy.blocked_domains.join("\n")}</textarea>
-                        <FieldError name="blocked_domains" error=error/>
+                        <FieldError name="blocked_domains"/>
                     </div>
                 </div>
                 <p class="hint">"A domain covers its subdomains: example.com also covers eu.example.com."</p>
-                <FormError error=error/>
-                <button type="submit" class="button primary narrow-button" disabled=move || save.pending().get()>"Save policy"</button>
-            </ActionForm>
+                <FormError/>
+                <Submit label="Save policy" busy="Saving…" class="button primary narrow-button"/>
+            </form>
         </section>
     }
 }

@@ -1,104 +1,58 @@
 //! Roles (built-in and custom) and teams.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use model::{Permission, RoleInfo, TeamInfo};
 
 use crate::api::directory::{
     list_roles, list_teams, CreateRole, CreateTeam, DeleteRole, DeleteTeam, RenameTeam, UpdateRole,
 };
-use crate::components::form::{Field, FieldError, FormError};
+use crate::components::enhance::{AreaError, Enhance};
+use crate::components::form::{Field, FieldError, FormError, Submit};
+use crate::components::server_data::loading;
 
 #[component]
 pub fn RolesPage() -> impl IntoView {
-    let create_role = ServerAction::<CreateRole>::new();
-    let update_role = ServerAction::<UpdateRole>::new();
-    let delete_role = ServerAction::<DeleteRole>::new();
-    let create_team = ServerAction::<CreateTeam>::new();
-    let rename_team = ServerAction::<RenameTeam>::new();
-    let delete_team = ServerAction::<DeleteTeam>::new();
-    let roles = Resource::new(
-        move || {
-            (
-                create_role.version().get(),
-                update_role.version().get(),
-                delete_role.version().get(),
-            )
-        },
-        |_| list_roles(),
-    );
-    let teams = Resource::new(
-        move || {
-            (
-                create_team.version().get(),
-                rename_team.version().get(),
-                delete_team.version().get(),
-            )
-        },
-        |_| list_teams(),
-    );
-    let role_error = Signal::derive(move || create_role.value().get().and_then(Result::err));
-    let role_row_error = Signal::derive(move || {
-        update_role
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| delete_role.value().get().and_then(Result::err))
-    });
-    let team_error = Signal::derive(move || create_team.value().get().and_then(Result::err));
-    let team_row_error = Signal::derive(move || {
-        rename_team
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| delete_team.value().get().and_then(Result::err))
-    });
     view! {
         <Title text="Roles and teams"/>
-        <h1>"Roles"</h1>
-        <section class="card">
-            <FormError error=role_row_error/>
-            <Transition fallback=|| view! { <p class="loading">"Loading roles…"</p> }>
-                {move || Suspend::new(async move {
-                    match roles.await {
-                        Ok(list) => view! { <RoleList roles=list update=update_role delete=delete_role/> }.into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                    }
+        <Enhance live=false>
+            <h1>"Roles"</h1>
+            <section class="card">
+                <AreaError/>
+                {loading("roles", list_roles(), |roles| view! {
+                    <div data-region="roles"><RoleList roles=roles/></div>
                 })}
-            </Transition>
-        </section>
-        <section class="card">
-            <h2>"New custom role"</h2>
-            <ActionForm action=create_role>
-                <Field label="Role name" name="name" id="new-role-name" error=role_error/>
-                <div class="field">
-                    <label for="field-description">"Description"</label>
-                    <input id="field-description" name="description" maxlength="200"/>
-                </div>
-                <PermissionChecks prefix="new" checked=model::Permissions::NONE/>
-                <FieldError name="permissions" error=role_error/>
-                <FormError error=role_error/>
-                <button type="submit" class="button primary narrow-button">"Create role"</button>
-            </ActionForm>
-        </section>
-
-        <h1>"Teams"</h1>
-        <section class="card">
-            <FormError error=team_row_error/>
-            <Transition fallback=|| view! { <p class="loading">"Loading teams…"</p> }>
-                {move || Suspend::new(async move {
-                    match teams.await {
-                        Ok(list) => view! { <TeamList teams=list rename=rename_team delete=delete_team/> }.into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-                    }
+            </section>
+            <section class="card">
+                <h2>"New custom role"</h2>
+                <form method="post" action=CreateRole::PATH data-then="reset refresh">
+                    <Field label="Role name" name="name" id="new-role-name"/>
+                    <div class="field">
+                        <label for="field-description">"Description"</label>
+                        <input id="field-description" name="description" maxlength="200"/>
+                    </div>
+                    <PermissionChecks prefix="new" checked=model::Permissions::NONE/>
+                    <FieldError name="permissions"/>
+                    <FormError/>
+                    <Submit label="Create role" class="button primary narrow-button"/>
+                </form>
+            </section>
+        </Enhance>
+        <Enhance live=false>
+            <h1>"Teams"</h1>
+            <section class="card">
+                <AreaError/>
+                {loading("teams", list_teams(), |teams| view! {
+                    <div data-region="teams"><TeamList teams=teams/></div>
                 })}
-            </Transition>
-            <ActionForm action=create_team attr:class="inline-form">
-                <Field label="New team" name="name" id="new-team-name" error=team_error/>
-                <FormError error=team_error/>
-                <button type="submit" class="button primary narrow-button">"Create team"</button>
-            </ActionForm>
-        </section>
+                <form method="post" action=CreateTeam::PATH class="inline-form" data-then="reset refresh">
+                    <Field label="New team" name="name" id="new-team-name"/>
+                    <FormError/>
+                    <Submit label="Create team" class="button primary narrow-button"/>
+                </form>
+            </section>
+        </Enhance>
     }
 }
 
@@ -122,11 +76,7 @@ fn PermissionChecks(prefix: &'static str, checked: model::Permissions) -> impl I
 }
 
 #[component]
-fn RoleList(
-    roles: Vec<RoleInfo>,
-    update: ServerAction<UpdateRole>,
-    delete: ServerAction<DeleteRole>,
-) -> impl IntoView {
+fn RoleList(roles: Vec<RoleInfo>) -> impl IntoView {
     view! {
         <ul class="role-list">
             {roles.into_iter().map(|r| {
@@ -149,20 +99,20 @@ fn RoleList(
                         {(!r.built_in).then(|| view! {
                             <details>
                                 <summary>"Edit"</summary>
-                                <ActionForm action=update>
+                                <form method="post" action=UpdateRole::PATH>
                                     <input type="hidden" name="id" value=id/>
                                     <div class="field"><label>"Name"<input name="name" value=name required=true/></label></div>
                                     <div class="field"><label>"Description"<input name="description" value=description/></label></div>
                                     <PermissionChecks prefix="edit" checked=permissions/>
                                     <button type="submit" class="button subtle">"Save"</button>
-                                </ActionForm>
+                                </form>
                             </details>
                         })}
                         {deletable.then(|| view! {
-                            <ActionForm action=delete>
+                            <form method="post" action=DeleteRole::PATH>
                                 <input type="hidden" name="id" value=id2/>
                                 <button type="submit" class="button subtle danger">"Delete role"</button>
-                            </ActionForm>
+                            </form>
                         })}
                     </li>
                 }
@@ -172,11 +122,7 @@ fn RoleList(
 }
 
 #[component]
-fn TeamList(
-    teams: Vec<TeamInfo>,
-    rename: ServerAction<RenameTeam>,
-    delete: ServerAction<DeleteTeam>,
-) -> impl IntoView {
+fn TeamList(teams: Vec<TeamInfo>) -> impl IntoView {
     if teams.is_empty() {
         return view! { <p class="empty">"No teams yet."</p> }.into_any();
     }
@@ -190,17 +136,17 @@ fn TeamList(
                 let name = t.name.clone();
                 view! {
                     <li data-team=t.name.clone()>
-                        <ActionForm action=rename attr:class="inline-form">
+                        <form method="post" action=RenameTeam::PATH class="inline-form">
                             <input type="hidden" name="id" value=id2/>
                             <label class="sr-only" for=for_id>"Team name"</label>
                             <input id=input_id name="name" value=name required=true/>
                             <span class="muted">{format!("{} members", t.members)}</span>
                             <button type="submit" class="button subtle">"Rename"</button>
-                        </ActionForm>
-                        <ActionForm action=delete>
+                        </form>
+                        <form method="post" action=DeleteTeam::PATH>
                             <input type="hidden" name="id" value=id/>
                             <button type="submit" class="button subtle danger">"Delete"</button>
-                        </ActionForm>
+                        </form>
                     </li>
                 }
             }).collect_view()}

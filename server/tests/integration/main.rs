@@ -21,6 +21,7 @@ mod live;
 mod logs;
 mod members;
 mod outbox;
+mod pages;
 mod policy;
 mod races;
 mod security;
