@@ -85,6 +85,10 @@ for backend in sqlite postgres; do
         "EXISTS (SELECT 1 FROM invite_teams t WHERE t.invite_id = i.id AND t.team_id = '$design')" "i.expires_at DESC, i.id DESC"
     run_case "email failed, newest first" "delivery=failed" "i.delivery = 'failed'" "i.created_at DESC, i.id DESC"
     run_case "email starts with \"ada.s\"" "q=ada.s&mode=prefix" "i.email >= 'ada.s' AND i.email < 'ada.t'" "i.created_at DESC, i.id DESC"
+    # Contains: a common text (walking the sort's index finds a page at once) and a rare one
+    # (the trigram index).
+    run_case "email contains \"kofi.chen\"" "q=kofi.chen" "i.email LIKE '%kofi.chen%'" "i.created_at DESC, i.id DESC"
+    run_case "email contains \"77777@\"" "q=77777%40" "i.email LIKE '%77777@%'" "i.created_at DESC, i.id DESC"
     say "$backend: bulk import of 10,000 rows"
     python3 -c 'import sys
 print("email,role,teams")

@@ -4,6 +4,8 @@
 use crate::common;
 
 use common::{spawn_app, Backend, TestApp};
+use domain::model::{Cursor, InviteQuery, InviteStatus, SearchMode};
+use domain::store::invite_list::{self, Probes};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -271,6 +273,26 @@ both_backends!(
     super::counts_follow_every_transition
 );
 
+/// Every page of `q`, walked forwards, with the plan thresholds given.
+async fn all_pages(app: &TestApp, q: &InviteQuery, probes: Probes) -> Vec<String> {
+    let now = domain::clock::Clock::now(&app.clock);
+    let mut seen = Vec::new();
+    let mut query = q.clone();
+    loop {
+        let page = invite_list::page_with_probe(&app.services.db, &query, now, probes)
+            .await
+            .unwrap()
+            .unwrap();
+        seen.extend(page.rows.iter().map(|r| r.email.clone()));
+        match (page.more_after, page.rows.last()) {
+            (true, Some(last)) => query.cursor = Cursor::After(last.id.clone()),
+            _ => break,
+        }
+    }
+    seen.sort();
+    seen
+}
+
 async fn prefix_search_finds_the_same_rows_by_either_plan(backend: Backend) {
     let app = spawn_app(backend).await;
     app.signed_in_admin().await;
@@ -283,38 +305,89 @@ async fn prefix_search_finds_the_same_rows_by_either_plan(backend: Backend) {
     ] {
         app.invite_ok(e, "analyst", &[]).await;
     }
-    let now = domain::clock::Clock::now(&app.clock);
-    let q = domain::model::InviteQuery {
+    let q = InviteQuery {
         search: "ann".into(),
-        mode: domain::model::SearchMode::Prefix,
+        mode: SearchMode::Prefix,
         per_page: 2,
         ..Default::default()
     };
     // Probe 1000: few matches, the email index. Probe 1: many, the sort index.
-    for probe in [1000, 1] {
-        let mut seen = Vec::new();
-        let mut query = q.clone();
-        loop {
-            let page =
-                domain::store::invite_list::page_with_probe(&app.services.db, &query, now, probe)
-                    .await
-                    .unwrap()
-                    .unwrap();
-            seen.extend(page.rows.iter().map(|r| r.email.clone()));
-            match (page.more_after, page.rows.last()) {
-                (true, Some(last)) => query.cursor = domain::model::Cursor::After(last.id.clone()),
-                _ => break,
-            }
-        }
-        seen.sort();
+    for prefix in [1000, 1] {
+        let probes = Probes {
+            prefix,
+            ..Probes::default()
+        };
         assert_eq!(
-            seen,
+            all_pages(&app, &q, probes).await,
             ["ann@a.example", "anna@b.example", "annie@c.example"],
-            "probe {probe}"
+            "probe {prefix}"
         );
     }
 }
 both_backends!(
     prefix_search_finds_the_same_rows_by_either_plan,
     super::prefix_search_finds_the_same_rows_by_either_plan
+);
+
+async fn contains_search_finds_the_same_rows_by_either_plan(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    for e in [
+        "ann@a.example",
+        "joanna@b.example",
+        "hannah@c.example",
+        "bob@a.example",
+        "an@d.example",
+        "ann_b@e.example",
+        "annxb@f.example",
+    ] {
+        app.invite_ok(e, "analyst", &[]).await;
+    }
+    // The first probes take the trigram index (SQLite: fewer than 1000 matches; PostgreSQL:
+    // no page's worth in the walk's first row), the second walk the sort's index. Every
+    // page, the same rows by either plan.
+    for (contains, contains_walk) in [(1000, 1), (1, 1000)] {
+        let probes = Probes {
+            contains,
+            contains_walk,
+            ..Probes::default()
+        };
+        let search = |text: &str, per_page| InviteQuery {
+            search: text.into(),
+            mode: SearchMode::Contains,
+            per_page,
+            ..Default::default()
+        };
+        assert_eq!(
+            all_pages(&app, &search("ann", 2), probes).await,
+            [
+                "ann@a.example",
+                "ann_b@e.example",
+                "annxb@f.example",
+                "hannah@c.example",
+                "joanna@b.example"
+            ],
+            "probes {probes:?}"
+        );
+        // `_` is itself, not LIKE's any-character; quotes and FTS5's operators are text.
+        assert_eq!(
+            all_pages(&app, &search("ann_", 2), probes).await,
+            ["ann_b@e.example"],
+            "probes {probes:?}"
+        );
+        for odd in ["\"an\"", "ann* OR bob", "an\"n", "NEAR(ann b)"] {
+            assert!(
+                all_pages(&app, &search(odd, 2), probes).await.is_empty(),
+                "{odd}"
+            );
+        }
+        // Under another filter too.
+        let mut narrowed = search("example", 3);
+        narrowed.status = Some(InviteStatus::Pending);
+        assert_eq!(all_pages(&app, &narrowed, probes).await.len(), 7);
+    }
+}
+both_backends!(
+    contains_search_finds_the_same_rows_by_either_plan,
+    super::contains_search_finds_the_same_rows_by_either_plan
 );
