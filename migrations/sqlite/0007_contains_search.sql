@@ -1,7 +1,7 @@
 -- "Contains" search at a million invites. LIKE '%text%' can use no B-tree index, so a rare
 -- text meant reading every address (0.4 s here). The trigram tokenizer of FTS5 indexes
 -- every three-character run of each address; a phrase query then finds the addresses that
--- contain a text of three characters or more (domain/src/store/invite_list.rs picks this
+-- contain a text of three characters or more (domain/src/store/invite_search.rs picks this
 -- plan only when matches are rare).
 --
 -- A table of its own (not external content): an invite's id rides along, unindexed, since

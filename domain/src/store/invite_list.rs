@@ -1,16 +1,18 @@
 //! The invites list at scale: one page of a filtered, sorted list by keyset pagination, and
-//! counts per status from counters kept by triggers (migration 0003).
+//! counts per status from counters kept by triggers (migration 0003). How a search narrows
+//! it is chosen in `invite_search`.
 //!
 //! The statement is assembled from fixed fragments; every value is a bound parameter. Each
 //! (filter, sort) path has an index in front of it, so a page costs the same at row 50 and at
 //! row 500,000.
 
-use model::{Cursor, InviteQuery, InviteStatus, SearchMode, SortDir, SortKey};
+use model::{Cursor, InviteQuery, InviteStatus, SortDir, SortKey};
 use sqlx::AssertSqlSafe;
 
 use crate::clock::Millis;
 use crate::store::dynamic::{Arg, Args};
-use crate::store::invites::{like_escape, InviteFull};
+use crate::store::invite_search::{self, Probes, SearchPlan};
+use crate::store::invites::InviteFull;
 use crate::store::Db;
 use crate::{bind_all, on_db};
 
@@ -49,57 +51,6 @@ async fn cursor_value(db: &Db, id: &str, sort: SortKey) -> Result<Option<Arg>, s
     }))
 }
 
-/// Prefixes matching at most this many addresses are searched through the email index.
-/// Either plan then touches about sqrt(50 × invites) rows at worst: 7,000 at a million.
-const PREFIX_PROBE: i64 = 5_000;
-
-/// How a "contains" search chooses between the trigram index (migration 0007) and walking
-/// the sort's index with the LIKE as a filter. Fetching a match through the trigram index
-/// costs a few µs; walking, about 1.5 µs a row, and a page of 50 common matches comes after
-/// 50 / (share of rows matching) rows. So rare texts want the index and common ones the walk.
-///
-/// On SQLite the FTS5 index counts matches cheaply and can stop early: fewer than
-/// `CONTAINS_PROBE` matches take the index. PostgreSQL's GIN index cannot stop early (it
-/// builds the whole bitmap first, 40 ms for a text in 5,000 addresses), so there the walk is
-/// tried instead: if the first `CONTAINS_WALK` rows of it hold a page's worth of matches,
-/// walking on finds the page at once; if not, the index.
-const CONTAINS_PROBE: i64 = 2_500;
-const CONTAINS_WALK: i64 = 20_000;
-
-/// The thresholds that choose a search plan. Tests set them to take either plan.
-#[derive(Clone, Copy, Debug)]
-pub struct Probes {
-    pub prefix: i64,
-    /// SQLite: most matches the trigram index is used for.
-    pub contains: i64,
-    /// PostgreSQL: rows of the walk tried for a page's worth of matches.
-    pub contains_walk: i64,
-}
-
-impl Default for Probes {
-    fn default() -> Self {
-        Probes {
-            prefix: PREFIX_PROBE,
-            contains: CONTAINS_PROBE,
-            contains_walk: CONTAINS_WALK,
-        }
-    }
-}
-
-/// Whether fewer than `probe` addresses lie in [lo, hi): an index-only count that stops
-/// early.
-async fn prefix_matches_few(db: &Db, lo: &str, hi: &str, probe: i64) -> Result<bool, sqlx::Error> {
-    let n: i64 = on_db!(db, p => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM invites WHERE email >= $1 AND email < $2 LIMIT $3) t",
-    )
-    .bind(lo)
-    .bind(hi)
-    .bind(probe)
-    .fetch_one(p)
-    .await)?;
-    Ok(n < probe)
-}
-
 /// What a page query found. `rows` are in display order.
 pub struct Page {
     pub rows: Vec<InviteFull>,
@@ -122,28 +73,14 @@ pub async fn page(
     page_with_probe(db, q, now, Probes::default()).await
 }
 
-/// How the search term narrows the list, once the probes have chosen a plan.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum SearchPlan {
-    None,
-    /// Prefix search; `few`: through the email index, else while walking the sort's index.
-    Prefix {
-        few: bool,
-    },
-    /// Contains search while walking the sort's index.
-    ContainsWalk,
-    /// Contains search through the trigram index.
-    ContainsIndex,
-}
-
 /// Where the page starts: after or before the row a cursor names, in walking order.
-struct Keyset {
+pub(super) struct Keyset {
     value: Arg,
     id: String,
 }
 
 /// The statement's pieces that depend on the query: sort column, walking direction, order.
-struct Walk {
+pub(super) struct Walk {
     col: &'static str,
     dir: SortDir,
     backwards: bool,
@@ -164,14 +101,14 @@ impl Walk {
         }
     }
 
-    fn order(&self) -> String {
+    pub(super) fn order(&self) -> String {
         format!("{0} {1}, i.id {1}", self.col, self.dir.as_str())
     }
 }
 
 /// The WHERE conditions of `q`: its filters, the keyset, and the search as `plan` says.
 /// `now_p` is the placeholder of the current time.
-fn conditions(
+pub(super) fn conditions(
     db: &Db,
     q: &InviteQuery,
     args: &mut Args,
@@ -199,28 +136,7 @@ fn conditions(
             args.text(t)
         ));
     }
-    match plan {
-        SearchPlan::None => {}
-        // A range: every address that starts with the text sorts between it and the text
-        // followed by the highest code point. Few matches: found through the email index,
-        // then sorted. Many: filtered while walking the sort's own index; `|| ''` keeps the
-        // planner (SQLite's especially) from using the email index, which would sort them all.
-        SearchPlan::Prefix { few } => {
-            let lo = args.text(q.search.clone());
-            let hi = args.text(format!("{}{}", q.search, char::MAX));
-            let email = if few { "i.email" } else { "(i.email || '')" };
-            conds.push(format!("{email} >= {lo} AND {email} < {hi}"));
-        }
-        SearchPlan::ContainsWalk | SearchPlan::ContainsIndex => {
-            conds.push(format!(
-                "i.email LIKE '%' || {} || '%' ESCAPE '\\'",
-                args.text(like_escape(&q.search))
-            ));
-            if plan == SearchPlan::ContainsIndex {
-                conds.push(trigram_condition(db, q, args));
-            }
-        }
-    }
+    conds.extend(invite_search::conditions_for(db, q, args, plan));
     if let Some(k) = keyset {
         let v = args.push(k.value.clone());
         let i = args.text(&k.id);
@@ -230,86 +146,13 @@ fn conditions(
     conds
 }
 
-/// The invites whose address contains the search text, through the trigram index: an FTS5
-/// table with the trigram tokenizer on SQLite, a pg_trgm GIN index on PostgreSQL. One SQL
-/// text cannot serve here, the one place the list's statement differs per backend. Only for
-/// texts of three characters or more: shorter ones have no trigram.
-fn trigram_condition(db: &Db, q: &InviteQuery, args: &mut Args) -> String {
-    match db {
-        Db::Sqlite(_) => {
-            let phrase = args.text(fts_phrase(&q.search));
-            format!(
-                "i.id IN (SELECT invite_id FROM invite_email_trigrams \
-                 WHERE invite_email_trigrams MATCH {phrase})"
-            )
-        }
-        Db::Postgres(_) => {
-            let pattern = args.text(format!("%{}%", like_escape(&q.search)));
-            format!("i.id IN (SELECT id FROM invites WHERE email LIKE {pattern})")
-        }
-    }
-}
-
 /// The SELECT of a page's ids, or of the probe's: the rows matching `conds`, in order.
-fn filter_clause(conds: &[String]) -> String {
+pub(super) fn filter_clause(conds: &[String]) -> String {
     if conds.is_empty() {
         String::new()
     } else {
         format!("WHERE {}", conds.join(" AND "))
     }
-}
-
-/// Whether the trigram index is the better way to find the addresses containing the search
-/// text (see `CONTAINS_PROBE`).
-async fn contains_wants_index(
-    db: &Db,
-    q: &InviteQuery,
-    now: Millis,
-    keyset: Option<&Keyset>,
-    walk: &Walk,
-    want: i64,
-    probes: Probes,
-) -> Result<bool, sqlx::Error> {
-    match db {
-        Db::Sqlite(s) => {
-            let n: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM invite_email_trigrams \
-                 WHERE invite_email_trigrams MATCH $1 LIMIT $2) t",
-            )
-            .bind(fts_phrase(&q.search))
-            .bind(probes.contains)
-            .fetch_one(&s.read)
-            .await?;
-            Ok(n < probes.contains)
-        }
-        Db::Postgres(_) => {
-            // The walk's first rows (its filters, from its cursor), then the search among them.
-            let mut args = Args::default();
-            let now_p = args.int(now);
-            let mut conds = conditions(db, q, &mut args, &now_p, keyset, walk, SearchPlan::None);
-            // Every bound value must appear in the statement; `now` only does under a
-            // status filter.
-            conds.push(format!("{now_p} = {now_p}"));
-            let scan = args.int(probes.contains_walk);
-            let text = args.text(like_escape(&q.search));
-            let want_p = args.int(want);
-            let sql = format!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM (SELECT i.email FROM invites i {} ORDER BY {} \
-                 LIMIT {scan}) w WHERE w.email LIKE '%' || {text} || '%' LIMIT {want_p}) m",
-                filter_clause(&conds),
-                walk.order()
-            );
-            let n: i64 = on_db!(db, p => bind_all!(sqlx::query_scalar(AssertSqlSafe(sql.clone())), args.values())
-                .fetch_one(p)
-                .await)?;
-            Ok(n < want)
-        }
-    }
-}
-
-/// An FTS5 phrase of the text as it is: quotes doubled, operators plain text.
-fn fts_phrase(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "\"\""))
 }
 
 /// `page`, with the plan-choosing thresholds given (tests use them to take either plan).
@@ -331,30 +174,7 @@ pub async fn page_with_probe(
         },
     };
     let limit = i64::from(q.per_page) + 1;
-    let plan = if q.search.is_empty() {
-        SearchPlan::None
-    } else {
-        match q.mode {
-            SearchMode::Prefix => {
-                let hi = format!("{}{}", q.search, char::MAX);
-                SearchPlan::Prefix {
-                    few: q.sort == SortKey::Email
-                        || prefix_matches_few(db, &q.search, &hi, probes.prefix).await?,
-                }
-            }
-            // Shorter than a trigram: the index cannot help, walking is the one plan.
-            SearchMode::Contains if q.search.chars().count() < 3 => SearchPlan::ContainsWalk,
-            SearchMode::Contains => {
-                let index =
-                    contains_wants_index(db, q, now, keyset.as_ref(), &walk, limit, probes).await?;
-                if index {
-                    SearchPlan::ContainsIndex
-                } else {
-                    SearchPlan::ContainsWalk
-                }
-            }
-        }
-    };
+    let plan = invite_search::choose(db, q, now, keyset.as_ref(), &walk, limit, probes).await?;
 
     let mut args = Args::default();
     let now_p = args.int(now); // $1: the status expression in select_full! reads it.

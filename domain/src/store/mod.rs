@@ -8,6 +8,7 @@ pub mod bulk_jobs;
 pub mod dashboard;
 pub mod dynamic;
 pub mod invite_list;
+pub mod invite_search;
 pub mod invites;
 pub mod outbox;
 pub mod password_tokens;

@@ -5,7 +5,8 @@ use crate::common;
 
 use common::{spawn_app, Backend, TestApp};
 use domain::model::{Cursor, InviteQuery, InviteStatus, SearchMode};
-use domain::store::invite_list::{self, Probes};
+use domain::store::invite_list;
+use domain::store::invite_search::Probes;
 use reqwest::StatusCode;
 use serde_json::Value;
 

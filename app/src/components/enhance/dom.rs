@@ -1,0 +1,56 @@
+//! The small DOM and fetch helpers the browser side is made of.
+
+use leptos::prelude::document;
+use leptos::wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Element, Response};
+
+pub async fn fetch(request: js_sys::Promise) -> Result<Response, JsValue> {
+    JsFuture::from(request).await?.dyn_into::<Response>()
+}
+
+pub async fn text(response: &Response) -> String {
+    match response.text() {
+        Ok(p) => JsFuture::from(p)
+            .await
+            .ok()
+            .and_then(|t| t.as_string())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+pub fn find(root: Option<&Element>, selector: &str) -> Option<Element> {
+    match root {
+        Some(r) => r.query_selector(selector).ok().flatten(),
+        None => document().query_selector(selector).ok().flatten(),
+    }
+}
+
+pub fn show(el: &Element, text: &str) {
+    el.set_text_content(Some(text));
+    let _ = el.remove_attribute("hidden");
+}
+
+pub fn hide(el: &Element) {
+    el.set_text_content(None);
+    let _ = el.set_attribute("hidden", "");
+}
+
+pub fn each(root: &Element, selector: &str, mut f: impl FnMut(Element)) {
+    if let Ok(list) = root.query_selector_all(selector) {
+        for i in 0..list.length() {
+            if let Some(el) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                f(el);
+            }
+        }
+    }
+}
+
+/// Field names are ours (letters, digits, `_`), but a stray quote must not break the
+/// selector.
+pub fn css_escape(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
