@@ -168,7 +168,7 @@ pub fn router(config: &Config, services: Services) -> Router {
         services,
         trusted_proxies: Arc::from(config.trusted_proxies.as_slice()),
     };
-    let routes = generate_route_list(App);
+    let routes = route_list();
     Router::new()
         .route("/healthz", get(health))
         .route("/events", get(crate::live::events))
@@ -188,6 +188,18 @@ pub fn router(config: &Config, services: Services) -> Router {
         ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .with_state(state)
+}
+
+/// The app's routes, worked out once per process. Leptos suspends resource loading for the
+/// whole process while it walks the app for them (a global flag), and a page rendered in that
+/// window waits forever for data that was never fetched. One server per process never meets
+/// that: the walk ends before it serves. The integration tests start dozens of servers in one
+/// process, and a page load in one test hung for good while another test's server started
+/// (leptos-rs/leptos#4773 describes the flag).
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 async fn health(
