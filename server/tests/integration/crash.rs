@@ -205,8 +205,10 @@ async fn a_hard_kill_during_import_and_sending_leaves_whole_invites_and_no_doubl
         0
     );
 
-    // Every invitee got their email. The only copy allowed is the one message in flight when
-    // the second kill hit (sent, not yet marked): it is the same email, same Message-ID.
+    // Every invitee got their email. The only copies allowed are the messages in flight when
+    // a kill hit (sent, not yet marked): one per kill, since the worker also sends during the
+    // import, each the same email with the same Message-ID. (Allowing one in all failed once
+    // in a few PostgreSQL runs: the first kill had caught a message in flight too.)
     let mut ids_per_recipient: HashMap<String, Vec<String>> = HashMap::new();
     for (to, id) in sink.messages() {
         ids_per_recipient.entry(to).or_default().push(id);
@@ -220,8 +222,8 @@ async fn a_hard_kill_during_import_and_sending_leaves_whole_invites_and_no_doubl
         copies += ids.len() - 1;
     }
     assert!(
-        copies <= 1,
-        "{copies} emails were repeated; at most the one in flight may be"
+        copies <= 2,
+        "{copies} emails were repeated; at most the one in flight at each of the two kills may be"
     );
 
     if backend == Backend::Sqlite {
