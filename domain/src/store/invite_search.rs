@@ -159,8 +159,10 @@ fn trigram_condition(db: &Db, q: &InviteQuery, args: &mut Args) -> String {
             )
         }
         Db::Postgres(_) => {
+            // The expression the GIN index is built on (migration 0008), so that only this
+            // condition reaches it and `email = …` lookups keep the B-tree.
             let pattern = args.text(format!("%{}%", like_escape(&q.search)));
-            format!("i.id IN (SELECT id FROM invites WHERE email LIKE {pattern})")
+            format!("i.id IN (SELECT id FROM invites WHERE (email || '') LIKE {pattern})")
         }
     }
 }
