@@ -182,29 +182,32 @@ impl Services {
         let id_s = id.to_string();
         let actor = actor_for(user, request);
 
+        let new_invite = NewInvite {
+            id: &id_s,
+            email: email.as_str(),
+            role_id: &role.id,
+            inviter_id: &user.id,
+            message: &message,
+            token_digest: &issued.digest,
+            created_at: now,
+            expires_at: now + ttl,
+        };
         let mut tx = self.db.begin().await?;
-        if users::email_taken(&mut tx, email.as_str()).await? {
-            return Err(DomainError::invalid(
-                "email",
-                format!("{email} already has an account."),
-            ));
+        // The common case is one statement; only a refused insert looks for the reason. The
+        // one-live-invite index decides, so two racing creates cannot both win.
+        let mut inserted = store::insert_if_free(&mut tx, &new_invite).await?;
+        if !inserted {
+            if users::email_taken(&mut tx, email.as_str()).await? {
+                return Err(DomainError::invalid(
+                    "email",
+                    format!("{email} already has an account."),
+                ));
+            }
+            // An expired invite still holds the address until it is closed.
+            if store::close_expired_for_email(&mut tx, email.as_str(), now).await? > 0 {
+                inserted = store::insert_if_free(&mut tx, &new_invite).await?;
+            }
         }
-        store::close_expired_for_email(&mut tx, email.as_str(), now).await?;
-        let inserted = store::insert_if_free(
-            &mut tx,
-            &NewInvite {
-                id: &id_s,
-                email: email.as_str(),
-                role_id: &role.id,
-                inviter_id: &user.id,
-                message: &message,
-                token_digest: &issued.digest,
-                created_at: now,
-                expires_at: now + ttl,
-            },
-        )
-        .await?;
-        // The one-live-invite index decides, so two racing creates cannot both win.
         if !inserted {
             return Err(DomainError::Conflict(format!(
                 "{email} already has a pending invitation. Use Resend in the list to send it again."
@@ -227,9 +230,8 @@ impl Services {
         let created = Event::new(&actor, Action::InviteCreated, Some(email.as_str()))
             .detail(detail)
             .invite(&id_s);
-        audit_store::insert_tx(&mut tx, &created, now).await?;
         let queued = Event::new(&actor, Action::EmailQueued, Some(email.as_str())).invite(&id_s);
-        audit_store::insert_tx(&mut tx, &queued, now).await?;
+        audit_store::insert_many_tx(&mut tx, &[created, queued], now).await?;
         tx.commit().await?;
         self.mail_wakeup.notify_one();
         self.live.publish(Change::invite(&id_s, "created")).await;

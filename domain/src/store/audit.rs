@@ -35,7 +35,7 @@ pub async fn insert_tx(tx: &mut Tx, e: &Event, at: Millis) -> Result<(), sqlx::E
     Ok(())
 }
 
-/// `insert_tx` for many events in one statement (bulk imports).
+/// `insert_tx` for many events in one statement (bulk imports, and the two events of a create).
 pub async fn insert_many_tx(tx: &mut Tx, events: &[Event], at: Millis) -> Result<(), sqlx::Error> {
     use crate::store::dynamic::{self, Arg};
     for part in events.chunks(dynamic::rows_per_statement(9)) {

@@ -122,6 +122,15 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// How many WAL pages the writer lets pile up before it copies them into the database file.
+/// An invite's commit writes about 40 pages (the row, its list indexes, the trigram index, its
+/// email job and audit rows), and SQLite's default of 1,000 made the writer checkpoint every
+/// 25 creates, rewriting the same hot index pages each time. At 10,000 (about 40 MB of WAL)
+/// a checkpoint copies each hot page once for ten times as many commits; invite creation
+/// measured 10 to 20% faster (README, performance). Only the writer commits, so only it
+/// needs the setting.
+const WAL_CHECKPOINT_PAGES: u32 = 10_000;
+
 impl Db {
     pub async fn connect(url: &str) -> Result<Db, ConnectError> {
         let connect_err = |source| ConnectError::Connect {
@@ -148,7 +157,11 @@ impl Db {
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
-                .connect_with(options.clone())
+                .connect_with(
+                    options
+                        .clone()
+                        .pragma("wal_autocheckpoint", WAL_CHECKPOINT_PAGES.to_string()),
+                )
                 .await
                 .map_err(connect_err)?;
             let read = SqlitePoolOptions::new()
