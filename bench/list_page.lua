@@ -1,14 +1,10 @@
 -- wrk script: the same list_invites request again and again, as a signed-in admin.
 -- COOKIE, ORIGIN and BODY (the form-encoded list parameters) come from the environment
--- (scripts/bench-list.sh sets them). Prints one machine-readable line at the end.
+-- (scripts/bench-panel.sh sets them). Prints one machine-readable line at the end.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "common.lua")
 local cookie = os.getenv("COOKIE")
 local origin = os.getenv("ORIGIN")
 local body = os.getenv("BODY") or ""
-local threads = {}
-
-function setup(thread)
-  table.insert(threads, thread)
-end
 
 function init(args)
   failures = 0
@@ -22,17 +18,8 @@ function request()
   }, body)
 end
 
-function response(status, headers, body)
-  if status ~= 200 then
-    failures = failures + 1
-  end
-end
-
 function done(summary, latency, requests)
-  local failed = 0
-  for _, t in ipairs(threads) do
-    failed = failed + t:get("failures")
-  end
+  local failed = failed_in_all_threads()
   io.write(string.format("RESULT p50_ms=%.2f p95_ms=%.2f requests=%d failed=%d\n",
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, summary.requests, failed))
 end

@@ -31,13 +31,7 @@ results="$ROOT/target/bench-panel.txt"
 : >"$results"
 
 # One SQL answer, from the backend in use.
-sql() {
-    if [ "$backend" = sqlite ]; then
-        python3 -c 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print(r[0] if r else "")' "$db_file" "$1"
-    else
-        psql -qtA "$db_url" -c "$1"
-    fi
-}
+sql() { bench_sql "$db_url" "$1"; }
 
 # case LABEL BODY WHERE ORDER: measures the first page, then the page after the row
 # halfway through the matches (found with OFFSET here, once; the app itself never offsets).

@@ -38,17 +38,17 @@ wait_for_http() {
 }
 
 # Benchmarks: starts the release server on a free port with database URL $1, data in
-# folder $2 (server log there too); sets BENCH_BASE and BENCH_PID.
+# folder $2 (its log there too, named $3, server.log by default); sets BENCH_BASE and BENCH_PID.
 bench_start_server() {
-    local db_url=$1 dir=$2 port
+    local db_url=$1 dir=$2 log=${3:-server.log} port
     port=$(free_port)
     BENCH_BASE="http://127.0.0.1:$port"
     VESTIBULE_DATABASE_URL="$db_url" VESTIBULE_DATA_DIR="$dir" VESTIBULE_PUBLIC_URL="$BENCH_BASE" \
         VESTIBULE_LISTEN="127.0.0.1:$port" VESTIBULE_SITE_ROOT="$ROOT/target/site" \
         VESTIBULE_MAIL_TRANSPORT=file VESTIBULE_LOG=warn VESTIBULE_INVITES_PER_MINUTE=0 \
-        "$ROOT/target/release/vestibule" serve >"$dir/server.log" 2>&1 &
+        "$ROOT/target/release/vestibule" serve >"$dir/$log" 2>&1 &
     BENCH_PID=$!
-    wait_for_http "$BENCH_BASE/healthz" 60 || { cat "$dir/server.log"; die "the server did not start"; }
+    wait_for_http "$BENCH_BASE/healthz" 60 || { cat "$dir/$log"; die "the server did not start"; }
 }
 
 # Benchmarks: creates the first admin on database $1 (data folder $2), signs in at
@@ -67,4 +67,14 @@ bench_admin_cookie() {
         | tr -d '\r' | awk -F'[ ;]' 'tolower($1) == "set-cookie:" { print $2 }')
     [ -n "$cookie" ] || die "could not sign in"
     echo "$cookie"
+}
+
+# Benchmarks: one SQL answer from database URL $1 (sqlite://FILE or postgres://...).
+bench_sql() {
+    case $1 in
+    sqlite://*)
+        python3 -c 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print(r[0] if r else "")' "${1#sqlite://}" "$2"
+        ;;
+    *) psql -qtA "$1" -c "$2" ;;
+    esac
 }
