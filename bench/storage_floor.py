@@ -57,8 +57,8 @@ def creates_per_second(path, n, per_commit=1):
         if i % per_commit == 0:
             c.execute("BEGIN IMMEDIATE")
         cur = c.execute(
-            "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, created_at, expires_at) "
-            "SELECT ?1, ?2, 'analyst', ?3, '', ?4, ?5, ?6 WHERE NOT EXISTS (SELECT 1 FROM users WHERE email = ?2) "
+            "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, copy_digest, created_at, expires_at) "
+            "SELECT ?1, ?2, 'analyst', ?3, '', ?4, ?4 || '-copy', ?5, ?6 WHERE NOT EXISTS (SELECT 1 FROM users WHERE email = ?2) "
             "ON CONFLICT (email) WHERE accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL DO NOTHING",
             (invite, email, inviter, f"digest-{run}-{i}", now, now + 7 * 86_400_000),
         )

@@ -161,6 +161,7 @@ impl From<DomainError> for AppError {
             }
             DomainError::Unauthenticated => (StatusCode::UNAUTHORIZED, AppError::Unauthenticated),
             DomainError::Forbidden => (StatusCode::FORBIDDEN, AppError::Forbidden),
+            DomainError::ForbiddenBecause(m) => (StatusCode::FORBIDDEN, AppError::Refused(m)),
             DomainError::AccountDeactivated => {
                 (StatusCode::FORBIDDEN, AppError::Refused(e.to_string()))
             }

@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use crate::audit::{Action, Actor, Event};
+use crate::audit::{bounded, Action, Actor, Event};
 use crate::clock::{Millis, DAY, MINUTE};
 use crate::email::EmailAddress;
 use crate::error::{DomainError, DomainResult};
@@ -84,6 +84,8 @@ impl Services {
                 role_id: "admin",
                 created_at: now,
                 invite_id: None,
+                joined_via: None,
+                confirm_digest: None,
             },
         )
         .await?;
@@ -173,24 +175,45 @@ impl Services {
         actor: &Actor,
     ) -> DomainResult<UserWithRole> {
         let now = self.clock.now();
-        let account_key = email_input.trim().to_lowercase();
+        let parsed = EmailAddress::parse(email_input);
+        // What the attempt is about, for the per-account limit and the audit log: the address
+        // as normalised, or a short one-line excerpt of whatever was typed instead.
+        let account_key = match &parsed {
+            Ok(email) => email.as_str().to_owned(),
+            Err(_) => bounded(email_input.trim(), 100).to_lowercase(),
+        };
         let ip_key = actor.ip.clone().unwrap_or_default();
         let limits = &self.sign_in_limits;
-        let wait = limits
-            .per_ip
-            .check(&ip_key, now)
-            .max(limits.per_account.check(&account_key, now));
-        if let Some(secs) = wait {
-            let event = Event::new(actor, Action::SignInRateLimited, Some(&account_key));
-            audit_store::insert(&self.db, &event, now).await?;
+        let ip_wait = limits.per_ip.check(&ip_key, now);
+        let account_wait = limits.per_account.check(&account_key, now);
+        // Every attempt counts against its address, refused ones too: a locked account must
+        // not become a way to try forever from one place.
+        limits.per_ip.hit(&ip_key, now);
+        if let Some(secs) = ip_wait.max(account_wait) {
+            // One row per limited key and window, not one per attempt: a flood of refused
+            // attempts costs no writes.
+            let first_ip = ip_wait.is_some() && limits.per_ip.first_refusal(&ip_key, now);
+            let first_account =
+                account_wait.is_some() && limits.per_account.first_refusal(&account_key, now);
+            if first_ip || first_account {
+                let why = if first_ip {
+                    "too many attempts from this IP address"
+                } else {
+                    "too many failures for this account"
+                };
+                let event = Event::new(actor, Action::SignInRateLimited, Some(&account_key))
+                    .detail(format!(
+                        "{why}; further refused attempts are not logged until the limit lifts"
+                    ));
+                audit_store::insert(&self.db, &event, now).await?;
+            }
             return Err(DomainError::RateLimited {
                 retry_after_secs: secs,
                 message: format!("Too many sign-in attempts. {}", wait_phrase(secs)),
             });
         }
-        limits.per_ip.hit(&ip_key, now);
 
-        let user = match EmailAddress::parse(email_input) {
+        let user = match &parsed {
             Ok(email) => users::find_by_email(&self.db, email.as_str()).await?,
             Err(_) => None,
         };

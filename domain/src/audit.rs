@@ -1,5 +1,14 @@
 //! Audit events: who did what, when, from where. Every admin action and every sign-in
 //! attempt is recorded. Tokens and links never go into an event.
+//!
+//! Some of what an event says comes from people who are not signed in (the address typed at
+//! sign-in, for one), so every subject and detail is bounded and made one line here, where
+//! every event is built: no caller can store a megabyte by forgetting to.
+
+/// Longest subject kept, in characters: room for any email address (254) and then some.
+pub const MAX_SUBJECT_CHARS: usize = 320;
+/// Longest detail kept, in characters.
+pub const MAX_DETAIL_CHARS: usize = 1000;
 
 /// Who caused an event and from where. Built by the web layer from the session and the
 /// request (client IP from the socket, User-Agent header).
@@ -53,6 +62,7 @@ pub enum Action {
     MemberTeamsChanged,
     MemberDeactivated,
     MemberReactivated,
+    MemberEmailConfirmed,
 }
 
 impl Action {
@@ -88,6 +98,7 @@ impl Action {
             Action::MemberTeamsChanged => "member.teams_changed",
             Action::MemberDeactivated => "member.deactivated",
             Action::MemberReactivated => "member.reactivated",
+            Action::MemberEmailConfirmed => "member.email_confirmed",
         }
     }
 }
@@ -108,7 +119,7 @@ impl Event {
         Event {
             actor: actor.clone(),
             action,
-            subject: subject.map(str::to_owned),
+            subject: subject.map(|s| bounded(s, MAX_SUBJECT_CHARS)),
             detail: String::new(),
             invite_id: None,
         }
@@ -120,7 +131,40 @@ impl Event {
     }
 
     pub fn detail(mut self, detail: impl Into<String>) -> Event {
-        self.detail = detail.into();
+        self.detail = bounded(&detail.into(), MAX_DETAIL_CHARS);
         self
+    }
+}
+
+/// `text` on one line (control characters become spaces) and at most `max` characters, the
+/// last of them "…" when it was cut.
+pub fn bounded(text: &str, max: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .take(max)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().nth(max).is_some() {
+        out.pop();
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_and_details_are_bounded_and_on_one_line() {
+        let huge = "x".repeat(1_000_000);
+        let e = Event::new(&Actor::default(), Action::SignInFailed, Some(&huge)).detail(&huge);
+        let subject = e.subject.unwrap();
+        assert_eq!(subject.chars().count(), MAX_SUBJECT_CHARS);
+        assert!(subject.ends_with('…'));
+        assert_eq!(e.detail.chars().count(), MAX_DETAIL_CHARS);
+        assert_eq!(bounded("a\nb\u{0}c", 10), "a b c");
+        assert_eq!(bounded("exactly", 7), "exactly");
+        assert_eq!(bounded("ünïcödé", 4), "ünï…");
     }
 }

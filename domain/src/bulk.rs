@@ -375,6 +375,8 @@ impl Services {
                 inviter_id: &user.id,
                 message,
                 token_digest: digest,
+                // Bulk imports show no links: each invite has only its emailed one.
+                copy_digest: None,
                 created_at: now,
                 expires_at: now + ttl,
             })

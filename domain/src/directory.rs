@@ -35,6 +35,44 @@ fn parse_label(field: &'static str, input: &str, max: usize, what: &str) -> Doma
     Ok(s.to_owned())
 }
 
+/// A role's description: optional, one line, at most `MAX_DESCRIPTION` characters. Refused
+/// when longer, never cut: what was typed is either kept whole or named as the problem.
+fn parse_description(input: &str) -> DomainResult<String> {
+    let s = input.trim();
+    if s.chars().count() > MAX_DESCRIPTION {
+        return Err(DomainError::invalid(
+            "description",
+            format!("Use at most {MAX_DESCRIPTION} characters."),
+        ));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(DomainError::invalid(
+            "description",
+            "Line breaks and control characters are not allowed.",
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// The teams a request chose, each once, in the order first given: every id must name a
+/// team that exists. So what is stored is bounded by the number of teams, however many copies
+/// of an id a request repeats (a form field can be sent 36,000 times).
+pub(crate) fn chosen_teams<'a>(
+    known: &'a [teams::TeamRow],
+    ids: &[String],
+) -> DomainResult<Vec<&'a teams::TeamRow>> {
+    let mut chosen: Vec<&teams::TeamRow> = Vec::new();
+    for id in ids {
+        let team = known.iter().find(|k| &k.id == id).ok_or_else(|| {
+            DomainError::invalid("teams", "One of the chosen teams no longer exists.")
+        })?;
+        if !chosen.iter().any(|c| c.id == team.id) {
+            chosen.push(team);
+        }
+    }
+    Ok(chosen)
+}
+
 /// Turns a clash with an existing name (a unique index) into an error on the name field;
 /// passes every other result through.
 fn unique_name<T>(result: Result<T, sqlx::Error>, what: &str, name: &str) -> DomainResult<T> {
@@ -87,11 +125,7 @@ impl Services {
     ) -> DomainResult<String> {
         let held = require(user, Permission::ManageRolesAndTeams)?;
         let name = parse_label("name", name, MAX_ROLE_NAME, "role name")?;
-        let description = description
-            .trim()
-            .chars()
-            .take(MAX_DESCRIPTION)
-            .collect::<String>();
+        let description = parse_description(description)?;
         check_ceiling(held, permissions)?;
         let id = Uuid::now_v7().to_string();
         let now = self.clock.now();
@@ -120,11 +154,7 @@ impl Services {
     ) -> DomainResult<()> {
         let held = require(user, Permission::ManageRolesAndTeams)?;
         let name = parse_label("name", name, MAX_ROLE_NAME, "role name")?;
-        let description = description
-            .trim()
-            .chars()
-            .take(MAX_DESCRIPTION)
-            .collect::<String>();
+        let description = parse_description(description)?;
         check_ceiling(held, permissions)?;
         let current = roles::find(&self.db, id)
             .await?
@@ -281,5 +311,39 @@ impl Services {
         )
         .await?;
         Ok(rows.into_iter().map(AuditRow::into_entry).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn team(id: &str) -> teams::TeamRow {
+        teams::TeamRow {
+            id: id.into(),
+            name: id.to_uppercase(),
+            members: 0,
+        }
+    }
+
+    #[test]
+    fn chosen_teams_are_known_and_each_kept_once() {
+        let known = [team("a"), team("b")];
+        let ids: Vec<String> = std::iter::repeat_n("a".to_owned(), 36_000)
+            .chain(["b".to_owned(), "a".to_owned()])
+            .collect();
+        let chosen = chosen_teams(&known, &ids).unwrap();
+        let chosen: Vec<&str> = chosen.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(chosen, ["a", "b"]);
+        assert!(chosen_teams(&known, &["a".into(), "gone".into()]).is_err());
+        assert!(chosen_teams(&known, &[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn descriptions_are_refused_not_cut() {
+        assert_eq!(parse_description("  Edits media  ").unwrap(), "Edits media");
+        assert!(parse_description(&"d".repeat(MAX_DESCRIPTION)).is_ok());
+        assert!(parse_description(&"d".repeat(MAX_DESCRIPTION + 1)).is_err());
+        assert!(parse_description("nul\0byte").is_err());
     }
 }

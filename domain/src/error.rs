@@ -21,6 +21,9 @@ pub enum DomainError {
     Unauthenticated,
     #[error("You are not allowed to do that.")]
     Forbidden,
+    /// Not allowed, for a reason worth telling (the caller may do this to other things).
+    #[error("{0}")]
+    ForbiddenBecause(String),
     /// Right password, but the account was deactivated.
     #[error("This account has been deactivated. Ask your administrator.")]
     AccountDeactivated,
@@ -37,7 +40,7 @@ pub enum DomainError {
     #[error("{}", .0.refusal())]
     InviteUnusable(Box<model::LinkView>),
     #[error("database error: {0}")]
-    Store(#[from] sqlx::Error),
+    Store(sqlx::Error),
     #[error("{0}")]
     Internal(String),
 }
@@ -48,6 +51,20 @@ impl DomainError {
             field,
             message: message.into(),
         }
+    }
+}
+
+impl From<sqlx::Error> for DomainError {
+    fn from(e: sqlx::Error) -> DomainError {
+        // PostgreSQL refuses NUL in text (SQLSTATE 22021), and that is the input's fault, not
+        // ours. The web layer refuses NUL before any handler runs; this keeps whatever else
+        // reaches the database with one (the command line, a future door) a clear 4xx.
+        if let sqlx::Error::Database(d) = &e {
+            if d.code().as_deref() == Some("22021") {
+                return DomainError::invalid("input", "Text cannot contain NUL characters (\\0).");
+            }
+        }
+        DomainError::Store(e)
     }
 }
 

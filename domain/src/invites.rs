@@ -5,14 +5,15 @@
 
 use model::{
     AuditEntry, Delivery, InviteList, InviteOptions, InvitePreview, InviteQuery, InviteRow,
-    InviteStatus, IssuedLink, LinkView, ListFilterOptions, Permission, Permissions, RoleInfo,
-    TeamInfo,
+    InviteStatus, IssuedLink, JoinedVia, LinkView, ListFilterOptions, Permission, Permissions,
+    RoleInfo, TeamInfo,
 };
 use uuid::Uuid;
 
 use crate::accounts::parse_name;
 use crate::audit::{Action, Actor, Event};
 use crate::clock::{Millis, HOUR};
+use crate::directory::chosen_teams;
 use crate::email::EmailAddress;
 use crate::error::{DomainError, DomainResult};
 use crate::invite::{inviter_may_grant, parse_expiry_hours, parse_message, view_for_status};
@@ -29,6 +30,21 @@ use crate::Services;
 /// Outbox job kinds.
 pub const JOB_INVITE: &str = "invite";
 pub const JOB_NEW_INVITE_REQUEST: &str = "new_invite_request";
+/// Asks a member who joined through a copied link to confirm their address.
+pub const JOB_CONFIRM_ADDRESS: &str = "confirm_address";
+
+/// Which of the invite's current links `digest` belongs to, if either: the emailed one or the
+/// copy shown to the inviter.
+fn link_used(invite: &InviteFull, digest: &str) -> Option<JoinedVia> {
+    let matches = |stored: &str| token::constant_time_eq(stored.as_bytes(), digest.as_bytes());
+    if matches(&invite.token_digest) {
+        Some(JoinedVia::Email)
+    } else if invite.copy_digest.as_deref().is_some_and(matches) {
+        Some(JoinedVia::CopiedLink)
+    } else {
+        None
+    }
+}
 
 pub struct CreateInvite<'a> {
     pub email: &'a str,
@@ -159,14 +175,7 @@ impl Services {
             ));
         }
         let known_teams = teams::list(&self.db).await?;
-        for id in req.team_ids {
-            if !known_teams.iter().any(|t| &t.id == id) {
-                return Err(DomainError::invalid(
-                    "teams",
-                    "One of the chosen teams no longer exists.",
-                ));
-            }
-        }
+        let chosen = chosen_teams(&known_teams, req.team_ids)?;
         let ttl = parse_expiry_hours(req.expiry_hours)?;
         let message = parse_message(req.message)?;
         let now = self.clock.now();
@@ -179,6 +188,8 @@ impl Services {
         let id = Uuid::now_v7();
         let seed = token::new_seed()?;
         let issued = token::issue_from_seed(&self.key, Purpose::Invite, id, &seed);
+        // The inviter is shown a link of its own, so an acceptance tells which one was used.
+        let copy = token::issue(&self.key, Purpose::Invite, id)?;
         let id_s = id.to_string();
         let actor = actor_for(user, request);
 
@@ -189,6 +200,7 @@ impl Services {
             inviter_id: &user.id,
             message: &message,
             token_digest: &issued.digest,
+            copy_digest: Some(&copy.digest),
             created_at: now,
             expires_at: now + ttl,
         };
@@ -213,8 +225,8 @@ impl Services {
                 "{email} already has a pending invitation. Use Resend in the list to send it again."
             )));
         }
-        for team in req.team_ids {
-            store::add_team(&mut tx, &id_s, team).await?;
+        for team in &chosen {
+            store::add_team(&mut tx, &id_s, &team.id).await?;
         }
         outbox::insert(
             &mut tx,
@@ -226,7 +238,11 @@ impl Services {
             now,
         )
         .await?;
-        let detail = format!("role {}; expires in {} h", role.name, ttl / HOUR);
+        let detail = format!(
+            "role {}; expires in {} h; a copy of the link shown to the inviter",
+            role.name,
+            ttl / HOUR
+        );
         let created = Event::new(&actor, Action::InviteCreated, Some(email.as_str()))
             .detail(detail)
             .invite(&id_s);
@@ -238,7 +254,7 @@ impl Services {
         Ok(IssuedLink {
             invite_id: id_s,
             email: email.to_string(),
-            link: self.invite_link(&issued.token),
+            link: self.invite_link(&copy.token),
         })
     }
 
@@ -442,14 +458,26 @@ impl Services {
         if !held.may_grant(Permissions::from_bits(invite.role_permissions)) {
             return Err(DomainError::Forbidden);
         }
+        // A resend kills the link already sent, so for someone else's invite it takes what
+        // revoking takes.
+        let own = invite.inviter_id == user.id;
+        if !own && !held.contains(Permission::RevokeInvites) {
+            return Err(DomainError::ForbiddenBecause(format!(
+                "Only {} (who sent this invite) or someone who may revoke invites can resend it: \
+                 a resend replaces the link already sent.",
+                invite.inviter_name
+            )));
+        }
         let max = self.policy().await?.max_expiry_hours;
         let ttl = invite.lifetime.clamp(HOUR, max * HOUR);
         let uuid = Uuid::parse_str(id).map_err(|_| DomainError::NotFound)?;
         let seed = token::new_seed()?;
         let issued = token::issue_from_seed(&self.key, Purpose::Invite, uuid, &seed);
+        let copy = token::issue(&self.key, Purpose::Invite, uuid)?;
         let actor = actor_for(user, request);
         let mut tx = self.db.begin().await?;
-        if store::renew(&mut tx, id, &issued.digest, now + ttl, &user.id).await? != 1 {
+        let digests = (issued.digest.as_str(), copy.digest.as_str());
+        if store::renew(&mut tx, id, digests, now + ttl, &user.id).await? != 1 {
             drop(tx);
             let status = self.status_now(id).await?;
             return Err(DomainError::Conflict(format!(
@@ -468,10 +496,18 @@ impl Services {
         )
         .await?;
         let resent = Event::new(&actor, Action::InviteResent, Some(&invite.email))
-            .detail(format!(
-                "new link; old link no longer works; re-issued by {}",
-                user.email
-            ))
+            .detail(if own {
+                format!(
+                    "new links; the old ones no longer work; re-issued by {}",
+                    user.email
+                )
+            } else {
+                format!(
+                    "new links; the old ones no longer work; re-issued by {} for {}, who sent \
+                     it before (the invite is now {}'s)",
+                    user.email, invite.inviter_email, user.email
+                )
+            })
             .invite(id);
         audit_store::insert_tx(&mut tx, &resent, now).await?;
         let queued = Event::new(&actor, Action::EmailQueued, Some(&invite.email)).invite(id);
@@ -482,7 +518,7 @@ impl Services {
         Ok(IssuedLink {
             invite_id: id.to_owned(),
             email: invite.email,
-            link: self.invite_link(&issued.token),
+            link: self.invite_link(&copy.token),
         })
     }
 
@@ -526,6 +562,9 @@ impl Services {
 
     /// `classify_link` for a request from a client: a client that has shown many links that
     /// are not ours gets 429 instead of an answer, so guessing is slow as well as hopeless.
+    /// A link whose signature verifies was issued by us and is no guess: it is answered
+    /// whatever else came from the same address (an office NAT shares one address between
+    /// honest invitees and whoever is guessing).
     async fn classify_counted(
         &self,
         token: &str,
@@ -533,17 +572,23 @@ impl Services {
         now: Millis,
     ) -> DomainResult<(LinkView, Option<InviteFull>)> {
         let client = request.ip.as_deref().unwrap_or("unknown");
-        if let Some(secs) = self.bad_links.check(client, now) {
-            return Err(DomainError::RateLimited {
-                retry_after_secs: secs,
-                message: format!(
-                    "Too many invalid invitation links came from your network. Check the link \
-                     in your email. {}",
-                    crate::ratelimit::wait_phrase(secs)
-                ),
-            });
+        let verified = token::verify(&self.key, Purpose::Invite, token).ok();
+        if verified.is_none() {
+            if let Some(secs) = self.bad_links.check(client, now) {
+                return Err(DomainError::RateLimited {
+                    retry_after_secs: secs,
+                    message: format!(
+                        "Too many invalid invitation links came from your network. Check the \
+                         link in your email. {}",
+                        crate::ratelimit::wait_phrase(secs)
+                    ),
+                });
+            }
         }
-        let classified = self.classify_link(token, now).await?;
+        let classified = match verified {
+            Some(v) => self.classify_verified(&v, now).await?,
+            None => (LinkView::Invalid, None),
+        };
         if matches!(classified.0, LinkView::Invalid) {
             self.bad_links.hit(client, now);
         }
@@ -556,13 +601,22 @@ impl Services {
         token: &str,
         now: Millis,
     ) -> DomainResult<(LinkView, Option<InviteFull>)> {
-        let Ok(verified) = token::verify(&self.key, Purpose::Invite, token) else {
-            return Ok((LinkView::Invalid, None));
-        };
+        match token::verify(&self.key, Purpose::Invite, token) {
+            Ok(verified) => self.classify_verified(&verified, now).await,
+            Err(_) => Ok((LinkView::Invalid, None)),
+        }
+    }
+
+    /// `classify_link` for a token whose signature has been checked.
+    async fn classify_verified(
+        &self,
+        verified: &token::Verified,
+        now: Millis,
+    ) -> DomainResult<(LinkView, Option<InviteFull>)> {
         let Some(invite) = store::find(&self.db, &verified.id.to_string(), now).await? else {
             return Ok((LinkView::Invalid, None));
         };
-        if !token::constant_time_eq(invite.token_digest.as_bytes(), verified.digest.as_bytes()) {
+        if link_used(&invite, &verified.digest).is_none() {
             return Ok((LinkView::Replaced, Some(invite)));
         }
         let status = invite.status_at(now);
@@ -621,10 +675,23 @@ impl Services {
         };
         // Hash before taking the write lock: argon2 takes tens of milliseconds.
         let hash = self.hasher.hash(password).await?;
-        let user_id = Uuid::now_v7().to_string();
-        let mut tx = self.db.begin().await?;
+        let user_uuid = Uuid::now_v7();
+        let user_id = user_uuid.to_string();
         let verified = token::verify(&self.key, Purpose::Invite, token)
             .map_err(|_| DomainError::LinkInvalid)?;
+        let via = link_used(&invite, &verified.digest).ok_or(DomainError::LinkInvalid)?;
+        // Joining through a copied link proves nothing about the mailbox: the member is asked
+        // to confirm the address from an email, with a link of their own.
+        let confirmation = match via {
+            JoinedVia::Email => None,
+            JoinedVia::CopiedLink => {
+                let seed = token::new_seed()?;
+                let issued =
+                    token::issue_from_seed(&self.key, Purpose::ConfirmEmail, user_uuid, &seed);
+                Some((seed, issued.digest))
+            }
+        };
+        let mut tx = self.db.begin().await?;
         // Claim the invite first, so that the losers of a race on one link hear that it was
         // used (not that an account exists: the winner's, created a moment ago).
         if store::accept(&mut tx, &invite.id, &verified.digest, &user_id, now).await? != 1 {
@@ -655,6 +722,8 @@ impl Services {
                 role_id: &invite.role_id,
                 created_at: now,
                 invite_id: Some(&invite.id),
+                joined_via: Some(via),
+                confirm_digest: confirmation.as_ref().map(|(_, digest)| digest.as_str()),
             },
         )
         .await?;
@@ -664,11 +733,32 @@ impl Services {
         let mut actor = request.clone();
         actor.user_id = Some(user_id.clone());
         actor.email = Some(invite.email.clone());
-        let event = Event::new(&actor, Action::InviteAccepted, Some(&invite.email))
-            .detail(format!("joined as {}", invite.role_name))
+        let accepted = Event::new(&actor, Action::InviteAccepted, Some(&invite.email))
+            .detail(format!("joined as {} {}", invite.role_name, via.phrase()))
             .invite(&invite.id);
-        audit_store::insert_tx(&mut tx, &event, now).await?;
+        let mut events = vec![accepted];
+        if let Some((seed, _)) = &confirmation {
+            outbox::insert(
+                &mut tx,
+                &Uuid::now_v7().to_string(),
+                &invite.id,
+                JOB_CONFIRM_ADDRESS,
+                &invite.email,
+                Some(seed),
+                now,
+            )
+            .await?;
+            events.push(
+                Event::new(&actor, Action::EmailQueued, Some(&invite.email))
+                    .detail("address confirmation")
+                    .invite(&invite.id),
+            );
+        }
+        audit_store::insert_many_tx(&mut tx, &events, now).await?;
         tx.commit().await?;
+        if confirmation.is_some() {
+            self.mail_wakeup.notify_one();
+        }
         self.live
             .publish(Change::invite(&invite.id, "accepted"))
             .await;
@@ -689,6 +779,12 @@ impl Services {
             return Err(DomainError::Conflict(
                 "This invitation is still valid: you can accept it now.".into(),
             ));
+        }
+        if !view.can_request_new() {
+            return Err(DomainError::Conflict(format!(
+                "{} A new invitation cannot be requested from this link.",
+                view.refusal()
+            )));
         }
         if let Some(secs) = self.new_invite_requests.check(&invite.id, now) {
             return Err(DomainError::RateLimited {

@@ -2,6 +2,7 @@
 //! functions, and they are unit-tested without a browser.
 
 pub mod accounts;
+pub mod address_confirmation;
 pub mod audit;
 pub mod bulk;
 pub mod clock;

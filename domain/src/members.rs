@@ -4,6 +4,7 @@
 use model::{MemberInfo, Permission, Permissions, TeamRef};
 
 use crate::audit::{Action, Actor, Event};
+use crate::directory::chosen_teams;
 use crate::error::{DomainError, DomainResult};
 use crate::invites::{actor_for, require};
 use crate::store::users::{self, UserWithRole};
@@ -35,6 +36,7 @@ impl Services {
                 joined_at: m.created_at,
                 last_sign_in_at: m.last_sign_in_at,
                 invited_by: m.invited_by,
+                address_confirmed: m.address_confirmed,
             })
             .collect())
     }
@@ -118,16 +120,12 @@ impl Services {
             .member_in_reach(user, id, "change the teams of")
             .await?;
         let known = teams::list(&self.db).await?;
-        let mut names = Vec::new();
-        for t in team_ids {
-            let team = known.iter().find(|k| &k.id == t).ok_or_else(|| {
-                DomainError::invalid("teams", "One of the chosen teams no longer exists.")
-            })?;
-            names.push(team.name.clone());
-        }
+        let chosen = chosen_teams(&known, team_ids)?;
+        let names: Vec<String> = chosen.iter().map(|t| t.name.clone()).collect();
+        let ids: Vec<String> = chosen.iter().map(|t| t.id.clone()).collect();
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        teams::set_user_teams(&mut tx, id, team_ids).await?;
+        teams::set_user_teams(&mut tx, id, &ids).await?;
         let detail = if names.is_empty() {
             "no teams".to_owned()
         } else {

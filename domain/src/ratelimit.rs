@@ -11,7 +11,31 @@ use crate::clock::{Millis, SECOND};
 pub struct RateLimiter {
     limit: u32,
     window: Millis,
-    counts: Mutex<HashMap<String, (Millis, u32)>>,
+    counts: Mutex<HashMap<String, Window>>,
+}
+
+/// One key's current window.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    start: Millis,
+    hits: u32,
+    /// Whether a refusal in this window was already reported (see `first_refusal`).
+    refusal_noted: bool,
+}
+
+/// Longest key kept, in bytes: keys can come from what a client typed, and a flood of
+/// megabyte keys must not become gigabytes of memory.
+const MAX_KEY_BYTES: usize = 256;
+
+fn bounded_key(key: &str) -> &str {
+    if key.len() <= MAX_KEY_BYTES {
+        return key;
+    }
+    let mut end = MAX_KEY_BYTES;
+    while !key.is_char_boundary(end) {
+        end -= 1;
+    }
+    &key[..end]
 }
 
 impl RateLimiter {
@@ -28,11 +52,24 @@ impl RateLimiter {
     /// Seconds to wait if `key` has used its allowance, else `None`. Does not count a hit.
     pub fn check(&self, key: &str, now: Millis) -> Option<u64> {
         let counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
-        match counts.get(key) {
-            Some(&(start, n)) if now < start + self.window && n >= self.limit => {
-                Some(((start + self.window - now + SECOND - 1) / SECOND) as u64)
+        match counts.get(bounded_key(key)) {
+            Some(w) if now < w.start + self.window && w.hits >= self.limit => {
+                Some(((w.start + self.window - now + SECOND - 1) / SECOND) as u64)
             }
             _ => None,
+        }
+    }
+
+    /// For a key that `check` refused: true the first time in its current window, false after.
+    /// Lets a caller record one refusal per key and window instead of one per attempt.
+    pub fn first_refusal(&self, key: &str, now: Millis) -> bool {
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        match counts.get_mut(bounded_key(key)) {
+            Some(w) if now < w.start + self.window && !w.refusal_noted => {
+                w.refusal_noted = true;
+                true
+            }
+            _ => false,
         }
     }
 
@@ -41,20 +78,25 @@ impl RateLimiter {
         let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
         if counts.len() > 100_000 {
             // Bound memory under a flood of distinct keys: drop finished windows.
-            counts.retain(|_, (start, _)| now < *start + self.window);
+            counts.retain(|_, w| now < w.start + self.window);
         }
-        let entry = counts.entry(key.to_owned()).or_insert((now, 0));
-        if now >= entry.0 + self.window {
-            *entry = (now, 0);
+        let fresh = Window {
+            start: now,
+            hits: 0,
+            refusal_noted: false,
+        };
+        let entry = counts.entry(bounded_key(key).to_owned()).or_insert(fresh);
+        if now >= entry.start + self.window {
+            *entry = fresh;
         }
-        entry.1 += 1;
+        entry.hits = entry.hits.saturating_add(1);
     }
 
     pub fn reset(&self, key: &str) {
         self.counts
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .remove(key);
+            .remove(bounded_key(key));
     }
 }
 
@@ -85,6 +127,27 @@ mod tests {
         assert_eq!(rl.check("k", 60_000), None);
         rl.hit("k", 60_000);
         assert_eq!(rl.check("k", 60_000), None);
+    }
+
+    #[test]
+    fn a_refusal_is_first_once_per_window() {
+        let rl = RateLimiter::new(1, 1000);
+        rl.hit("k", 0);
+        assert!(rl.first_refusal("k", 10));
+        assert!(!rl.first_refusal("k", 20));
+        rl.hit("k", 1000);
+        assert!(rl.first_refusal("k", 1001));
+        assert!(!rl.first_refusal("unknown", 0));
+    }
+
+    #[test]
+    fn long_keys_are_cut_so_memory_stays_bounded() {
+        let rl = RateLimiter::new(1, 1000);
+        let long = "é".repeat(1_000_000);
+        rl.hit(&long, 0);
+        assert!(rl.check(&long, 0).is_some());
+        let counts = rl.counts.lock().unwrap();
+        assert!(counts.keys().all(|k| k.len() <= MAX_KEY_BYTES));
     }
 
     #[test]

@@ -238,6 +238,8 @@ impl Services {
                     role_id: &role_id,
                     created_at: now,
                     invite_id: None,
+                    joined_via: None,
+                    confirm_digest: None,
                 },
             )
             .await?;

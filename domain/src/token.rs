@@ -23,6 +23,8 @@ const RAW_LEN: usize = 2 + 16 + SECRET_LEN + TAG_LEN;
 pub enum Purpose {
     SetPassword = 1,
     Invite = 2,
+    /// A member confirming their address from an email (after joining through a copied link).
+    ConfirmEmail = 3,
 }
 
 /// A freshly issued token. `token` goes into the link and nowhere else; `digest` goes into

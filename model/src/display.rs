@@ -60,6 +60,7 @@ pub fn action_label(action: &str) -> &str {
         "member.teams_changed" => "Member's teams changed",
         "member.deactivated" => "Member deactivated",
         "member.reactivated" => "Member reactivated",
+        "member.email_confirmed" => "Member confirmed their address",
         "policy.changed" => "Invite policy changed",
         other => other,
     }

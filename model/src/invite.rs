@@ -234,9 +234,15 @@ impl LinkView {
         }
     }
 
-    /// Whether the invitee may ask the inviter for a new invitation from this page.
+    /// Whether the invitee may ask the inviter for a new invitation from this link: when it
+    /// ran out or was replaced, or its inviter can no longer vouch for it. Not when it was used,
+    /// withdrawn on purpose or its domain is barred (a new one would meet the same fate), nor
+    /// for a link that is still good or is not ours. The page and the endpoint both ask this.
     pub fn can_request_new(&self) -> bool {
-        !matches!(self, LinkView::Open(_) | LinkView::Invalid | LinkView::Used)
+        matches!(
+            self,
+            LinkView::Expired | LinkView::Replaced | LinkView::InviterLacksRights
+        )
     }
 }
 
@@ -270,6 +276,40 @@ pub struct MemberInfo {
     pub last_sign_in_at: Option<i64>,
     /// The name of whoever invited them (none for the first admin).
     pub invited_by: Option<String>,
+    /// False while someone who joined through a copied link has not confirmed from an email
+    /// that the address is theirs.
+    pub address_confirmed: bool,
+}
+
+/// Which link of an invite its invitee used: the emailed one proves they read that mailbox;
+/// a copied one (shown to the inviter, passed on by other means) proves nothing about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JoinedVia {
+    Email,
+    CopiedLink,
+}
+
+impl JoinedVia {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JoinedVia::Email => "email",
+            JoinedVia::CopiedLink => "copied_link",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JoinedVia> {
+        [JoinedVia::Email, JoinedVia::CopiedLink]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+
+    /// How the timeline says it.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            JoinedVia::Email => "through the emailed link",
+            JoinedVia::CopiedLink => "through a copied link (address not confirmed yet)",
+        }
+    }
 }
 
 /// One row of a bulk CSV, as checked: ready (`error` is none) or not, and why.
@@ -322,6 +362,33 @@ pub struct AuditEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn joined_via_round_trips() {
+        for v in [JoinedVia::Email, JoinedVia::CopiedLink] {
+            assert_eq!(JoinedVia::parse(v.as_str()), Some(v));
+        }
+        assert_eq!(JoinedVia::parse("fax"), None);
+    }
+
+    #[test]
+    fn only_links_that_ran_out_or_were_replaced_may_ask_for_a_new_one() {
+        for ok in [
+            LinkView::Expired,
+            LinkView::Replaced,
+            LinkView::InviterLacksRights,
+        ] {
+            assert!(ok.can_request_new(), "{ok:?}");
+        }
+        for no in [
+            LinkView::Used,
+            LinkView::Revoked,
+            LinkView::DomainNotAllowed,
+            LinkView::Invalid,
+        ] {
+            assert!(!no.can_request_new(), "{no:?}");
+        }
+    }
 
     #[test]
     fn status_follows_the_life_cycle_rules() {

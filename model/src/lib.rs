@@ -15,8 +15,8 @@ pub use dashboard::{fmt_duration, Dashboard, DASHBOARD_DAYS};
 pub use display::{action_label, fmt_utc, ACTION_GROUPS};
 pub use invite::{
     AuditEntry, BulkPreview, BulkProgress, BulkRow, Delivery, InviteCounts, InviteList,
-    InviteOptions, InvitePreview, InviteRow, InviteStatus, IssuedLink, LinkView, MemberInfo,
-    RoleInfo, TeamInfo, TeamRef,
+    InviteOptions, InvitePreview, InviteRow, InviteStatus, IssuedLink, JoinedVia, LinkView,
+    MemberInfo, RoleInfo, TeamInfo, TeamRef,
 };
 pub use list::{
     Cursor, InviteQuery, ListFilterOptions, QueryError, SearchMode, SortDir, SortKey,

@@ -147,6 +147,13 @@ impl InviteQuery {
                 format!("Search text is limited to {MAX_SEARCH_CHARS} characters."),
             ));
         }
+        // No address holds one, and the trigram index cannot take NUL.
+        if search.chars().any(char::is_control) {
+            return Err(bad(
+                "q",
+                "Search text cannot contain control characters.".into(),
+            ));
+        }
         let mode = match get("mode").as_deref() {
             None | Some("contains") => SearchMode::Contains,
             Some("prefix") => SearchMode::Prefix,
@@ -382,6 +389,7 @@ mod tests {
         }
         let long = "a".repeat(MAX_SEARCH_CHARS + 1);
         assert_eq!(parse(&[("q", &long)]).unwrap_err().param, "q");
+        assert_eq!(parse(&[("q", "abc\0")]).unwrap_err().param, "q");
     }
 
     #[test]

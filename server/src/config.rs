@@ -81,6 +81,10 @@ pub struct RawConfig {
     /// 127.0.0.1,10.0.0.5). Empty: the client IP is the socket's peer, whatever headers say.
     #[arg(long, env = "VESTIBULE_TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: String,
+    /// Live-update streams (/events) this process holds open at once, for everyone together;
+    /// past it, new ones get 429. Each holds a connection (a file descriptor).
+    #[arg(long, env = "VESTIBULE_MAX_LIVE_STREAMS", default_value = "500")]
+    pub max_live_streams: String,
     /// Log filter, e.g. info, debug, or vestibule=debug,sqlx=warn
     #[arg(long, env = "VESTIBULE_LOG", default_value = "info")]
     pub log: String,
@@ -113,6 +117,7 @@ pub struct Config {
     pub mail_from: String,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub invites_per_minute: u32,
+    pub max_live_streams: usize,
     pub log: String,
 }
 
@@ -190,6 +195,21 @@ impl Config {
                 ),
             )
         })?;
+        let max_live_streams = raw
+            .max_live_streams
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100_000).contains(n))
+            .ok_or_else(|| {
+                bad(
+                    "VESTIBULE_MAX_LIVE_STREAMS",
+                    format!(
+                        "must be a whole number from 1 to 100000 (got {:?})",
+                        raw.max_live_streams
+                    ),
+                )
+            })?;
         // Validate the sender now rather than at the first email.
         domain::mail::Mailer::new(&raw.mail_from, &Transport::Console)
             .map_err(|e| bad("VESTIBULE_MAIL_FROM", e))?;
@@ -204,6 +224,7 @@ impl Config {
             mail_from: raw.mail_from.trim().to_owned(),
             trusted_proxies,
             invites_per_minute,
+            max_live_streams,
             log: raw.log.clone(),
         })
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use app::state::AppState;
 use app::{shell, App};
+use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::{middleware, Router};
 use domain::clock::{SharedClock, SystemClock};
@@ -16,17 +17,14 @@ use domain::Services;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::config::Config;
 use crate::csrf::{self, AllowedOrigin};
 use crate::headers::{security_headers, HeaderPolicy};
-
-/// Largest request body accepted. Server-function arguments are small, except a bulk CSV
-/// (10,000 rows, form-encoded, fits well within this).
-pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+use crate::live::open_streams::OpenStreams;
+use crate::request_text::MAX_BODY_BYTES;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -78,6 +76,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     services: Services,
+    streams: OpenStreams,
 }
 
 impl Application {
@@ -103,11 +102,13 @@ impl Application {
     /// Serves on a listener bound beforehand (tests bind port 0 first, so they know the
     /// port to put in the public URL).
     pub fn on_listener(config: &Config, services: Services, listener: TcpListener) -> Application {
-        let router = router(config, services.clone());
+        let streams = OpenStreams::new(config.max_live_streams);
+        let router = router(config, services.clone(), streams.clone());
         Application {
             listener,
             router,
             services,
+            streams,
         }
     }
 
@@ -126,6 +127,7 @@ impl Application {
         let addr = self.local_addr();
         tracing::info!(%addr, "listening");
         let worker = crate::mail_worker::spawn(self.services.clone());
+        let rechecks = self.streams.spawn_rechecks(self.services.clone());
         let listener = self.services.live.spawn_listener();
         let live = self.services.live.clone();
         let result = axum::serve(
@@ -140,6 +142,7 @@ impl Application {
         })
         .await;
         worker.abort();
+        rechecks.abort();
         if let Some(l) = listener {
             l.abort();
         }
@@ -148,7 +151,7 @@ impl Application {
     }
 }
 
-pub fn router(config: &Config, services: Services) -> Router {
+pub fn router(config: &Config, services: Services, streams: OpenStreams) -> Router {
     let leptos_options = LeptosOptions::builder()
         .output_name("vestibule")
         .site_root(config.site_root.display().to_string())
@@ -171,13 +174,19 @@ pub fn router(config: &Config, services: Services) -> Router {
     let routes = route_list();
     Router::new()
         .route("/healthz", get(health))
-        .route("/events", get(crate::live::events))
+        .route(
+            "/events",
+            get(crate::live::events).layer(axum::Extension(streams)),
+        )
         .leptos_routes_with_context(&state, routes, || (), {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn(crate::request_text::require_utf8))
+        .layer(middleware::from_fn(crate::request_text::require_clean_text))
+        // axum's extractors bring a limit of their own (2 MB by default, and the server
+        // functions' request extractor applies it): the same number, so there is only one.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(allowed, csrf::guard))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
@@ -186,7 +195,6 @@ pub fn router(config: &Config, services: Services) -> Router {
             },
             security_headers,
         ))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .with_state(state)
 }
 

@@ -2,6 +2,7 @@
 //! only on the server and call the domain crate.
 
 pub mod accept;
+pub mod address;
 pub mod auth;
 pub mod bulk;
 pub mod dashboard;

@@ -105,6 +105,12 @@ fn MemberTable(
                                 <td>{m.last_sign_in_at.map(fmt_utc).unwrap_or_else(|| "never".into())}</td>
                                 <td>
                                     <span class=if m.active { "badge status-accepted" } else { "badge status-revoked" }>{if m.active { "Active" } else { "Deactivated" }}</span>
+                                    {(!m.address_confirmed).then(|| view! {
+                                        <span class="badge status-expired address-unconfirmed"
+                                            title="Joined through a copied link and has not yet confirmed the address from an email">
+                                            "Address not confirmed"
+                                        </span>
+                                    })}
                                     {(!is_me).then(|| view! {
                                         <form method="post" action=SetMemberActive::PATH>
                                             <input type="hidden" name="id" value=id_active/>

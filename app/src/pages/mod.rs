@@ -1,6 +1,7 @@
 pub mod accept;
 pub mod audit;
 pub mod bulk;
+pub mod confirm_address;
 pub mod dashboard;
 pub mod home;
 pub mod invite_detail;

@@ -11,7 +11,7 @@ use crate::audit::{Action, Actor, Event};
 use crate::clock::{Millis, MINUTE, SECOND};
 use crate::email::EmailAddress;
 use crate::error::DomainResult;
-use crate::invites::{JOB_INVITE, JOB_NEW_INVITE_REQUEST};
+use crate::invites::{JOB_CONFIRM_ADDRESS, JOB_INVITE, JOB_NEW_INVITE_REQUEST};
 use crate::live::Change;
 use crate::store::outbox::{self, Job};
 use crate::store::{audit as audit_store, invites};
@@ -151,6 +151,15 @@ impl Services {
                     message: &invite.message,
                     link: &link,
                 })
+            }
+            JOB_CONFIRM_ADDRESS => {
+                let Some(link) = self
+                    .address_confirmation_link(&invite.id, job.link_seed.as_deref())
+                    .await?
+                else {
+                    return Ok(Rendered::Drop("address already confirmed"));
+                };
+                templates::address_confirmation(&invite.email, &invite.inviter_name, &link)
             }
             JOB_NEW_INVITE_REQUEST => templates::new_invite_request(
                 &invite.email,

@@ -62,6 +62,34 @@ pub fn invitation(i: &Invitation<'_>) -> (String, String, String) {
     (subject, text, html)
 }
 
+/// To a member who joined through a copied link: is this address really theirs?
+pub fn address_confirmation(
+    address: &str,
+    inviter_name: &str,
+    link: &str,
+) -> (String, String, String) {
+    let subject = "Confirm your email address".to_owned();
+    let text = format!(
+        "Someone joined the workspace as {address}, through an invitation link that \
+         {inviter_name} shared by other means than this mailbox.\n\n\
+         If that was you, sign in and confirm that this address is yours:\n{link}\n\n\
+         If it was not you, do not follow the link, and tell {inviter_name}: an account is using \
+         your address.\n"
+    );
+    let html = format!(
+        "<!DOCTYPE html><html><body style=\"font-family:system-ui,sans-serif;color:#1c2430\">\
+         <p>Someone joined the workspace as <strong>{address}</strong>, through an invitation link \
+         that {inviter} shared by other means than this mailbox.</p>\
+         <p>If that was you, <a href=\"{link}\">sign in and confirm that this address is yours</a>.</p>\
+         <p style=\"color:#566173\">If it was not you, do not follow the link, and tell {inviter}: \
+         an account is using your address.</p></body></html>",
+        address = escape_html(address),
+        inviter = escape_html(inviter_name),
+        link = escape_html(link),
+    );
+    (subject, text, html)
+}
+
 /// To an inviter: the invitee's link no longer works and they asked for a new one.
 pub fn new_invite_request(invitee: &str, invite_page: &str) -> (String, String, String) {
     let subject = header_safe(&format!("{invitee} asked for a new invitation"));

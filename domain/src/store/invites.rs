@@ -35,7 +35,10 @@ pub struct InviteFull {
     pub inviter_active: bool,
     pub inviter_permissions: i64,
     pub message: String,
+    /// The emailed link's digest.
     pub token_digest: String,
+    /// The digest of the link shown to the inviter for copying, if one was shown.
+    pub copy_digest: Option<String>,
     pub created_at: Millis,
     pub expires_at: Millis,
     pub accepted_at: Option<Millis>,
@@ -73,7 +76,7 @@ macro_rules! select_full {
         concat!(
             "SELECT i.id, i.email, i.role_id, r.name AS role_name, r.permissions AS role_permissions, ",
             "i.inviter_id, u.name AS inviter_name, u.email AS inviter_email, u.active AS inviter_active, ",
-            "ur.permissions AS inviter_permissions, i.message, i.token_digest, i.created_at, i.expires_at, ",
+            "ur.permissions AS inviter_permissions, i.message, i.token_digest, i.copy_digest, i.created_at, i.expires_at, ",
             "i.accepted_at, i.revoked_at, i.open_count, i.delivery, i.delivery_error, ",
             "COALESCE(i.lifetime, i.expires_at - i.created_at) AS lifetime, ",
             $crate::status_case!("$1"),
@@ -128,7 +131,10 @@ pub struct NewInvite<'a> {
     pub role_id: &'a str,
     pub inviter_id: &'a str,
     pub message: &'a str,
+    /// The emailed link's digest.
     pub token_digest: &'a str,
+    /// The copy link's digest, when the inviter is shown one (not in bulk imports).
+    pub copy_digest: Option<&'a str>,
     pub created_at: Millis,
     pub expires_at: Millis,
 }
@@ -140,8 +146,8 @@ pub struct NewInvite<'a> {
 /// is what a single create costs the writer (see the README's performance section).
 pub async fn insert_if_free(tx: &mut Tx, n: &NewInvite<'_>) -> Result<bool, sqlx::Error> {
     let inserted = on_tx!(tx, c => sqlx::query(
-        "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, created_at, expires_at) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8 \
+        "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, copy_digest, created_at, expires_at) \
+         SELECT $1, $2, $3, $4, $5, $6, $9, $7, $8 \
          WHERE NOT EXISTS (SELECT 1 FROM users WHERE email = $2) \
          ON CONFLICT (email) WHERE accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL DO NOTHING",
     )
@@ -153,6 +159,7 @@ pub async fn insert_if_free(tx: &mut Tx, n: &NewInvite<'_>) -> Result<bool, sqlx
     .bind(n.token_digest)
     .bind(n.created_at)
     .bind(n.expires_at)
+    .bind(n.copy_digest)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -166,7 +173,7 @@ pub async fn insert_many_if_free(
     rows: &[NewInvite<'_>],
 ) -> Result<Vec<String>, sqlx::Error> {
     let mut inserted = Vec::with_capacity(rows.len());
-    for part in rows.chunks(dynamic::rows_per_statement(8)) {
+    for part in rows.chunks(dynamic::rows_per_statement(9)) {
         let mut args = dynamic::Args::default();
         let values = dynamic::values_rows(&mut args, part, |a, n| {
             vec![
@@ -176,12 +183,13 @@ pub async fn insert_many_if_free(
                 a.text(n.inviter_id),
                 a.text(n.message),
                 a.text(n.token_digest),
+                a.push(dynamic::Arg::OptText(n.copy_digest.map(str::to_owned))),
                 a.int(n.created_at),
                 a.int(n.expires_at),
             ]
         });
         let sql = format!(
-            "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, created_at, expires_at) \
+            "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, copy_digest, created_at, expires_at) \
              VALUES {values} \
              ON CONFLICT (email) WHERE accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL DO NOTHING \
              RETURNING id"
@@ -282,7 +290,8 @@ pub async fn revoke(tx: &mut Tx, id: &str, by: &str, now: Millis) -> Result<u64,
 }
 
 /// The single-use step: marks the invite accepted only if it is still pending and the
-/// digest is the current one. Exactly one of any number of racing calls gets 1.
+/// digest is one of its current two (emailed or copied). Exactly one of any number of racing
+/// calls gets 1.
 pub async fn accept(
     tx: &mut Tx,
     id: &str,
@@ -291,7 +300,7 @@ pub async fn accept(
     now: Millis,
 ) -> Result<u64, sqlx::Error> {
     on_tx!(tx, c => sqlx::query(
-        "UPDATE invites SET accepted_at = $4, accepted_by = $3 WHERE id = $1 AND token_digest = $2 \
+        "UPDATE invites SET accepted_at = $4, accepted_by = $3 WHERE id = $1 AND (token_digest = $2 OR copy_digest = $2) \
          AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $4",
     )
     .bind(id)
@@ -303,25 +312,26 @@ pub async fn accept(
     .map(|r| r.rows_affected()))
 }
 
-/// Resend: a new link (digest) and a new expiry, for an invite neither accepted nor revoked.
-/// The resender becomes the inviter: they vouch for the invite from now on, so an invite from
+/// Resend: new links (the emailed and the copied one's digests) and a new expiry, for an
+/// invite neither accepted nor revoked. The resender becomes the inviter: they vouch for the invite from now on, so an invite from
 /// someone since deactivated or demoted is honoured again once a current admin resends it.
 pub async fn renew(
     tx: &mut Tx,
     id: &str,
-    digest: &str,
+    digests: (&str, &str),
     expires_at: Millis,
     inviter_id: &str,
 ) -> Result<u64, sqlx::Error> {
     on_tx!(tx, c => sqlx::query(
-        "UPDATE invites SET token_digest = $2, lifetime = COALESCE(lifetime, expires_at - created_at), \
+        "UPDATE invites SET token_digest = $2, copy_digest = $5, lifetime = COALESCE(lifetime, expires_at - created_at), \
          expires_at = $3, inviter_id = $4, delivery = 'queued', \
          delivery_error = NULL WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL",
     )
     .bind(id)
-    .bind(digest)
+    .bind(digests.0)
     .bind(expires_at)
     .bind(inviter_id)
+    .bind(digests.1)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))

@@ -8,7 +8,7 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
 use crate::clock::Millis;
-use crate::store::Db;
+use crate::store::{dynamic, Db};
 use crate::{on_db, on_db_write};
 
 /// The session key under which the signed-in user's id is kept.
@@ -32,6 +32,33 @@ impl DbSessionStore {
             .await
             .map(|r| r.rows_affected()))?;
         Ok(r)
+    }
+
+    /// Of `session_ids`, those still signed in to an active account whose role holds
+    /// `permission` (a permission bit): one query, however many ids, so that every open
+    /// live-update stream of a process is re-checked together.
+    pub async fn still_allowed(
+        &self,
+        session_ids: &[String],
+        permission: i64,
+        now: Millis,
+    ) -> Result<Vec<String>, sqlx::Error> {
+        let mut allowed = Vec::new();
+        for part in session_ids.chunks(dynamic::MAX_VALUES - 2) {
+            let mut args = dynamic::Args::default();
+            let now = args.int(now);
+            let permission = args.int(permission);
+            let ids: Vec<String> = part.iter().map(|id| args.text(id.as_str())).collect();
+            let sql = format!(
+                "SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id \
+                 JOIN roles r ON r.id = u.role_id \
+                 WHERE s.id IN ({}) AND s.expires_at > {now} AND u.active \
+                 AND (r.permissions & {permission}) <> 0",
+                ids.join(", ")
+            );
+            allowed.extend(dynamic::fetch_texts(&self.db, sql, &args).await?);
+        }
+        Ok(allowed)
     }
 
     pub async fn delete_expired(&self, now: Millis) -> Result<u64, sqlx::Error> {

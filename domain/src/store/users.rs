@@ -63,12 +63,17 @@ pub struct NewUser<'a> {
     pub role_id: &'a str,
     pub created_at: Millis,
     pub invite_id: Option<&'a str>,
+    /// Which link of the invite they used (none for the first admin).
+    pub joined_via: Option<model::JoinedVia>,
+    /// For a member who joined through a copied link: the digest of the link that confirms
+    /// their address.
+    pub confirm_digest: Option<&'a str>,
 }
 
 pub async fn insert(tx: &mut Tx, u: &NewUser<'_>) -> Result<(), sqlx::Error> {
     on_tx!(tx, c => sqlx::query(
-        "INSERT INTO users (id, email, name, password_hash, role_id, active, created_at, invite_id) \
-         VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7)",
+        "INSERT INTO users (id, email, name, password_hash, role_id, active, created_at, invite_id, joined_via, confirm_digest) \
+         VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7, $8, $9)",
     )
     .bind(u.id)
     .bind(u.email)
@@ -77,6 +82,8 @@ pub async fn insert(tx: &mut Tx, u: &NewUser<'_>) -> Result<(), sqlx::Error> {
     .bind(u.role_id)
     .bind(u.created_at)
     .bind(u.invite_id)
+    .bind(u.joined_via.map(model::JoinedVia::as_str))
+    .bind(u.confirm_digest)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -149,12 +156,14 @@ pub struct MemberRow {
     pub created_at: Millis,
     pub last_sign_in_at: Option<Millis>,
     pub invited_by: Option<String>,
+    pub address_confirmed: bool,
 }
 
 pub async fn list_members(db: &Db) -> Result<Vec<MemberRow>, sqlx::Error> {
     on_db!(db, p => sqlx::query_as(
         "SELECT u.id, u.email, u.name, u.active, u.role_id, r.name AS role_name, r.permissions, \
-         u.created_at, u.last_sign_in_at, inv.name AS invited_by \
+         u.created_at, u.last_sign_in_at, inv.name AS invited_by, \
+         (u.joined_via IS NULL OR u.joined_via <> 'copied_link' OR u.email_confirmed_at IS NOT NULL) AS address_confirmed \
          FROM users u JOIN roles r ON r.id = u.role_id \
          LEFT JOIN invites i ON i.id = u.invite_id LEFT JOIN users inv ON inv.id = i.inviter_id \
          ORDER BY lower(u.name), u.email",
@@ -198,4 +207,48 @@ pub async fn inviters(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
     )
     .fetch_all(p)
     .await)
+}
+
+/// The member who joined through `invite_id`, with the digest of their pending address
+/// confirmation (none once confirmed): what the confirmation email is built from.
+pub async fn pending_confirmation(
+    db: &Db,
+    invite_id: &str,
+) -> Result<Option<(String, Option<String>)>, sqlx::Error> {
+    on_db!(db, p => sqlx::query_as("SELECT id, confirm_digest FROM users WHERE invite_id = $1")
+        .bind(invite_id)
+        .fetch_optional(p)
+        .await)
+}
+
+/// Whether the confirmation link with `digest` is pending for member `id` (opening the link
+/// reads only).
+pub async fn confirmation_pending(db: &Db, id: &str, digest: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 = on_db!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE id = $1 AND confirm_digest = $2")
+        .bind(id)
+        .bind(digest)
+        .fetch_one(p)
+        .await)?;
+    Ok(n > 0)
+}
+
+/// Records that member `id` confirmed their address, if `digest` is their pending
+/// confirmation link's; the link is used up. Returns rows changed (0 or 1).
+pub async fn confirm_address(
+    tx: &mut Tx,
+    id: &str,
+    digest: &str,
+    now: Millis,
+) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE users SET email_confirmed_at = $3, confirm_digest = NULL \
+         WHERE id = $1 AND confirm_digest = $2",
+    )
+    .bind(id)
+    .bind(digest)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))
 }

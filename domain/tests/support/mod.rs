@@ -47,6 +47,8 @@ pub async fn user(s: &Services, email: &str, role: &str) -> UserWithRole {
             role_id: role,
             created_at: 0,
             invite_id: None,
+            joined_via: None,
+            confirm_digest: None,
         },
     )
     .await

@@ -67,6 +67,8 @@ const PROBES: &[Probe] = &[
         ],
     ),
     post("POST /api/request_new_invite", &[("token", "x")]),
+    post("POST /api/address_to_confirm", &[("token", "x")]),
+    post("POST /api/confirm_address", &[("token", "x")]),
     post("POST /api/invite_options", &[]),
     post(
         "POST /api/create_invite",
@@ -159,6 +161,7 @@ const PROBES: &[Probe] = &[
     get("GET /roles"),
     get("GET /audit"),
     get("GET /policy"),
+    get("GET /confirm-address/x"),
     post("POST /api/sign_out", &[]),
 ];
 

@@ -14,6 +14,7 @@ mod bad_input;
 mod bulk;
 mod crash;
 mod dashboard;
+mod hardening;
 mod invites;
 mod limits;
 mod list;

@@ -278,6 +278,8 @@ async fn the_account_gets_the_invited_address_and_never_an_existing_one(backend:
             role_id: "analyst",
             created_at: domain::clock::Clock::now(&app.clock),
             invite_id: None,
+            joined_via: None,
+            confirm_digest: None,
         },
     )
     .await

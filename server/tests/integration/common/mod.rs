@@ -479,6 +479,18 @@ fn id_where(list: &serde_json::Value, key: &str, value: &str) -> String {
         .to_owned()
 }
 
+/// The token of the first link in `mail` that starts with `prefix` (e.g. ".../invite/").
+pub fn link_token_in(mail: &str, prefix: &str) -> String {
+    let start = mail
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} link in {mail}"))
+        + prefix.len();
+    mail[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
 /// (To, Message-ID) of every .eml file in `dir` (none if it does not exist).
 pub fn mail_headers(dir: &std::path::Path) -> Vec<(String, String)> {
     let Ok(entries) = std::fs::read_dir(dir) else {

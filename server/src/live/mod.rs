@@ -1,19 +1,22 @@
 //! `GET /events`: the live-update stream (server-sent events) for signed-in people who may
 //! view invites. Each message is a JSON list of changes; pages treat any message as "refetch".
 //!
-//! Bursts are coalesced (a bulk import makes thousands of changes; a page needs one nudge),
-//! the person's account is re-checked every few seconds so a deactivated admin's open
-//! stream ends, and every stream ends when the server shuts down, so shutdown is not held
-//! up by open pages.
+//! Bursts are coalesced (a bulk import makes thousands of changes; a page needs one nudge).
+//! Streams are capped per session and per process, and re-checked together every few seconds
+//! (`open_streams`), so a deactivated admin's or a signed-out session's open stream ends.
+//! Every stream ends when the server shuts down, so shutdown is not held up by open pages.
+
+pub mod open_streams;
 
 use std::convert::Infallible;
 use std::time::Duration;
 
 use app::state::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use domain::live::Change;
 use domain::model::{Permission, Permissions};
 use domain::store::sessions::USER_ID_KEY;
@@ -23,17 +26,21 @@ use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::{broadcast, watch};
 use tower_sessions::Session;
 
+use self::open_streams::{Full, OpenStreams, Slot};
+
 /// How long to gather further changes before sending one message.
 const COALESCE: Duration = Duration::from_millis(150);
-/// How often an open stream re-checks that its person may still see it.
-const RECHECK: Duration = Duration::from_secs(5);
 /// Most changes listed in one message; past that, pages are told to resync.
 const MAX_PER_MESSAGE: usize = 100;
 
-pub async fn events(State(state): State<AppState>, session: Session) -> Response {
+pub async fn events(
+    State(state): State<AppState>,
+    Extension(open): Extension<OpenStreams>,
+    session: Session,
+) -> Response {
     let services = state.services;
     let user_id: Option<String> = session.get(USER_ID_KEY).await.ok().flatten();
-    let Some(user_id) = user_id else {
+    let (Some(user_id), Some(session_id)) = (user_id, session.id()) else {
         return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response();
     };
     match may_watch(&services, &user_id).await {
@@ -43,15 +50,38 @@ pub async fn events(State(state): State<AppState>, session: Session) -> Response
         }
         None => return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response(),
     }
+    let slot = match open.admit(&session_id.to_string()) {
+        Ok(slot) => slot,
+        Err(full) => return too_many(full),
+    };
     let watcher = Watcher {
         rx: services.live.subscribe(),
         closing: services.live.closing(),
-        services,
-        user_id,
+        slot,
         greeted: false,
     };
     Sse::new(stream(watcher))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
+}
+
+/// 429 with a wait that lets a closed page's stream be noticed and its place freed.
+fn too_many(full: Full) -> Response {
+    let message = match full {
+        Full::Session => format!(
+            "Too many live-update streams for this sign-in (at most {}). Close some tabs of \
+             Vestibule; pages still work without live updates.",
+            open_streams::MAX_PER_SESSION
+        ),
+        Full::Process => "This server holds as many live-update streams as it may. Pages still \
+                          work without live updates; reload later to get them back."
+            .to_owned(),
+    };
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header::RETRY_AFTER, "30")],
+        message,
+    )
         .into_response()
 }
 
@@ -64,8 +94,8 @@ async fn may_watch(services: &Services, user_id: &str) -> Option<bool> {
 struct Watcher {
     rx: broadcast::Receiver<Change>,
     closing: watch::Receiver<bool>,
-    services: Services,
-    user_id: String,
+    /// Its place among the open streams; `slot.ended` says when a re-check ended it.
+    slot: Slot,
     greeted: bool,
 }
 
@@ -79,27 +109,20 @@ fn stream(w: Watcher) -> impl Stream<Item = Result<Event, Infallible>> {
                 .comment("connected");
             return Some((Ok(hello), w));
         }
-        let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK);
-        if *w.closing.borrow() {
+        if *w.closing.borrow() || *w.slot.ended.borrow() {
             return None;
         }
-        loop {
-            tokio::select! {
-                _ = w.closing.changed() => return None,
-                _ = recheck.tick() => {
-                    if may_watch(&w.services, &w.user_id).await != Some(true) {
-                        return None;
-                    }
-                }
-                got = w.rx.recv() => {
-                    let changes = match got {
-                        Ok(first) => gather(&mut w.rx, first).await,
-                        Err(RecvError::Lagged(_)) => vec![Change::general("resync")],
-                        Err(RecvError::Closed) => return None,
-                    };
-                    let data = serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into());
-                    return Some((Ok(Event::default().data(data)), w));
-                }
+        tokio::select! {
+            _ = w.closing.changed() => None,
+            _ = w.slot.ended.changed() => None,
+            got = w.rx.recv() => {
+                let changes = match got {
+                    Ok(first) => gather(&mut w.rx, first).await,
+                    Err(RecvError::Lagged(_)) => vec![Change::general("resync")],
+                    Err(RecvError::Closed) => return None,
+                };
+                let data = serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into());
+                Some((Ok(Event::default().data(data)), w))
             }
         }
     })

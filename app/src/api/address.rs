@@ -1,0 +1,25 @@
+//! Confirming one's own address from an emailed link (after joining through a copied link).
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// The address a confirmation link is for, for its signed-in owner's page.
+#[server(endpoint = "address_to_confirm")]
+pub async fn address_to_confirm(token: String) -> Result<String, AppError> {
+    let cx = crate::state::Ctx::get()?;
+    cx.require_user().await?;
+    Ok(cx.services.address_to_confirm(&token).await?)
+}
+
+/// Confirms the signed-in member's address, then goes home, which says so.
+#[server(endpoint = "confirm_address")]
+pub async fn confirm_address(token: String) -> Result<(), AppError> {
+    let cx = crate::state::Ctx::get()?;
+    let user = cx.require_user().await?;
+    cx.services
+        .confirm_address(&user, &cx.actor, &token)
+        .await?;
+    leptos_axum::redirect("/?address=confirmed");
+    Ok(())
+}
