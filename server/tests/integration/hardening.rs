@@ -7,7 +7,7 @@
 use crate::common;
 
 use common::dump::dump;
-use common::{spawn_app, spawn_app_full, Backend, TestApp, ADMIN_EMAIL};
+use common::{spawn_app, spawn_app_full, Backend, TestApp, ADMIN_EMAIL, GUESSED_TOKEN};
 use reqwest::header::{CONTENT_TYPE, ORIGIN, RETRY_AFTER};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -414,33 +414,10 @@ both_backends!(
     super::a_nul_byte_in_any_text_input_gets_a_4xx_and_stores_nothing
 );
 
-/// Creates a custom role with View and Send invites, and a member holding it.
+/// A member holding the custom role "Media Editor" (View and Send invites).
 async fn media_editor(app: &TestApp, email: &str) -> reqwest::Client {
-    let r = app
-        .call(
-            "create_role",
-            &[
-                ("name", "Media Editor"),
-                ("permissions[0]", "ViewInvites"),
-                ("permissions[1]", "SendInvites"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-    let role = app.role_id("Media Editor").await;
+    let role = app.media_editor_role().await;
     app.join(email, &role).await
-}
-
-async fn open_link(app: &TestApp, token: &str) -> Value {
-    app.call_with(
-        &common::client(&app.base),
-        "open_invite",
-        &[("token", token)],
-    )
-    .await
-    .json()
-    .await
-    .unwrap()
 }
 
 async fn a_sender_cannot_take_over_an_invite_someone_else_sent(backend: Backend) {
@@ -459,7 +436,7 @@ async fn a_sender_cannot_take_over_an_invite_someone_else_sent(backend: Backend)
     assert!(!body.contains("/invite/"), "a link leaked: {body}");
     assert!(body.contains("may revoke invites"), "{body}");
     // The admin's link is untouched and the admin is still the inviter.
-    assert!(open_link(&app, &admins_token).await.get("Open").is_some());
+    assert!(app.open_link(&admins_token).await.get("Open").is_some());
     let row: Value = app
         .call("invite_detail", &[("id", &admins)])
         .await
@@ -485,7 +462,7 @@ async fn a_sender_cannot_take_over_an_invite_someone_else_sent(backend: Backend)
         .call_with(&editor, "resend_invite", &[("id", &admins)])
         .await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-    assert!(open_link(&app, &admins_token).await.get("Open").is_none());
+    assert!(app.open_link(&admins_token).await.get("Open").is_none());
     let detail: Value = app
         .call("invite_detail", &[("id", &admins)])
         .await
@@ -695,21 +672,21 @@ both_backends!(
     super::live_streams_are_capped_per_session_and_per_process
 );
 
-/// A well-formed token nobody issued.
-const GUESS: &str =
-    "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE";
-
 async fn a_genuine_link_opens_from_an_address_locked_out_for_guessing(backend: Backend) {
     let app = spawn_app(backend).await;
     app.signed_in_admin().await;
     let (_, real) = app.invite_ok("colleague@example.com", "analyst", &[]).await;
     let office = common::client(&app.base);
     for i in 0..31 {
-        app.call_with(&office, "open_invite", &[("token", &format!("{GUESS}{i}"))])
-            .await;
+        app.call_with(
+            &office,
+            "open_invite",
+            &[("token", &format!("{GUESSED_TOKEN}{i}"))],
+        )
+        .await;
     }
     let r = app
-        .call_with(&office, "open_invite", &[("token", GUESS)])
+        .call_with(&office, "open_invite", &[("token", GUESSED_TOKEN)])
         .await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     // The same address, a link we issued: answered, and it can be accepted.
@@ -735,7 +712,7 @@ async fn a_genuine_link_opens_from_an_address_locked_out_for_guessing(backend: B
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     // Guesses are still refused.
     let r = app
-        .call_with(&office, "open_invite", &[("token", GUESS)])
+        .call_with(&office, "open_invite", &[("token", GUESSED_TOKEN)])
         .await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
 }
@@ -1006,7 +983,7 @@ async fn a_copied_link_joins_unconfirmed_until_the_address_is_confirmed_from_ema
     let r = app.call("resend_invite", &[("id", &resent_id)]).await;
     assert_eq!(r.status(), StatusCode::OK);
     for old in [&old_copy, &old_emailed] {
-        assert!(open_link(&app, old).await.get("Open").is_none());
+        assert!(app.open_link(old).await.get("Open").is_none());
         assert_eq!(app.accept(old, "Old").await.0.status(), StatusCode::GONE);
     }
 }

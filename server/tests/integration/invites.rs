@@ -3,43 +3,15 @@
 
 use crate::common;
 
-use common::{spawn_app, spawn_app_full, spawn_app_with_mail_files, Backend, TestApp, ADMIN_EMAIL};
+use common::{spawn_app, spawn_app_full, spawn_app_with_mail_files, Backend, ADMIN_EMAIL};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-async fn media_editor_role(app: &TestApp) -> String {
-    let r = app
-        .call(
-            "create_role",
-            &[
-                ("name", "Media Editor"),
-                ("description", "Uploads and edits media"),
-                ("permissions[0]", "ViewInvites"),
-                ("permissions[1]", "SendInvites"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-    app.role_id("Media Editor").await
-}
-
-async fn open(app: &TestApp, token: &str) -> Value {
-    app.call_with(
-        &common::client(&app.base),
-        "open_invite",
-        &[("token", token)],
-    )
-    .await
-    .json()
-    .await
-    .unwrap()
-}
 
 async fn invitee_joins_a_custom_role_and_team_with_nothing_left_to_do(backend: Backend) {
     let app = spawn_app_with_mail_files(backend).await;
     app.signed_in_admin().await;
     let brand = app.create_team("Brand").await;
-    let role = media_editor_role(&app).await;
+    let role = app.media_editor_role().await;
     let (id, copied) = app
         .invite_ok("Designer@Agency.Example", &role, &[&brand])
         .await;
@@ -65,7 +37,7 @@ async fn invitee_joins_a_custom_role_and_team_with_nothing_left_to_do(backend: B
         .unwrap();
     assert_eq!(d["invite"]["delivery"], "Sent");
 
-    let view = open(&app, &token).await;
+    let view = app.open_link(&token).await;
     let preview = &view["Open"];
     assert_eq!(preview["email"], "designer@agency.example");
     assert_eq!(preview["inviter_name"], "Ada Admin");
@@ -146,7 +118,7 @@ async fn revoked_expired_used_and_forged_links_are_refused_and_create_no_account
         (&used, "Used"),
         (&forged, "Invalid"),
     ] {
-        assert_eq!(open(&app, token).await, json!(view), "open {view}");
+        assert_eq!(app.open_link(token).await, json!(view), "open {view}");
         let (r, browser) = app.accept(token, "Mallory").await;
         assert_eq!(r.status(), StatusCode::GONE, "accept {view}");
         let body: Value = r.json().await.unwrap();
@@ -186,7 +158,7 @@ async fn resend_kills_the_old_link_and_renews_the_expiry(backend: Backend) {
         .unwrap()
         .to_owned();
     assert_ne!(new, old);
-    assert_eq!(open(&app, &old).await, json!("Replaced"));
+    assert_eq!(app.open_link(&old).await, json!("Replaced"));
     assert_eq!(app.accept(&old, "Late").await.0.status(), StatusCode::GONE);
     // Past the first expiry, the renewed invite is still pending.
     app.clock.advance(2 * domain::clock::DAY);
@@ -265,7 +237,7 @@ async fn the_role_ceiling_is_checked_again_at_acceptance(backend: Backend) {
         &[ADMIN_EMAIL],
     )
     .await;
-    assert_eq!(open(&app, &demoted).await, json!("InviterLacksRights"));
+    assert_eq!(app.open_link(&demoted).await, json!("InviterLacksRights"));
     let r = app.accept(&demoted, "One").await.0;
     assert_eq!(r.status(), StatusCode::GONE);
     assert_eq!(
@@ -374,7 +346,7 @@ async fn opening_a_link_changes_no_state(backend: Backend) {
     app.signed_in_admin().await;
     let (id, token) = app.invite_ok("scanned@example.com", "analyst", &[]).await;
     for _ in 0..10 {
-        assert!(open(&app, &token).await.get("Open").is_some());
+        assert!(app.open_link(&token).await.get("Open").is_some());
         let page = app
             .client
             .get(app.url(&format!("/invite/{token}")))

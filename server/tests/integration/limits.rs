@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{spawn_app, spawn_app_full, Backend, TestApp};
+use common::{spawn_app, spawn_app_full, Backend, TestApp, GUESSED_TOKEN};
 use reqwest::header::RETRY_AFTER;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -23,20 +23,16 @@ async fn accept_from(app: &TestApp, token: &str, forwarded_for: Option<&str>) ->
     req.send().await.unwrap()
 }
 
-/// A well-formed token nobody issued.
-const GUESS: &str =
-    "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE";
-
 async fn guessing_links_is_limited_per_client_with_retry_after(backend: Backend) {
     let app = spawn_app(backend).await;
     app.signed_in_admin().await;
     let (_, real) = app.invite_ok("real@example.com", "analyst", &[]).await;
     for i in 0..30 {
-        let r = accept_from(&app, &format!("{GUESS}{i}"), None).await;
+        let r = accept_from(&app, &format!("{GUESSED_TOKEN}{i}"), None).await;
         assert_eq!(r.status(), StatusCode::GONE, "try {i}");
     }
     // The 31st bad link, at accept and at open, is not even looked at.
-    let r = accept_from(&app, GUESS, None).await;
+    let r = accept_from(&app, GUESSED_TOKEN, None).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     let wait: u64 = r.headers()[RETRY_AFTER].to_str().unwrap().parse().unwrap();
     assert!((1..=600).contains(&wait), "{wait}");
@@ -50,16 +46,16 @@ async fn guessing_links_is_limited_per_client_with_retry_after(backend: Backend)
         .call_with(
             &common::client(&app.base),
             "open_invite",
-            &[("token", GUESS)],
+            &[("token", GUESSED_TOKEN)],
         )
         .await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     // Without a trusted proxy configured, X-Forwarded-For changes nothing.
-    let r = accept_from(&app, GUESS, Some("203.0.113.50")).await;
+    let r = accept_from(&app, GUESSED_TOKEN, Some("203.0.113.50")).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     // Once the window has passed, links are answered again, and the real one works.
     app.clock.advance(wait as i64 * domain::clock::SECOND);
-    let r = accept_from(&app, GUESS, None).await;
+    let r = accept_from(&app, GUESSED_TOKEN, None).await;
     assert_eq!(r.status(), StatusCode::GONE);
     assert_eq!(app.accept(&real, "Real").await.0.status(), StatusCode::OK);
 }
@@ -72,15 +68,15 @@ async fn behind_a_trusted_proxy_the_forwarded_client_is_limited_and_logged(backe
     let app = spawn_app_full(backend, None, &["--trusted-proxies", "127.0.0.1"]).await;
     app.signed_in_admin().await;
     for _ in 0..31 {
-        accept_from(&app, GUESS, Some("203.0.113.50")).await;
+        accept_from(&app, GUESSED_TOKEN, Some("203.0.113.50")).await;
     }
-    let r = accept_from(&app, GUESS, Some("203.0.113.50")).await;
+    let r = accept_from(&app, GUESSED_TOKEN, Some("203.0.113.50")).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     // A different client behind the same proxy is not blocked by the first one's guesses…
-    let r = accept_from(&app, GUESS, Some("198.51.100.7")).await;
+    let r = accept_from(&app, GUESSED_TOKEN, Some("198.51.100.7")).await;
     assert_eq!(r.status(), StatusCode::GONE);
     // …and a client cannot pose as another by prepending addresses: the proxy's entry counts.
-    let r = accept_from(&app, GUESS, Some("198.51.100.7, 203.0.113.50")).await;
+    let r = accept_from(&app, GUESSED_TOKEN, Some("198.51.100.7, 203.0.113.50")).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     // The audit log records the forwarded address of a real acceptance.
     let (_, token) = app.invite_ok("proxied@example.com", "analyst", &[]).await;

@@ -52,6 +52,9 @@ pub struct TestApp {
 }
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
+/// A well-formed invitation token nobody issued (its signature does not verify).
+pub const GUESSED_TOKEN: &str =
+    "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE";
 pub const ADMIN_PASSWORD: &str = "correct horse battery";
 
 fn init_logs() {
@@ -416,6 +419,32 @@ impl TestApp {
     pub async fn role_id(&self, name: &str) -> String {
         let roles: serde_json::Value = self.call("list_roles", &[]).await.json().await.unwrap();
         id_where(&roles, "name", name)
+    }
+
+    /// Creates the custom role "Media Editor" (View and Send invites) and returns its id.
+    pub async fn media_editor_role(&self) -> String {
+        let r = self
+            .call(
+                "create_role",
+                &[
+                    ("name", "Media Editor"),
+                    ("description", "Uploads and edits media"),
+                    ("permissions[0]", "ViewInvites"),
+                    ("permissions[1]", "SendInvites"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+        self.role_id("Media Editor").await
+    }
+
+    /// What a link shows a visitor (a fresh browser): `open_invite`'s JSON.
+    pub async fn open_link(&self, token: &str) -> serde_json::Value {
+        self.call_with(&client(&self.base), "open_invite", &[("token", token)])
+            .await
+            .json()
+            .await
+            .unwrap()
     }
 
     /// The id of the member with `email`.
