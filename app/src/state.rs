@@ -205,6 +205,7 @@ pub fn to_current_user(u: &UserWithRole) -> CurrentUser {
         name: u.name.clone(),
         role_name: u.role_name.clone(),
         permissions: Permissions::from_bits(u.permissions),
+        address_confirmed: u.address_confirmed,
     }
 }
 

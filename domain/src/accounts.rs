@@ -85,7 +85,7 @@ impl Services {
                 created_at: now,
                 invite_id: None,
                 joined_via: None,
-                confirm_digest: None,
+                confirmation: None,
             },
         )
         .await?;

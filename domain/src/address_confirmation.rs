@@ -7,24 +7,94 @@
 use uuid::Uuid;
 
 use crate::audit::{Action, Actor, Event};
+use crate::clock::{Millis, DAY};
 use crate::error::{DomainError, DomainResult};
-use crate::invites::actor_for;
+use crate::invites::{actor_for, JOB_CONFIRM_ADDRESS};
 use crate::live::Change;
-use crate::store::audit as audit_store;
-use crate::store::users::{self, UserWithRole};
+use crate::ratelimit::wait_phrase;
+use crate::store::users::{self, PendingConfirmation, UserWithRole};
+use crate::store::{audit as audit_store, outbox, Tx};
 use crate::token::{self, Purpose};
 use crate::Services;
 
+/// How long a confirmation link works. The member can ask for a new one from their home page.
+pub const CONFIRMATION_TTL: Millis = 7 * DAY;
+
+/// A confirmation link just made: the seed its email is built from (kept in the outbox job,
+/// as for invitations), and what the account row stores.
+pub(crate) struct MintedConfirmation {
+    seed: String,
+    digest: String,
+    expires_at: Millis,
+}
+
+impl MintedConfirmation {
+    pub(crate) fn pending(&self) -> PendingConfirmation<'_> {
+        PendingConfirmation {
+            digest: &self.digest,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+/// Where a confirmation email goes, and who caused it (for the audit log).
+pub(crate) struct ConfirmationEmail<'a> {
+    /// The invite the member joined through: its timeline shows the email.
+    pub invite_id: &'a str,
+    pub address: &'a str,
+    pub actor: &'a Actor,
+}
+
+/// Queues the email that carries confirmation `c`, with its audit entry, in `tx`.
+pub(crate) async fn queue_confirmation_email(
+    tx: &mut Tx,
+    to: &ConfirmationEmail<'_>,
+    c: &MintedConfirmation,
+    now: Millis,
+) -> DomainResult<()> {
+    outbox::insert(
+        tx,
+        &Uuid::now_v7().to_string(),
+        to.invite_id,
+        JOB_CONFIRM_ADDRESS,
+        to.address,
+        Some(&c.seed),
+        now,
+    )
+    .await?;
+    let queued = Event::new(to.actor, Action::EmailQueued, Some(to.address))
+        .detail("address confirmation")
+        .invite(to.invite_id);
+    audit_store::insert_tx(tx, &queued, now).await?;
+    Ok(())
+}
+
 impl Services {
+    /// A new confirmation link for account `user`, valid for `CONFIRMATION_TTL` from `now`.
+    pub(crate) fn mint_confirmation(
+        &self,
+        user: Uuid,
+        now: Millis,
+    ) -> DomainResult<MintedConfirmation> {
+        let seed = token::new_seed()?;
+        let issued = token::issue_from_seed(&self.key, Purpose::ConfirmEmail, user, &seed);
+        Ok(MintedConfirmation {
+            seed,
+            digest: issued.digest,
+            expires_at: now + CONFIRMATION_TTL,
+        })
+    }
+
     /// The confirmation link for the member who joined through `invite_id`, rebuilt from the
-    /// outbox job's seed, if that confirmation is still pending.
+    /// outbox job's seed, if that confirmation is still pending and live.
     pub(crate) async fn address_confirmation_link(
         &self,
         invite_id: &str,
         seed: Option<&str>,
     ) -> DomainResult<Option<String>> {
-        let Some((user_id, Some(pending))) =
-            users::pending_confirmation(&self.db, invite_id).await?
+        let now = self.clock.now();
+        let Some((user_id, pending)) =
+            users::pending_confirmation(&self.db, invite_id, now).await?
         else {
             return Ok(None);
         };
@@ -32,6 +102,7 @@ impl Services {
             return Ok(None);
         };
         let issued = token::issue_from_seed(&self.key, Purpose::ConfirmEmail, id, seed);
+        // A newer link replaced this job's: that one's email is on its way.
         if !token::constant_time_eq(issued.digest.as_bytes(), pending.as_bytes()) {
             return Ok(None);
         }
@@ -47,7 +118,8 @@ impl Services {
         let verified = token::verify(&self.key, Purpose::ConfirmEmail, token)
             .map_err(|_| DomainError::LinkInvalid)?;
         let id = verified.id.to_string();
-        if !users::confirmation_pending(&self.db, &id, &verified.digest).await? {
+        let now = self.clock.now();
+        if !users::confirmation_pending(&self.db, &id, &verified.digest, now).await? {
             return Err(DomainError::LinkInvalid);
         }
         let user = users::find_by_id(&self.db, &id)
@@ -86,6 +158,53 @@ impl Services {
         .detail("confirmed from the address's own mailbox");
         audit_store::insert_tx(&mut tx, &event, now).await?;
         tx.commit().await?;
+        self.live.publish(Change::general("members")).await;
+        Ok(())
+    }
+
+    /// Emails `user` a new confirmation link (the previous one dies). At most three an hour,
+    /// so the address is not flooded.
+    pub async fn resend_address_confirmation(
+        &self,
+        user: &UserWithRole,
+        request: &Actor,
+    ) -> DomainResult<()> {
+        if user.address_confirmed {
+            return Err(DomainError::Conflict(
+                "Your address is confirmed already: there is nothing to send.".into(),
+            ));
+        }
+        let now = self.clock.now();
+        if let Some(secs) = self.confirmation_sends.check(&user.id, now) {
+            return Err(DomainError::RateLimited {
+                retry_after_secs: secs,
+                message: format!(
+                    "A confirmation email was sent a moment ago. Look in your inbox (and spam \
+                     folder) first. {}",
+                    wait_phrase(secs)
+                ),
+            });
+        }
+        self.confirmation_sends.hit(&user.id, now);
+        let uuid = Uuid::parse_str(&user.id).map_err(|_| DomainError::NotFound)?;
+        let minted = self.mint_confirmation(uuid, now)?;
+        let actor = actor_for(user, request);
+        let mut tx = self.db.begin().await?;
+        let Some(invite_id) =
+            users::renew_confirmation(&mut tx, &user.id, minted.pending()).await?
+        else {
+            return Err(DomainError::Conflict(
+                "Your address needs no confirming.".into(),
+            ));
+        };
+        let to = ConfirmationEmail {
+            invite_id: &invite_id,
+            address: &user.email,
+            actor: &actor,
+        };
+        queue_confirmation_email(&mut tx, &to, &minted, now).await?;
+        tx.commit().await?;
+        self.mail_wakeup.notify_one();
         self.live.publish(Change::general("members")).await;
         Ok(())
     }

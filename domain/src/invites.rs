@@ -11,6 +11,7 @@ use model::{
 use uuid::Uuid;
 
 use crate::accounts::parse_name;
+use crate::address_confirmation::{queue_confirmation_email, ConfirmationEmail};
 use crate::audit::{Action, Actor, Event};
 use crate::clock::{Millis, HOUR};
 use crate::directory::chosen_teams;
@@ -684,12 +685,7 @@ impl Services {
         // to confirm the address from an email, with a link of their own.
         let confirmation = match via {
             JoinedVia::Email => None,
-            JoinedVia::CopiedLink => {
-                let seed = token::new_seed()?;
-                let issued =
-                    token::issue_from_seed(&self.key, Purpose::ConfirmEmail, user_uuid, &seed);
-                Some((seed, issued.digest))
-            }
+            JoinedVia::CopiedLink => Some(self.mint_confirmation(user_uuid, now)?),
         };
         let mut tx = self.db.begin().await?;
         // Claim the invite first, so that the losers of a race on one link hear that it was
@@ -723,7 +719,7 @@ impl Services {
                 created_at: now,
                 invite_id: Some(&invite.id),
                 joined_via: Some(via),
-                confirm_digest: confirmation.as_ref().map(|(_, digest)| digest.as_str()),
+                confirmation: confirmation.as_ref().map(|c| c.pending()),
             },
         )
         .await?;
@@ -736,25 +732,15 @@ impl Services {
         let accepted = Event::new(&actor, Action::InviteAccepted, Some(&invite.email))
             .detail(format!("joined as {} {}", invite.role_name, via.phrase()))
             .invite(&invite.id);
-        let mut events = vec![accepted];
-        if let Some((seed, _)) = &confirmation {
-            outbox::insert(
-                &mut tx,
-                &Uuid::now_v7().to_string(),
-                &invite.id,
-                JOB_CONFIRM_ADDRESS,
-                &invite.email,
-                Some(seed),
-                now,
-            )
-            .await?;
-            events.push(
-                Event::new(&actor, Action::EmailQueued, Some(&invite.email))
-                    .detail("address confirmation")
-                    .invite(&invite.id),
-            );
+        audit_store::insert_tx(&mut tx, &accepted, now).await?;
+        if let Some(c) = &confirmation {
+            let to = ConfirmationEmail {
+                invite_id: &invite.id,
+                address: &invite.email,
+                actor: &actor,
+            };
+            queue_confirmation_email(&mut tx, &to, c, now).await?;
         }
-        audit_store::insert_many_tx(&mut tx, &events, now).await?;
         tx.commit().await?;
         if confirmation.is_some() {
             self.mail_wakeup.notify_one();

@@ -59,6 +59,8 @@ pub struct Services {
     /// Invites created or resent, per inviter: 60 a minute, then 429. (The policy's daily cap
     /// is the admin-set limit; this one stops a runaway script or a stolen session.)
     pub invite_sends: Arc<ratelimit::RateLimiter>,
+    /// Address confirmation emails a member asks for again: 3 an hour.
+    pub confirmation_sends: Arc<ratelimit::RateLimiter>,
     /// Tells open admin pages (on every server process) what changed.
     pub live: live::LiveHub,
 }
@@ -88,6 +90,7 @@ impl Services {
             new_invite_requests: Arc::new(ratelimit::RateLimiter::new(1, clock::HOUR)),
             bad_links: Arc::new(ratelimit::RateLimiter::new(30, 10 * clock::MINUTE)),
             invite_sends: Arc::new(ratelimit::RateLimiter::new(60, clock::MINUTE)),
+            confirmation_sends: Arc::new(ratelimit::RateLimiter::new(3, clock::HOUR)),
         }
     }
 }

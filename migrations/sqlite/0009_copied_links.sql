@@ -10,6 +10,8 @@ ALTER TABLE invites ADD COLUMN copy_digest TEXT;
 -- before this migration, when the two could not be told apart.
 ALTER TABLE users ADD COLUMN joined_via TEXT;
 -- When the address was confirmed from an email, for members who joined through a copied
--- link; the keyed digest of the pending confirmation link (cleared once used).
+-- link; the keyed digest of the pending confirmation link (cleared once used) and when that
+-- link stops working.
 ALTER TABLE users ADD COLUMN email_confirmed_at BIGINT;
 ALTER TABLE users ADD COLUMN confirm_digest TEXT;
+ALTER TABLE users ADD COLUMN confirm_expires_at BIGINT;

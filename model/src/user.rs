@@ -29,6 +29,8 @@ pub struct CurrentUser {
     pub name: String,
     pub role_name: String,
     pub permissions: Permissions,
+    /// False while someone who joined through a copied link has not confirmed their address.
+    pub address_confirmed: bool,
 }
 
 impl CurrentUser {

@@ -12,6 +12,17 @@ pub async fn address_to_confirm(token: String) -> Result<String, AppError> {
     Ok(cx.services.address_to_confirm(&token).await?)
 }
 
+/// Emails the signed-in member a new confirmation link.
+#[server(endpoint = "resend_address_confirmation")]
+pub async fn resend_address_confirmation() -> Result<(), AppError> {
+    let cx = crate::state::Ctx::get()?;
+    let user = cx.require_user().await?;
+    Ok(cx
+        .services
+        .resend_address_confirmation(&user, &cx.actor)
+        .await?)
+}
+
 /// Confirms the signed-in member's address, then goes home, which says so.
 #[server(endpoint = "confirm_address")]
 pub async fn confirm_address(token: String) -> Result<(), AppError> {

@@ -1,7 +1,12 @@
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use model::CurrentUser;
+
+use crate::api::address::ResendAddressConfirmation;
+use crate::components::enhance::Enhance;
+use crate::components::form::{FormError, Submit};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -13,6 +18,22 @@ pub fn HomePage() -> impl IntoView {
         <h1>{format!("Welcome, {}", user.name)}</h1>
         {confirmed.then(|| view! {
             <p class="notice" role="status">"Thank you: your email address is confirmed."</p>
+        })}
+        {(!user.address_confirmed).then(|| view! {
+            <section class="card" aria-labelledby="confirm-heading">
+                <h2 id="confirm-heading">"Confirm your email address"</h2>
+                <p>
+                    "You joined through a link that was passed on to you, so your address is not confirmed yet. "
+                    "We emailed " <strong>{user.email.clone()}</strong> " a link: open it while signed in."
+                </p>
+                <Enhance live=false>
+                    <form method="post" action=ResendAddressConfirmation::PATH data-then="replace"
+                        data-done="Sent. Look in your inbox for the new link; the earlier one no longer works.">
+                        <FormError/>
+                        <Submit label="Send the link again" busy="Sending…"/>
+                    </form>
+                </Enhance>
+            </section>
         })}
         <p class="lead">
             "You are signed in as " <strong>{user.email.clone()}</strong> " with the role "

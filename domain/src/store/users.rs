@@ -17,6 +17,8 @@ pub struct UserWithRole {
     pub role_id: String,
     pub role_name: String,
     pub permissions: i64,
+    /// False while a member who joined through a copied link has not confirmed the address.
+    pub address_confirmed: bool,
 }
 
 // Hand-written so a password hash never reaches a log line.
@@ -35,9 +37,19 @@ macro_rules! select_with_role {
     ($cond:literal) => {
         concat!(
             "SELECT u.id, u.email, u.name, u.password_hash, u.active, u.role_id, ",
-            "r.name AS role_name, r.permissions FROM users u JOIN roles r ON r.id = u.role_id ",
+            "r.name AS role_name, r.permissions, ",
+            address_confirmed!(),
+            " FROM users u JOIN roles r ON r.id = u.role_id ",
             $cond
         )
+    };
+}
+
+/// Whether user `u`'s address counts as confirmed: unless they joined through a copied link
+/// and have not confirmed it from an email since (migration 0009).
+macro_rules! address_confirmed {
+    () => {
+        "(u.joined_via IS NULL OR u.joined_via <> 'copied_link' OR u.email_confirmed_at IS NOT NULL) AS address_confirmed"
     };
 }
 
@@ -65,15 +77,22 @@ pub struct NewUser<'a> {
     pub invite_id: Option<&'a str>,
     /// Which link of the invite they used (none for the first admin).
     pub joined_via: Option<model::JoinedVia>,
-    /// For a member who joined through a copied link: the digest of the link that confirms
-    /// their address.
-    pub confirm_digest: Option<&'a str>,
+    /// For a member who joined through a copied link: the link that confirms their address.
+    pub confirmation: Option<PendingConfirmation<'a>>,
+}
+
+/// A confirmation link waiting to be used: its keyed digest and when it stops working.
+#[derive(Clone, Copy, Debug)]
+pub struct PendingConfirmation<'a> {
+    pub digest: &'a str,
+    pub expires_at: Millis,
 }
 
 pub async fn insert(tx: &mut Tx, u: &NewUser<'_>) -> Result<(), sqlx::Error> {
     on_tx!(tx, c => sqlx::query(
-        "INSERT INTO users (id, email, name, password_hash, role_id, active, created_at, invite_id, joined_via, confirm_digest) \
-         VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7, $8, $9)",
+        "INSERT INTO users (id, email, name, password_hash, role_id, active, created_at, invite_id, \
+         joined_via, confirm_digest, confirm_expires_at) \
+         VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7, $8, $9, $10)",
     )
     .bind(u.id)
     .bind(u.email)
@@ -83,7 +102,8 @@ pub async fn insert(tx: &mut Tx, u: &NewUser<'_>) -> Result<(), sqlx::Error> {
     .bind(u.created_at)
     .bind(u.invite_id)
     .bind(u.joined_via.map(model::JoinedVia::as_str))
-    .bind(u.confirm_digest)
+    .bind(u.confirmation.map(|c| c.digest))
+    .bind(u.confirmation.map(|c| c.expires_at))
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -160,14 +180,14 @@ pub struct MemberRow {
 }
 
 pub async fn list_members(db: &Db) -> Result<Vec<MemberRow>, sqlx::Error> {
-    on_db!(db, p => sqlx::query_as(
-        "SELECT u.id, u.email, u.name, u.active, u.role_id, r.name AS role_name, r.permissions, \
-         u.created_at, u.last_sign_in_at, inv.name AS invited_by, \
-         (u.joined_via IS NULL OR u.joined_via <> 'copied_link' OR u.email_confirmed_at IS NOT NULL) AS address_confirmed \
-         FROM users u JOIN roles r ON r.id = u.role_id \
-         LEFT JOIN invites i ON i.id = u.invite_id LEFT JOIN users inv ON inv.id = i.inviter_id \
-         ORDER BY lower(u.name), u.email",
-    )
+    on_db!(db, p => sqlx::query_as(concat!(
+        "SELECT u.id, u.email, u.name, u.active, u.role_id, r.name AS role_name, r.permissions, ",
+        "u.created_at, u.last_sign_in_at, inv.name AS invited_by, ",
+        address_confirmed!(),
+        " FROM users u JOIN roles r ON r.id = u.role_id ",
+        "LEFT JOIN invites i ON i.id = u.invite_id LEFT JOIN users inv ON inv.id = i.inviter_id ",
+        "ORDER BY lower(u.name), u.email",
+    ))
     .fetch_all(p)
     .await)
 }
@@ -209,31 +229,42 @@ pub async fn inviters(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
     .await)
 }
 
-/// The member who joined through `invite_id`, with the digest of their pending address
-/// confirmation (none once confirmed): what the confirmation email is built from.
+/// The member who joined through `invite_id` and the digest of their confirmation link, if
+/// one is pending and live at `now`: what the confirmation email is built from.
 pub async fn pending_confirmation(
     db: &Db,
     invite_id: &str,
-) -> Result<Option<(String, Option<String>)>, sqlx::Error> {
-    on_db!(db, p => sqlx::query_as("SELECT id, confirm_digest FROM users WHERE invite_id = $1")
-        .bind(invite_id)
-        .fetch_optional(p)
-        .await)
+    now: Millis,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT id, confirm_digest FROM users WHERE invite_id = $1 \
+         AND confirm_digest IS NOT NULL AND confirm_expires_at > $2",
+    )
+    .bind(invite_id)
+    .bind(now)
+    .fetch_optional(p)
+    .await)
 }
 
-/// Whether the confirmation link with `digest` is pending for member `id` (opening the link
-/// reads only).
-pub async fn confirmation_pending(db: &Db, id: &str, digest: &str) -> Result<bool, sqlx::Error> {
+/// Whether the confirmation link with `digest` is pending and live for member `id` (opening
+/// the link reads only).
+pub async fn confirmation_pending(
+    db: &Db,
+    id: &str,
+    digest: &str,
+    now: Millis,
+) -> Result<bool, sqlx::Error> {
     let n: i64 = on_db!(db, p => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE id = $1 AND confirm_digest = $2")
+        "SELECT COUNT(*) FROM users WHERE id = $1 AND confirm_digest = $2 AND confirm_expires_at > $3")
         .bind(id)
         .bind(digest)
+        .bind(now)
         .fetch_one(p)
         .await)?;
     Ok(n > 0)
 }
 
-/// Records that member `id` confirmed their address, if `digest` is their pending
+/// Records that member `id` confirmed their address, if `digest` is their pending, live
 /// confirmation link's; the link is used up. Returns rows changed (0 or 1).
 pub async fn confirm_address(
     tx: &mut Tx,
@@ -242,8 +273,8 @@ pub async fn confirm_address(
     now: Millis,
 ) -> Result<u64, sqlx::Error> {
     on_tx!(tx, c => sqlx::query(
-        "UPDATE users SET email_confirmed_at = $3, confirm_digest = NULL \
-         WHERE id = $1 AND confirm_digest = $2",
+        "UPDATE users SET email_confirmed_at = $3, confirm_digest = NULL, confirm_expires_at = NULL \
+         WHERE id = $1 AND confirm_digest = $2 AND confirm_expires_at > $3",
     )
     .bind(id)
     .bind(digest)
@@ -251,4 +282,24 @@ pub async fn confirm_address(
     .execute(c)
     .await
     .map(|r| r.rows_affected()))
+}
+
+/// A new confirmation link for member `id` (the previous one dies), unless their address is
+/// confirmed already or needs no confirming. Returns the invite they joined through, whose
+/// email job will carry the link; none when nothing was changed.
+pub async fn renew_confirmation(
+    tx: &mut Tx,
+    id: &str,
+    link: PendingConfirmation<'_>,
+) -> Result<Option<String>, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query_scalar(
+        "UPDATE users SET confirm_digest = $2, confirm_expires_at = $3 \
+         WHERE id = $1 AND joined_via = 'copied_link' AND email_confirmed_at IS NULL \
+         RETURNING invite_id",
+    )
+    .bind(id)
+    .bind(link.digest)
+    .bind(link.expires_at)
+    .fetch_optional(c)
+    .await)
 }

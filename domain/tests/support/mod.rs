@@ -48,7 +48,7 @@ pub async fn user(s: &Services, email: &str, role: &str) -> UserWithRole {
             created_at: 0,
             invite_id: None,
             joined_via: None,
-            confirm_digest: None,
+            confirmation: None,
         },
     )
     .await

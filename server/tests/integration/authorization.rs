@@ -69,6 +69,7 @@ const PROBES: &[Probe] = &[
     post("POST /api/request_new_invite", &[("token", "x")]),
     post("POST /api/address_to_confirm", &[("token", "x")]),
     post("POST /api/confirm_address", &[("token", "x")]),
+    post("POST /api/resend_address_confirmation", &[]),
     post("POST /api/invite_options", &[]),
     post(
         "POST /api/create_invite",

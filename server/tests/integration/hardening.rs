@@ -877,6 +877,22 @@ async fn accepted_detail(app: &TestApp, invite_id: &str) -> String {
         .to_owned()
 }
 
+/// Delivers what is queued, then returns the token of the one confirmation link to
+/// copied@example.com that is not among `seen`, and adds it there.
+async fn newest_confirmation(app: &TestApp, seen: &mut Vec<String>) -> String {
+    app.deliver_all().await;
+    let prefix = format!("{}/confirm-address/", app.base);
+    let fresh: Vec<String> = mails_to(app, "copied@example.com")
+        .iter()
+        .filter(|m| m.contains(&prefix))
+        .map(|m| common::link_token_in(m, &prefix))
+        .filter(|t| !seen.contains(t))
+        .collect();
+    assert_eq!(fresh.len(), 1, "{fresh:?}");
+    seen.push(fresh[0].clone());
+    fresh[0].clone()
+}
+
 /// The mails sent to `to` so far.
 fn mails_to(app: &TestApp, to: &str) -> Vec<String> {
     app.mails()
@@ -949,6 +965,56 @@ async fn a_copied_link_joins_unconfirmed_until_the_address_is_confirmed_from_ema
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert!(!address_confirmed(&app, "copied@example.com").await);
 
+    // The member's home page asks them to confirm; asking again makes a new link and kills
+    // the old one; a link stops working after a week.
+    let home = |client: reqwest::Client| {
+        let url = app.url("/");
+        async move {
+            let r = client
+                .get(url)
+                .header(reqwest::header::ACCEPT, "text/html")
+                .send();
+            r.await.unwrap().text().await.unwrap()
+        }
+    };
+    assert!(home(member.clone())
+        .await
+        .contains("Confirm your email address"));
+    let mut seen = vec![token.clone()];
+    let token = {
+        let r = app
+            .call_with(&member, "resend_address_confirmation", &[])
+            .await;
+        assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+        let r = app
+            .call_with(&member, "confirm_address", &[("token", &token)])
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::GONE,
+            "the replaced link still works"
+        );
+        newest_confirmation(&app, &mut seen).await
+    };
+    app.clock
+        .advance(domain::address_confirmation::CONFIRMATION_TTL);
+    let r = app
+        .call_with(&member, "confirm_address", &[("token", &token)])
+        .await;
+    assert_eq!(r.status(), StatusCode::GONE, "an expired link still works");
+    let mut token = token;
+    for _ in 0..3 {
+        let r = app
+            .call_with(&member, "resend_address_confirmation", &[])
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        token = newest_confirmation(&app, &mut seen).await;
+    }
+    let r = app
+        .call_with(&member, "resend_address_confirmation", &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "three an hour");
+
     // Opening the page changes nothing; the member's own confirmation does, once.
     let page = member
         .get(app.url(&format!("/confirm-address/{token}")))
@@ -974,6 +1040,13 @@ async fn a_copied_link_joins_unconfirmed_until_the_address_is_confirmed_from_ema
         .call_with(&member, "confirm_address", &[("token", &token)])
         .await;
     assert_eq!(r.status(), StatusCode::GONE);
+    assert!(!home(member.clone())
+        .await
+        .contains("Confirm your email address"));
+    let r = app
+        .call_with(&member, "resend_address_confirmation", &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
 
     // A resend kills both links, the emailed one and the copy.
     let (resent_id, old_copy) = app.invite_ok("resent@example.com", "analyst", &[]).await;
