@@ -4,6 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRef};
+use domain::access::Caller;
 use domain::audit::Actor;
 use domain::model::{CurrentUser, Permissions};
 use domain::store::sessions::USER_ID_KEY;
@@ -133,6 +134,12 @@ impl Ctx {
     /// The signed-in user, or 401. Permission checks happen in the domain.
     pub async fn require_user(&self) -> Result<UserWithRole, AppError> {
         Ok(self.user().await?.ok_or(DomainError::Unauthenticated)?)
+    }
+
+    /// The signed-in user as the rules see them (their rights, this request's IP and
+    /// browser), or 401.
+    pub async fn caller(&self) -> Result<Caller, AppError> {
+        Ok(Caller::signed_in(self.require_user().await?, &self.actor))
     }
 }
 

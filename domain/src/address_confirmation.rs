@@ -6,13 +6,14 @@
 
 use uuid::Uuid;
 
+use crate::access::Caller;
 use crate::audit::{Action, Actor, Event};
 use crate::clock::{Millis, DAY};
 use crate::error::{DomainError, DomainResult};
-use crate::invites::{actor_for, JOB_CONFIRM_ADDRESS};
 use crate::live::Change;
 use crate::ratelimit::wait_phrase;
-use crate::store::users::{self, PendingConfirmation, UserWithRole};
+use crate::store::outbox::{JobKind, NewJob};
+use crate::store::users::{self, PendingConfirmation};
 use crate::store::{audit as audit_store, outbox, Tx};
 use crate::token::{self, Purpose};
 use crate::Services;
@@ -54,11 +55,12 @@ pub(crate) async fn queue_confirmation_email(
 ) -> DomainResult<()> {
     outbox::insert(
         tx,
-        &Uuid::now_v7().to_string(),
-        to.invite_id,
-        JOB_CONFIRM_ADDRESS,
-        to.address,
-        Some(&c.seed),
+        &NewJob::new(
+            to.invite_id,
+            JobKind::ConfirmAddress,
+            to.address,
+            Some(&c.seed),
+        ),
         now,
     )
     .await?;
@@ -130,15 +132,10 @@ impl Services {
 
     /// `user` confirms that the address of their account is theirs, with the link that was
     /// emailed to it. Only the account's own person may: the link alone is not enough.
-    pub async fn confirm_address(
-        &self,
-        user: &UserWithRole,
-        request: &Actor,
-        token: &str,
-    ) -> DomainResult<()> {
+    pub async fn confirm_address(&self, caller: &Caller, token: &str) -> DomainResult<()> {
         let verified = token::verify(&self.key, Purpose::ConfirmEmail, token)
             .map_err(|_| DomainError::LinkInvalid)?;
-        if verified.id.to_string() != user.id {
+        if verified.id.to_string() != caller.user.id {
             return Err(DomainError::ForbiddenBecause(
                 "This confirmation link is for another account. Sign out, then sign in as the \
                  person it was sent to."
@@ -147,13 +144,13 @@ impl Services {
         }
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        if users::confirm_address(&mut tx, &user.id, &verified.digest, now).await? != 1 {
+        if users::confirm_address(&mut tx, caller.id(), &verified.digest, now).await? != 1 {
             return Err(DomainError::LinkInvalid);
         }
         let event = Event::new(
-            &actor_for(user, request),
+            &caller.actor,
             Action::MemberEmailConfirmed,
-            Some(&user.email),
+            Some(&caller.user.email),
         )
         .detail("confirmed from the address's own mailbox");
         audit_store::insert_tx(&mut tx, &event, now).await?;
@@ -162,20 +159,16 @@ impl Services {
         Ok(())
     }
 
-    /// Emails `user` a new confirmation link (the previous one dies). At most three an hour,
+    /// Emails `caller` a new confirmation link (the previous one dies). At most three an hour,
     /// so the address is not flooded.
-    pub async fn resend_address_confirmation(
-        &self,
-        user: &UserWithRole,
-        request: &Actor,
-    ) -> DomainResult<()> {
-        if user.address_confirmed {
+    pub async fn resend_address_confirmation(&self, caller: &Caller) -> DomainResult<()> {
+        if caller.user.address_confirmed {
             return Err(DomainError::Conflict(
                 "Your address is confirmed already: there is nothing to send.".into(),
             ));
         }
         let now = self.clock.now();
-        if let Some(secs) = self.confirmation_sends.check(&user.id, now) {
+        if let Some(secs) = self.confirmation_sends.check(caller.id(), now) {
             return Err(DomainError::RateLimited {
                 retry_after_secs: secs,
                 message: format!(
@@ -185,13 +178,13 @@ impl Services {
                 ),
             });
         }
-        self.confirmation_sends.hit(&user.id, now);
-        let uuid = Uuid::parse_str(&user.id).map_err(|_| DomainError::NotFound)?;
+        self.confirmation_sends.hit(caller.id(), now);
+        let uuid = Uuid::parse_str(caller.id()).map_err(|_| DomainError::NotFound)?;
         let minted = self.mint_confirmation(uuid, now)?;
-        let actor = actor_for(user, request);
+        let actor = caller.actor.clone();
         let mut tx = self.db.begin().await?;
         let Some(invite_id) =
-            users::renew_confirmation(&mut tx, &user.id, minted.pending()).await?
+            users::renew_confirmation(&mut tx, caller.id(), minted.pending()).await?
         else {
             return Err(DomainError::Conflict(
                 "Your address needs no confirming.".into(),
@@ -199,7 +192,7 @@ impl Services {
         };
         let to = ConfirmationEmail {
             invite_id: &invite_id,
-            address: &user.email,
+            address: &caller.user.email,
             actor: &actor,
         };
         queue_confirmation_email(&mut tx, &to, &minted, now).await?;

@@ -11,19 +11,19 @@ use std::collections::{HashMap, HashSet};
 use model::{BulkPreview, BulkProgress, BulkRow, Permission, Permissions};
 use uuid::Uuid;
 
-use crate::audit::{Action, Actor, Event};
+use crate::access::Caller;
+use crate::audit::{Action, Event};
 use crate::clock::{Millis, HOUR};
 use crate::csv::{self, Record};
 use crate::email::EmailAddress;
 use crate::error::{DomainError, DomainResult};
 use crate::invite::{parse_expiry_hours, parse_message};
-use crate::invites::{actor_for, require, JOB_INVITE};
 use crate::live::Change;
 use crate::store::dynamic::{self, Args};
 use crate::store::invites::{self as store, NewInvite};
+use crate::store::outbox::JobKind;
 use crate::store::roles::RoleRow;
 use crate::store::teams::TeamRow;
-use crate::store::users::UserWithRole;
 use crate::store::{audit as audit_store, bulk_jobs, outbox, roles, teams, Db};
 use crate::token::{self, Purpose};
 use crate::Services;
@@ -214,8 +214,8 @@ async fn taken(
 
 impl Services {
     /// Checks every row of a CSV file; writes nothing.
-    pub async fn plan_bulk(&self, user: &UserWithRole, text: &str) -> DomainResult<Vec<Planned>> {
-        let held = require(user, Permission::SendInvites)?;
+    pub async fn plan_bulk(&self, caller: &Caller, text: &str) -> DomainResult<Vec<Planned>> {
+        let held = caller.require(Permission::SendInvites)?;
         let records = parse_rows(text)?;
         let all_roles = roles::list(&self.db).await?;
         let all_teams = teams::list(&self.db).await?;
@@ -229,7 +229,7 @@ impl Services {
         let (members, invited) = taken(&self.db, &ready, now).await?;
         let policy = self.policy().await?;
         let mut room = self
-            .cap_room(&policy, user, now)
+            .cap_room(&policy, caller, now)
             .await?
             .map(|(room, _)| room);
         for p in planned.iter_mut().filter(|p| p.error.is_none()) {
@@ -255,8 +255,8 @@ impl Services {
     }
 
     /// The dry run as the page shows it: every problem, and a sample of ready rows.
-    pub async fn preview_bulk(&self, user: &UserWithRole, text: &str) -> DomainResult<BulkPreview> {
-        let planned = self.plan_bulk(user, text).await?;
+    pub async fn preview_bulk(&self, caller: &Caller, text: &str) -> DomainResult<BulkPreview> {
+        let planned = self.plan_bulk(caller, text).await?;
         let ready = planned.iter().filter(|p| p.error.is_none()).count();
         Ok(BulkPreview {
             total: planned.len(),
@@ -278,8 +278,7 @@ impl Services {
     /// Creates the ready rows. `progress` is called after each batch.
     pub async fn import_bulk(
         &self,
-        user: &UserWithRole,
-        request: &Actor,
+        caller: &Caller,
         text: &str,
         opts: &BulkOptions<'_>,
         mut progress: impl FnMut(Step),
@@ -287,8 +286,7 @@ impl Services {
         let ttl = parse_expiry_hours(opts.expiry_hours)?;
         let message = parse_message(opts.message)?;
         crate::policy::check_expiry(&self.policy().await?, opts.expiry_hours)?;
-        let planned = self.plan_bulk(user, text).await?;
-        let actor = actor_for(user, request);
+        let planned = self.plan_bulk(caller, text).await?;
         let mut outcome = ImportOutcome {
             total: planned.len(),
             ..ImportOutcome::default()
@@ -296,7 +294,7 @@ impl Services {
         let mut done = 0;
         for chunk in planned.chunks(BATCH) {
             let created = self
-                .create_batch(user, &actor, chunk, ttl, &message, &mut outcome)
+                .create_batch(caller, chunk, ttl, &message, &mut outcome)
                 .await?;
             outcome.created += created;
             done += chunk.len();
@@ -309,7 +307,7 @@ impl Services {
             self.live.publish(Change::general("bulk")).await;
         }
         let now = self.clock.now();
-        let summary = Event::new(&actor, Action::BulkImported, None).detail(format!(
+        let summary = Event::new(&caller.actor, Action::BulkImported, None).detail(format!(
             "{} rows: {} invited, {} skipped",
             outcome.total,
             outcome.created,
@@ -322,8 +320,7 @@ impl Services {
     /// One transaction: every ready row of `chunk` whose address is still free.
     async fn create_batch(
         &self,
-        user: &UserWithRole,
-        actor: &Actor,
+        caller: &Caller,
         chunk: &[Planned],
         ttl: Millis,
         message: &str,
@@ -372,7 +369,7 @@ impl Services {
                 id,
                 email: &p.email,
                 role_id: &role.id,
-                inviter_id: &user.id,
+                inviter_id: caller.id(),
                 message,
                 token_digest: digest,
                 // Bulk imports show no links: each invite has only its emailed one.
@@ -399,15 +396,14 @@ impl Services {
                 continue;
             }
             teams.extend(p.teams.iter().map(|t| (id.as_str(), t.id.as_str())));
-            jobs.push(outbox::NewJob {
-                id: Uuid::now_v7().to_string(),
-                invite_id: id,
-                kind: JOB_INVITE,
-                recipient: &p.email,
-                link_seed: Some(seed),
-            });
+            jobs.push(outbox::NewJob::new(
+                id,
+                JobKind::Invite,
+                &p.email,
+                Some(seed),
+            ));
             events.push(
-                Event::new(actor, Action::InviteCreated, Some(&p.email))
+                Event::new(&caller.actor, Action::InviteCreated, Some(&p.email))
                     .detail(format!(
                         "role {}; expires in {} h; bulk import",
                         role.name,
@@ -415,7 +411,7 @@ impl Services {
                     ))
                     .invite(id),
             );
-            events.push(Event::new(actor, Action::EmailQueued, Some(&p.email)).invite(id));
+            events.push(Event::new(&caller.actor, Action::EmailQueued, Some(&p.email)).invite(id));
         }
         store::add_teams_many(&mut tx, &teams).await?;
         outbox::insert_many(&mut tx, &jobs, now).await?;
@@ -435,8 +431,7 @@ impl Services {
     /// expiry or note) is refused here, before any job starts.
     pub async fn start_bulk(
         &self,
-        user: &UserWithRole,
-        request: &Actor,
+        caller: &Caller,
         text: String,
         expiry_hours: i64,
         message: String,
@@ -446,12 +441,18 @@ impl Services {
         crate::policy::check_expiry(&self.policy().await?, expiry_hours)?;
         // The rows are checked in full by the import itself; here only what makes a job
         // pointless: no permission, an unreadable file, no rows or too many.
-        require(user, Permission::SendInvites)?;
+        caller.require(Permission::SendInvites)?;
         let total = parse_rows(&text)?.len();
         let job_id = Uuid::now_v7().to_string();
-        bulk_jobs::insert(&self.db, &job_id, &user.id, total as i64, self.clock.now()).await?;
-        let (services, user, request, id) =
-            (self.clone(), user.clone(), request.clone(), job_id.clone());
+        bulk_jobs::insert(
+            &self.db,
+            &job_id,
+            caller.id(),
+            total as i64,
+            self.clock.now(),
+        )
+        .await?;
+        let (services, caller, id) = (self.clone(), caller.clone(), job_id.clone());
         tokio::spawn(async move {
             let opts = BulkOptions {
                 expiry_hours,
@@ -477,7 +478,7 @@ impl Services {
                 })
             };
             let result = services
-                .import_bulk(&user, &request, &text, &opts, |step| {
+                .import_bulk(&caller, &text, &opts, |step| {
                     let _ = tx.send(step);
                 })
                 .await;
@@ -517,15 +518,11 @@ impl Services {
     }
 
     /// How a bulk import is going. Only the person who started it may look.
-    pub async fn bulk_progress(
-        &self,
-        user: &UserWithRole,
-        job_id: &str,
-    ) -> DomainResult<BulkProgress> {
-        require(user, Permission::SendInvites)?;
+    pub async fn bulk_progress(&self, caller: &Caller, job_id: &str) -> DomainResult<BulkProgress> {
+        caller.require(Permission::SendInvites)?;
         let job = bulk_jobs::find(&self.db, job_id)
             .await?
-            .filter(|j| j.created_by == user.id)
+            .filter(|j| j.created_by == caller.user.id)
             .ok_or(DomainError::NotFound)?;
         let finished = job.finished_at.is_some();
         Ok(BulkProgress {

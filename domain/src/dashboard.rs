@@ -2,16 +2,15 @@
 
 use model::{Dashboard, Permission, DASHBOARD_DAYS};
 
+use crate::access::Caller;
 use crate::clock::DAY;
 use crate::error::DomainResult;
-use crate::invites::require;
-use crate::store::users::UserWithRole;
 use crate::store::{dashboard as store, invite_list};
 use crate::Services;
 
 impl Services {
-    pub async fn dashboard(&self, user: &UserWithRole) -> DomainResult<Dashboard> {
-        require(user, Permission::ViewInvites)?;
+    pub async fn dashboard(&self, caller: &Caller) -> DomainResult<Dashboard> {
+        caller.require(Permission::ViewInvites)?;
         let now = self.clock.now();
         // Whole days ending now, so the last bar is the last 24 hours.
         let since = now - DASHBOARD_DAYS * DAY;

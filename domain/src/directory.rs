@@ -3,11 +3,11 @@
 use model::{AuditEntry, Permission, Permissions, RoleInfo, TeamInfo};
 use uuid::Uuid;
 
-use crate::audit::{Action, Actor, Event};
+use crate::access::Caller;
+use crate::audit::{Action, Event};
 use crate::error::{DomainError, DomainResult};
-use crate::invites::{actor_for, is_unique_violation, require};
 use crate::store::audit::AuditRow;
-use crate::store::users::UserWithRole;
+use crate::store::is_unique_violation;
 use crate::store::{audit as audit_store, roles, teams};
 use crate::Services;
 
@@ -99,8 +99,8 @@ fn check_ceiling(held: Permissions, wanted: Permissions) -> DomainResult<()> {
 }
 
 impl Services {
-    pub async fn list_roles(&self, user: &UserWithRole) -> DomainResult<Vec<RoleInfo>> {
-        require(user, Permission::ManageRolesAndTeams)?;
+    pub async fn list_roles(&self, caller: &Caller) -> DomainResult<Vec<RoleInfo>> {
+        caller.require(Permission::ManageRolesAndTeams)?;
         Ok(roles::list(&self.db)
             .await?
             .into_iter()
@@ -117,13 +117,12 @@ impl Services {
 
     pub async fn create_role(
         &self,
-        user: &UserWithRole,
-        request: &Actor,
+        caller: &Caller,
         name: &str,
         description: &str,
         permissions: Permissions,
     ) -> DomainResult<String> {
-        let held = require(user, Permission::ManageRolesAndTeams)?;
+        let held = caller.require(Permission::ManageRolesAndTeams)?;
         let name = parse_label("name", name, MAX_ROLE_NAME, "role name")?;
         let description = parse_description(description)?;
         check_ceiling(held, permissions)?;
@@ -136,8 +135,8 @@ impl Services {
             &name,
         )?;
         let labels: Vec<_> = permissions.iter().map(|p| p.label()).collect();
-        let event = Event::new(&actor_for(user, request), Action::RoleCreated, Some(&name))
-            .detail(labels.join(", "));
+        let event =
+            Event::new(&caller.actor, Action::RoleCreated, Some(&name)).detail(labels.join(", "));
         audit_store::insert_tx(&mut tx, &event, now).await?;
         tx.commit().await?;
         Ok(id)
@@ -145,14 +144,13 @@ impl Services {
 
     pub async fn update_role(
         &self,
-        user: &UserWithRole,
-        request: &Actor,
+        caller: &Caller,
         id: &str,
         name: &str,
         description: &str,
         permissions: Permissions,
     ) -> DomainResult<()> {
-        let held = require(user, Permission::ManageRolesAndTeams)?;
+        let held = caller.require(Permission::ManageRolesAndTeams)?;
         let name = parse_label("name", name, MAX_ROLE_NAME, "role name")?;
         let description = parse_description(description)?;
         check_ceiling(held, permissions)?;
@@ -174,20 +172,18 @@ impl Services {
             &name,
         )?;
         let labels: Vec<_> = permissions.iter().map(|p| p.label()).collect();
-        let event = Event::new(&actor_for(user, request), Action::RoleUpdated, Some(&name))
-            .detail(format!("was {}; now {}", current.name, labels.join(", ")));
+        let event = Event::new(&caller.actor, Action::RoleUpdated, Some(&name)).detail(format!(
+            "was {}; now {}",
+            current.name,
+            labels.join(", ")
+        ));
         audit_store::insert_tx(&mut tx, &event, now).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    pub async fn delete_role(
-        &self,
-        user: &UserWithRole,
-        request: &Actor,
-        id: &str,
-    ) -> DomainResult<()> {
-        let held = require(user, Permission::ManageRolesAndTeams)?;
+    pub async fn delete_role(&self, caller: &Caller, id: &str) -> DomainResult<()> {
+        let held = caller.require(Permission::ManageRolesAndTeams)?;
         let current = roles::find(&self.db, id)
             .await?
             .ok_or(DomainError::NotFound)?;
@@ -205,19 +201,15 @@ impl Services {
                 current.name
             )));
         }
-        let event = Event::new(
-            &actor_for(user, request),
-            Action::RoleDeleted,
-            Some(&current.name),
-        );
+        let event = Event::new(&caller.actor, Action::RoleDeleted, Some(&current.name));
         audit_store::insert_tx(&mut tx, &event, now).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Teams are listed to anyone who can send invites (the form offers them).
-    pub async fn list_teams(&self, user: &UserWithRole) -> DomainResult<Vec<TeamInfo>> {
-        let held = Permissions::from_bits(user.permissions);
+    pub async fn list_teams(&self, caller: &Caller) -> DomainResult<Vec<TeamInfo>> {
+        let held = caller.permissions();
         if !(held.contains(Permission::ManageRolesAndTeams)
             || held.contains(Permission::SendInvites))
         {
@@ -234,51 +226,35 @@ impl Services {
             .collect())
     }
 
-    pub async fn create_team(
-        &self,
-        user: &UserWithRole,
-        request: &Actor,
-        name: &str,
-    ) -> DomainResult<String> {
-        require(user, Permission::ManageRolesAndTeams)?;
+    pub async fn create_team(&self, caller: &Caller, name: &str) -> DomainResult<String> {
+        caller.require(Permission::ManageRolesAndTeams)?;
         let name = parse_label("name", name, MAX_TEAM_NAME, "team name")?;
         let id = Uuid::now_v7().to_string();
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         unique_name(teams::insert(&mut tx, &id, &name, now).await, "team", &name)?;
-        let event = Event::new(&actor_for(user, request), Action::TeamCreated, Some(&name));
+        let event = Event::new(&caller.actor, Action::TeamCreated, Some(&name));
         audit_store::insert_tx(&mut tx, &event, now).await?;
         tx.commit().await?;
         Ok(id)
     }
 
-    pub async fn rename_team(
-        &self,
-        user: &UserWithRole,
-        request: &Actor,
-        id: &str,
-        name: &str,
-    ) -> DomainResult<()> {
-        require(user, Permission::ManageRolesAndTeams)?;
+    pub async fn rename_team(&self, caller: &Caller, id: &str, name: &str) -> DomainResult<()> {
+        caller.require(Permission::ManageRolesAndTeams)?;
         let name = parse_label("name", name, MAX_TEAM_NAME, "team name")?;
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         if unique_name(teams::rename(&mut tx, id, &name).await, "team", &name)? == 0 {
             return Err(DomainError::NotFound);
         }
-        let event = Event::new(&actor_for(user, request), Action::TeamRenamed, Some(&name));
+        let event = Event::new(&caller.actor, Action::TeamRenamed, Some(&name));
         audit_store::insert_tx(&mut tx, &event, now).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    pub async fn delete_team(
-        &self,
-        user: &UserWithRole,
-        request: &Actor,
-        id: &str,
-    ) -> DomainResult<()> {
-        require(user, Permission::ManageRolesAndTeams)?;
+    pub async fn delete_team(&self, caller: &Caller, id: &str) -> DomainResult<()> {
+        caller.require(Permission::ManageRolesAndTeams)?;
         let name = teams::list(&self.db)
             .await?
             .into_iter()
@@ -288,7 +264,7 @@ impl Services {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         teams::delete(&mut tx, id).await?;
-        let event = Event::new(&actor_for(user, request), Action::TeamDeleted, Some(&name));
+        let event = Event::new(&caller.actor, Action::TeamDeleted, Some(&name));
         audit_store::insert_tx(&mut tx, &event, now).await?;
         tx.commit().await?;
         Ok(())
@@ -296,12 +272,12 @@ impl Services {
 
     pub async fn audit_log(
         &self,
-        user: &UserWithRole,
+        caller: &Caller,
         actor: &str,
         action: &str,
         subject: &str,
     ) -> DomainResult<Vec<AuditEntry>> {
-        require(user, Permission::ViewAuditLog)?;
+        caller.require(Permission::ViewAuditLog)?;
         let rows = audit_store::search(
             &self.db,
             actor.trim(),

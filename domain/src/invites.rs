@@ -4,12 +4,12 @@
 //! events commit together or not at all.
 
 use model::{
-    AuditEntry, Delivery, InviteList, InviteOptions, InvitePreview, InviteQuery, InviteRow,
-    InviteStatus, IssuedLink, JoinedVia, LinkView, ListFilterOptions, Permission, Permissions,
-    RoleInfo, TeamInfo,
+    AuditEntry, InviteList, InviteOptions, InvitePreview, InviteQuery, InviteRow, IssuedLink,
+    JoinedVia, LinkView, ListFilterOptions, Permission, Permissions, RoleInfo, TeamInfo,
 };
 use uuid::Uuid;
 
+use crate::access::Caller;
 use crate::accounts::parse_name;
 use crate::address_confirmation::{queue_confirmation_email, ConfirmationEmail};
 use crate::audit::{Action, Actor, Event};
@@ -23,16 +23,11 @@ use crate::password::NewPassword;
 use crate::policy as policy_rules;
 use crate::store::audit::AuditRow;
 use crate::store::invites::{self as store, InviteFull, NewInvite};
+use crate::store::outbox::{JobKind, NewJob};
 use crate::store::users::{self, NewUser, UserWithRole};
 use crate::store::{audit as audit_store, invite_list, outbox, roles, teams};
 use crate::token::{self, Purpose};
 use crate::Services;
-
-/// Outbox job kinds.
-pub const JOB_INVITE: &str = "invite";
-pub const JOB_NEW_INVITE_REQUEST: &str = "new_invite_request";
-/// Asks a member who joined through a copied link to confirm their address.
-pub const JOB_CONFIRM_ADDRESS: &str = "confirm_address";
 
 /// Which of the invite's current links `digest` belongs to, if either: the emailed one or the
 /// copy shown to the inviter.
@@ -55,30 +50,8 @@ pub struct CreateInvite<'a> {
     pub message: &'a str,
 }
 
-pub(crate) fn require(user: &UserWithRole, permission: Permission) -> DomainResult<Permissions> {
-    let held = Permissions::from_bits(user.permissions);
-    if held.contains(permission) {
-        Ok(held)
-    } else {
-        Err(DomainError::Forbidden)
-    }
-}
-
-pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
-}
-
-/// The audit actor for a signed-in user on a request.
-pub fn actor_for(user: &UserWithRole, request: &Actor) -> Actor {
-    Actor {
-        user_id: Some(user.id.clone()),
-        email: Some(user.email.clone()),
-        ..request.clone()
-    }
-}
-
-fn to_row(i: &InviteFull, teams: Vec<String>) -> InviteRow {
-    InviteRow {
+fn to_row(i: &InviteFull, teams: Vec<String>) -> DomainResult<InviteRow> {
+    Ok(InviteRow {
         id: i.id.clone(),
         email: i.email.clone(),
         role_name: i.role_name.clone(),
@@ -89,8 +62,8 @@ fn to_row(i: &InviteFull, teams: Vec<String>) -> InviteRow {
         expires_at: i.expires_at,
         accepted_at: i.accepted_at,
         revoked_at: i.revoked_at,
-        status: InviteStatus::parse(&i.status).unwrap_or(InviteStatus::Pending),
-        delivery: Delivery::parse(&i.delivery),
+        status: i.stored_status()?,
+        delivery: i.delivery()?,
         delivery_error: i.delivery_error.clone(),
         open_count: i.open_count,
         message: i.message.clone(),
@@ -99,7 +72,7 @@ fn to_row(i: &InviteFull, teams: Vec<String>) -> InviteRow {
             Permissions::from_bits(i.inviter_permissions),
             Permissions::from_bits(i.role_permissions),
         ),
-    }
+    })
 }
 
 fn role_info(r: roles::RoleRow) -> RoleInfo {
@@ -127,8 +100,8 @@ impl Services {
     }
 
     /// Roles the user may grant and every team: what the invite form offers.
-    pub async fn invite_options(&self, user: &UserWithRole) -> DomainResult<InviteOptions> {
-        let held = require(user, Permission::SendInvites)?;
+    pub async fn invite_options(&self, caller: &Caller) -> DomainResult<InviteOptions> {
+        let held = caller.require(Permission::SendInvites)?;
         let roles = roles::list(&self.db)
             .await?
             .into_iter()
@@ -155,12 +128,11 @@ impl Services {
 
     pub async fn create_invite(
         &self,
-        user: &UserWithRole,
-        request: &Actor,
+        caller: &Caller,
         req: CreateInvite<'_>,
     ) -> DomainResult<IssuedLink> {
-        let held = require(user, Permission::SendInvites)?;
-        self.count_invite_send(user)?;
+        let held = caller.require(Permission::SendInvites)?;
+        self.count_invite_send(caller)?;
         let email = EmailAddress::parse(req.email)
             .map_err(|e| DomainError::invalid("email", e.to_string()))?;
         let role = roles::find(&self.db, req.role_id)
@@ -182,7 +154,7 @@ impl Services {
         let now = self.clock.now();
         let policy = self.policy().await?;
         policy_rules::check_invite(&policy, &email, req.expiry_hours)?;
-        if let Some((0, frees_at)) = self.cap_room(&policy, user, now).await? {
+        if let Some((0, frees_at)) = self.cap_room(&policy, caller, now).await? {
             return Err(policy_rules::cap_reached(&policy, frees_at, now));
         }
 
@@ -192,13 +164,13 @@ impl Services {
         // The inviter is shown a link of its own, so an acceptance tells which one was used.
         let copy = token::issue(&self.key, Purpose::Invite, id)?;
         let id_s = id.to_string();
-        let actor = actor_for(user, request);
+        let actor = caller.actor.clone();
 
         let new_invite = NewInvite {
             id: &id_s,
             email: email.as_str(),
             role_id: &role.id,
-            inviter_id: &user.id,
+            inviter_id: caller.id(),
             message: &message,
             token_digest: &issued.digest,
             copy_digest: Some(&copy.digest),
@@ -231,11 +203,7 @@ impl Services {
         }
         outbox::insert(
             &mut tx,
-            &Uuid::now_v7().to_string(),
-            &id_s,
-            JOB_INVITE,
-            email.as_str(),
-            Some(&seed),
+            &NewJob::new(&id_s, JobKind::Invite, email.as_str(), Some(&seed)),
             now,
         )
         .await?;
@@ -262,10 +230,10 @@ impl Services {
     /// One page of the list, filtered and sorted as `query` says, with counts per status.
     pub async fn list_invites(
         &self,
-        user: &UserWithRole,
+        caller: &Caller,
         query: &InviteQuery,
     ) -> DomainResult<InviteList> {
-        require(user, Permission::ViewInvites)?;
+        caller.require(Permission::ViewInvites)?;
         let now = self.clock.now();
         let page = invite_list::page(&self.db, query, now)
             .await?
@@ -297,7 +265,7 @@ impl Services {
                     .collect();
                 to_row(i, teams)
             })
-            .collect();
+            .collect::<DomainResult<_>>()?;
         Ok(InviteList {
             rows,
             counts,
@@ -307,11 +275,8 @@ impl Services {
     }
 
     /// What the list's filters offer: every role and team, and everyone who has invited.
-    pub async fn list_filter_options(
-        &self,
-        user: &UserWithRole,
-    ) -> DomainResult<ListFilterOptions> {
-        require(user, Permission::ViewInvites)?;
+    pub async fn list_filter_options(&self, caller: &Caller) -> DomainResult<ListFilterOptions> {
+        caller.require(Permission::ViewInvites)?;
         let roles = roles::list(&self.db)
             .await?
             .into_iter()
@@ -333,10 +298,10 @@ impl Services {
     /// One invite with its timeline (oldest event first).
     pub async fn invite_detail(
         &self,
-        user: &UserWithRole,
+        caller: &Caller,
         id: &str,
     ) -> DomainResult<(InviteRow, Vec<AuditEntry>)> {
-        require(user, Permission::ViewInvites)?;
+        caller.require(Permission::ViewInvites)?;
         let invite = store::find(&self.db, id, self.clock.now())
             .await?
             .ok_or(DomainError::NotFound)?;
@@ -346,22 +311,17 @@ impl Services {
             .into_iter()
             .map(AuditRow::into_entry)
             .collect();
-        Ok((to_row(&invite, teams), events))
+        Ok((to_row(&invite, teams)?, events))
     }
 
-    pub async fn revoke_invite(
-        &self,
-        user: &UserWithRole,
-        request: &Actor,
-        id: &str,
-    ) -> DomainResult<()> {
-        require(user, Permission::RevokeInvites)?;
+    pub async fn revoke_invite(&self, caller: &Caller, id: &str) -> DomainResult<()> {
+        caller.require(Permission::RevokeInvites)?;
         let now = self.clock.now();
         let invite = store::find(&self.db, id, now)
             .await?
             .ok_or(DomainError::NotFound)?;
         let mut tx = self.db.begin().await?;
-        if store::revoke(&mut tx, id, &user.id, now).await? != 1 {
+        if store::revoke(&mut tx, id, caller.id(), now).await? != 1 {
             drop(tx);
             let status = self.status_now(id).await?;
             return Err(DomainError::Conflict(format!(
@@ -369,12 +329,8 @@ impl Services {
             )));
         }
         outbox::cancel_for_invite(&mut tx, id, now, "invite revoked").await?;
-        let event = Event::new(
-            &actor_for(user, request),
-            Action::InviteRevoked,
-            Some(&invite.email),
-        )
-        .invite(id);
+        let event =
+            Event::new(&caller.actor, Action::InviteRevoked, Some(&invite.email)).invite(id);
         audit_store::insert_tx(&mut tx, &event, now).await?;
         tx.commit().await?;
         self.live.publish(Change::invite(id, "revoked")).await;
@@ -385,11 +341,10 @@ impl Services {
     /// (accepted, expired, revoked already, unknown) are counted as skipped.
     pub async fn revoke_many(
         &self,
-        user: &UserWithRole,
-        request: &Actor,
+        caller: &Caller,
         ids: &[String],
     ) -> DomainResult<(usize, usize)> {
-        require(user, Permission::RevokeInvites)?;
+        caller.require(Permission::RevokeInvites)?;
         if ids.is_empty() {
             return Err(DomainError::invalid(
                 "ids",
@@ -403,11 +358,11 @@ impl Services {
             ));
         }
         let now = self.clock.now();
-        let actor = actor_for(user, request);
+        let actor = caller.actor.clone();
         let mut revoked = Vec::new();
         let mut tx = self.db.begin().await?;
         for id in ids {
-            if store::revoke(&mut tx, id, &user.id, now).await? != 1 {
+            if store::revoke(&mut tx, id, caller.id(), now).await? != 1 {
                 continue;
             }
             outbox::cancel_for_invite(&mut tx, id, now, "invite revoked").await?;
@@ -434,7 +389,7 @@ impl Services {
 
     /// The invite's status as stored now, in lower case, for a refusal message. Read after a
     /// conditional update matched nothing: a status read before it may be stale (another
-    /// request may have accepted or revoked the invite in between).
+    /// &caller.actor may have accepted or revoked the invite in between).
     async fn status_now(&self, id: &str) -> DomainResult<String> {
         let now = self.clock.now();
         let invite = store::find(&self.db, id, now)
@@ -444,14 +399,9 @@ impl Services {
     }
 
     /// A new link (the old one dies), a renewed expiry, and a new email.
-    pub async fn resend_invite(
-        &self,
-        user: &UserWithRole,
-        request: &Actor,
-        id: &str,
-    ) -> DomainResult<IssuedLink> {
-        let held = require(user, Permission::SendInvites)?;
-        self.count_invite_send(user)?;
+    pub async fn resend_invite(&self, caller: &Caller, id: &str) -> DomainResult<IssuedLink> {
+        let held = caller.require(Permission::SendInvites)?;
+        self.count_invite_send(caller)?;
         let now = self.clock.now();
         let invite = store::find(&self.db, id, now)
             .await?
@@ -461,7 +411,7 @@ impl Services {
         }
         // A resend kills the link already sent, so for someone else's invite it takes what
         // revoking takes.
-        let own = invite.inviter_id == user.id;
+        let own = invite.inviter_id == caller.user.id;
         if !own && !held.contains(Permission::RevokeInvites) {
             return Err(DomainError::ForbiddenBecause(format!(
                 "Only {} (who sent this invite) or someone who may revoke invites can resend it: \
@@ -475,10 +425,10 @@ impl Services {
         let seed = token::new_seed()?;
         let issued = token::issue_from_seed(&self.key, Purpose::Invite, uuid, &seed);
         let copy = token::issue(&self.key, Purpose::Invite, uuid)?;
-        let actor = actor_for(user, request);
+        let actor = caller.actor.clone();
         let mut tx = self.db.begin().await?;
         let digests = (issued.digest.as_str(), copy.digest.as_str());
-        if store::renew(&mut tx, id, digests, now + ttl, &user.id).await? != 1 {
+        if store::renew(&mut tx, id, digests, now + ttl, caller.id()).await? != 1 {
             drop(tx);
             let status = self.status_now(id).await?;
             return Err(DomainError::Conflict(format!(
@@ -488,11 +438,7 @@ impl Services {
         outbox::cancel_for_invite(&mut tx, id, now, "replaced by a resend").await?;
         outbox::insert(
             &mut tx,
-            &Uuid::now_v7().to_string(),
-            id,
-            JOB_INVITE,
-            &invite.email,
-            Some(&seed),
+            &NewJob::new(id, JobKind::Invite, &invite.email, Some(&seed)),
             now,
         )
         .await?;
@@ -500,13 +446,13 @@ impl Services {
             .detail(if own {
                 format!(
                     "new links; the old ones no longer work; re-issued by {}",
-                    user.email
+                    caller.user.email
                 )
             } else {
                 format!(
                     "new links; the old ones no longer work; re-issued by {} for {}, who sent \
                      it before (the invite is now {}'s)",
-                    user.email, invite.inviter_email, user.email
+                    caller.user.email, invite.inviter_email, caller.user.email
                 )
             })
             .invite(id);
@@ -546,9 +492,9 @@ impl Services {
     }
 
     /// Counts one invite created or resent by `user`; 429 past the per-minute limit.
-    fn count_invite_send(&self, user: &UserWithRole) -> DomainResult<()> {
+    fn count_invite_send(&self, caller: &Caller) -> DomainResult<()> {
         let now = self.clock.now();
-        if let Some(secs) = self.invite_sends.check(&user.id, now) {
+        if let Some(secs) = self.invite_sends.check(caller.id(), now) {
             return Err(DomainError::RateLimited {
                 retry_after_secs: secs,
                 message: format!(
@@ -557,11 +503,11 @@ impl Services {
                 ),
             });
         }
-        self.invite_sends.hit(&user.id, now);
+        self.invite_sends.hit(caller.id(), now);
         Ok(())
     }
 
-    /// `classify_link` for a request from a client: a client that has shown many links that
+    /// `classify_link` for a &caller.actor from a client: a client that has shown many links that
     /// are not ours gets 429 instead of an answer, so guessing is slow as well as hopeless.
     /// A link whose signature verifies was issued by us and is no guess: it is answered
     /// whatever else came from the same address (an office NAT shares one address between
@@ -783,11 +729,12 @@ impl Services {
         let mut tx = self.db.begin().await?;
         outbox::insert(
             &mut tx,
-            &Uuid::now_v7().to_string(),
-            &invite.id,
-            JOB_NEW_INVITE_REQUEST,
-            &invite.inviter_email,
-            None,
+            &NewJob::new(
+                &invite.id,
+                JobKind::NewInviteRequest,
+                &invite.inviter_email,
+                None,
+            ),
             now,
         )
         .await?;

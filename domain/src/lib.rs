@@ -1,6 +1,7 @@
 //! Vestibule's rules and their storage. No Leptos and no HTTP here: the web app calls these
 //! functions, and they are unit-tested without a browser.
 
+pub mod access;
 pub mod accounts;
 pub mod address_confirmation;
 pub mod audit;
@@ -11,6 +12,7 @@ pub mod dashboard;
 pub mod directory;
 pub mod email;
 pub mod error;
+#[cfg(feature = "tools")]
 pub mod fuzzing;
 pub mod invite;
 pub mod invites;
@@ -21,6 +23,7 @@ pub mod password;
 pub mod policy;
 pub mod ratelimit;
 pub mod secret;
+#[cfg(feature = "tools")]
 pub mod seed;
 pub mod store;
 pub mod token;

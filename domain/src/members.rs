@@ -3,17 +3,17 @@
 
 use model::{MemberInfo, Permission, Permissions, TeamRef};
 
-use crate::audit::{Action, Actor, Event};
+use crate::access::Caller;
+use crate::audit::{Action, Event};
 use crate::directory::chosen_teams;
 use crate::error::{DomainError, DomainResult};
-use crate::invites::{actor_for, require};
 use crate::store::users::{self, UserWithRole};
 use crate::store::{audit as audit_store, roles, teams};
 use crate::Services;
 
 impl Services {
-    pub async fn list_members(&self, user: &UserWithRole) -> DomainResult<Vec<MemberInfo>> {
-        require(user, Permission::ManageMembers)?;
+    pub async fn list_members(&self, caller: &Caller) -> DomainResult<Vec<MemberInfo>> {
+        caller.require(Permission::ManageMembers)?;
         let memberships = teams::all_memberships(&self.db).await?;
         Ok(users::list_members(&self.db)
             .await?
@@ -41,15 +41,15 @@ impl Services {
             .collect())
     }
 
-    /// The member `id`, who must not be `user` and whose role `user` may grant.
+    /// The member `id`, who must not be `caller` and whose role `caller` may grant.
     async fn member_in_reach(
         &self,
-        user: &UserWithRole,
+        caller: &Caller,
         id: &str,
         what: &str,
     ) -> DomainResult<(Permissions, UserWithRole)> {
-        let held = require(user, Permission::ManageMembers)?;
-        if user.id == id {
+        let held = caller.require(Permission::ManageMembers)?;
+        if caller.user.id == id {
             return Err(DomainError::Conflict(format!(
                 "You cannot {what} yourself. Ask another admin."
             )));
@@ -68,12 +68,13 @@ impl Services {
 
     pub async fn change_member_role(
         &self,
-        user: &UserWithRole,
-        request: &Actor,
+        caller: &Caller,
         id: &str,
         role_id: &str,
     ) -> DomainResult<()> {
-        let (held, target) = self.member_in_reach(user, id, "change the role of").await?;
+        let (held, target) = self
+            .member_in_reach(caller, id, "change the role of")
+            .await?;
         let role = roles::find(&self.db, role_id)
             .await?
             .ok_or_else(|| DomainError::invalid("role", "Choose a role."))?;
@@ -99,7 +100,7 @@ impl Services {
             ));
         }
         let event = Event::new(
-            &actor_for(user, request),
+            &caller.actor,
             Action::MemberRoleChanged,
             Some(&target.email),
         )
@@ -111,13 +112,12 @@ impl Services {
 
     pub async fn set_member_teams(
         &self,
-        user: &UserWithRole,
-        request: &Actor,
+        caller: &Caller,
         id: &str,
         team_ids: &[String],
     ) -> DomainResult<()> {
         let (_, target) = self
-            .member_in_reach(user, id, "change the teams of")
+            .member_in_reach(caller, id, "change the teams of")
             .await?;
         let known = teams::list(&self.db).await?;
         let chosen = chosen_teams(&known, team_ids)?;
@@ -132,7 +132,7 @@ impl Services {
             names.join(", ")
         };
         let event = Event::new(
-            &actor_for(user, request),
+            &caller.actor,
             Action::MemberTeamsChanged,
             Some(&target.email),
         )
@@ -146,13 +146,12 @@ impl Services {
     /// reactivated, and their pending invites are not honoured.
     pub async fn set_member_active(
         &self,
-        user: &UserWithRole,
-        request: &Actor,
+        caller: &Caller,
         id: &str,
         active: bool,
     ) -> DomainResult<()> {
         let what = if active { "reactivate" } else { "deactivate" };
-        let (_, target) = self.member_in_reach(user, id, what).await?;
+        let (_, target) = self.member_in_reach(caller, id, what).await?;
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         users::set_active(&mut tx, id, active).await?;
@@ -166,7 +165,7 @@ impl Services {
         } else {
             Action::MemberDeactivated
         };
-        let event = Event::new(&actor_for(user, request), action, Some(&target.email));
+        let event = Event::new(&caller.actor, action, Some(&target.email));
         audit_store::insert_tx(&mut tx, &event, now).await?;
         tx.commit().await?;
         if !active {

@@ -3,13 +3,12 @@
 
 use model::{parse_domains, InvitePolicy, Permission, MAX_DAILY_CAP};
 
-use crate::audit::{Action, Actor, Event};
+use crate::access::Caller;
+use crate::audit::{Action, Event};
 use crate::clock::{Millis, DAY};
 use crate::email::EmailAddress;
 use crate::error::{DomainError, DomainResult};
 use crate::invite::{MAX_EXPIRY_HOURS, MIN_EXPIRY_HOURS};
-use crate::invites::{actor_for, require};
-use crate::store::users::UserWithRole;
 use crate::store::{audit as audit_store, policy as store};
 use crate::Services;
 
@@ -62,22 +61,21 @@ impl Services {
         Ok(store::load(&self.db).await?)
     }
 
-    pub async fn policy_for_admin(&self, user: &UserWithRole) -> DomainResult<InvitePolicy> {
-        require(user, Permission::ManagePolicy)?;
+    pub async fn policy_for_admin(&self, caller: &Caller) -> DomainResult<InvitePolicy> {
+        caller.require(Permission::ManagePolicy)?;
         self.policy().await
     }
 
     pub async fn update_policy(
         &self,
-        user: &UserWithRole,
-        request: &Actor,
+        caller: &Caller,
         input: &PolicyInput<'_>,
     ) -> DomainResult<InvitePolicy> {
-        require(user, Permission::ManagePolicy)?;
+        caller.require(Permission::ManagePolicy)?;
         let policy = parse(input)?;
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        store::save(&mut tx, &policy, &user.id, now).await?;
+        store::save(&mut tx, &policy, caller.id(), now).await?;
         let detail = format!(
             "expiry default {} h, max {} h; allowed: {}; blocked: {}; daily cap: {}",
             policy.default_expiry_hours,
@@ -98,25 +96,24 @@ impl Services {
                 policy.daily_cap.to_string()
             },
         );
-        let event =
-            Event::new(&actor_for(user, request), Action::PolicyChanged, None).detail(detail);
+        let event = Event::new(&caller.actor, Action::PolicyChanged, None).detail(detail);
         audit_store::insert_tx(&mut tx, &event, now).await?;
         tx.commit().await?;
         Ok(policy)
     }
 
-    /// How many more invites `user` may create now under the daily cap (None: no cap), and
+    /// How many more invites `caller` may create now under the daily cap (None: no cap), and
     /// when the oldest invite in the window leaves it.
     pub(crate) async fn cap_room(
         &self,
         policy: &InvitePolicy,
-        user: &UserWithRole,
+        caller: &Caller,
         now: Millis,
     ) -> DomainResult<Option<(i64, Millis)>> {
         if policy.daily_cap == 0 {
             return Ok(None);
         }
-        let (count, oldest) = store::created_since(&self.db, &user.id, now - DAY).await?;
+        let (count, oldest) = store::created_since(&self.db, caller.id(), now - DAY).await?;
         let frees_at = oldest.map_or(now, |o| o + DAY);
         Ok(Some(((policy.daily_cap - count).max(0), frees_at)))
     }

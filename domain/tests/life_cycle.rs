@@ -3,20 +3,20 @@
 
 mod support;
 
+use domain::access::Caller;
 use domain::audit::Actor;
 use domain::clock::{ManualClock, DAY};
 use domain::invites::CreateInvite;
 use domain::model::{InviteStatus, LinkView};
 use domain::password::NewPassword;
-use domain::store::users::UserWithRole;
 use domain::store::Db;
 use domain::{DomainError, Services};
-use support::user;
+use support::caller;
 
 struct World {
     s: Services,
     clock: ManualClock,
-    admin: UserWithRole,
+    admin: Caller,
     _dir: tempfile::TempDir,
 }
 
@@ -26,7 +26,7 @@ async fn world() -> World {
         .await
         .unwrap();
     let (s, clock) = support::services(db, dir.path()).await;
-    let admin = user(&s, "admin@example.com", "admin").await;
+    let admin = caller(&s, "admin@example.com", "admin").await;
     World {
         s,
         clock,
@@ -68,17 +68,14 @@ fn unusable(e: DomainError) -> LinkView {
 async fn pending_then_revoked_is_terminal() {
     let w = world().await;
     let link =
-        w.s.create_invite(&w.admin, &Actor::default(), req("a@example.com", "analyst"))
+        w.s.create_invite(&w.admin, req("a@example.com", "analyst"))
             .await
             .unwrap();
     assert_eq!(status(&w, &link.invite_id).await, InviteStatus::Pending);
-    w.s.revoke_invite(&w.admin, &Actor::default(), &link.invite_id)
-        .await
-        .unwrap();
+    w.s.revoke_invite(&w.admin, &link.invite_id).await.unwrap();
     assert_eq!(status(&w, &link.invite_id).await, InviteStatus::Revoked);
     assert!(matches!(
-        w.s.revoke_invite(&w.admin, &Actor::default(), &link.invite_id)
-            .await,
+        w.s.revoke_invite(&w.admin, &link.invite_id).await,
         Err(DomainError::Conflict(_))
     ));
     let err =
@@ -87,8 +84,7 @@ async fn pending_then_revoked_is_terminal() {
             .unwrap_err();
     assert_eq!(unusable(err), LinkView::Revoked);
     assert!(matches!(
-        w.s.resend_invite(&w.admin, &Actor::default(), &link.invite_id)
-            .await,
+        w.s.resend_invite(&w.admin, &link.invite_id).await,
         Err(DomainError::Conflict(_))
     ));
     w.clock.advance(100 * DAY);
@@ -103,7 +99,7 @@ async fn pending_then_revoked_is_terminal() {
 async fn pending_then_accepted_is_terminal_and_single_use() {
     let w = world().await;
     let link =
-        w.s.create_invite(&w.admin, &Actor::default(), req("b@example.com", "editor"))
+        w.s.create_invite(&w.admin, req("b@example.com", "editor"))
             .await
             .unwrap();
     let token = token_of(&link.link);
@@ -122,8 +118,7 @@ async fn pending_then_accepted_is_terminal_and_single_use() {
             .unwrap_err();
     assert_eq!(unusable(again), LinkView::Used);
     assert!(matches!(
-        w.s.revoke_invite(&w.admin, &Actor::default(), &link.invite_id)
-            .await,
+        w.s.revoke_invite(&w.admin, &link.invite_id).await,
         Err(DomainError::Conflict(_))
     ));
     w.clock.advance(100 * DAY);
@@ -134,7 +129,7 @@ async fn pending_then_accepted_is_terminal_and_single_use() {
 async fn pending_becomes_expired_by_the_clock_alone_and_resend_revives_it() {
     let w = world().await;
     let link =
-        w.s.create_invite(&w.admin, &Actor::default(), req("c@example.com", "analyst"))
+        w.s.create_invite(&w.admin, req("c@example.com", "analyst"))
             .await
             .unwrap();
     w.clock.advance(DAY - 1);
@@ -147,15 +142,11 @@ async fn pending_becomes_expired_by_the_clock_alone_and_resend_revives_it() {
             .unwrap_err();
     assert_eq!(unusable(err), LinkView::Expired);
     assert!(matches!(
-        w.s.revoke_invite(&w.admin, &Actor::default(), &link.invite_id)
-            .await,
+        w.s.revoke_invite(&w.admin, &link.invite_id).await,
         Err(DomainError::Conflict(_))
     ));
 
-    let renewed =
-        w.s.resend_invite(&w.admin, &Actor::default(), &link.invite_id)
-            .await
-            .unwrap();
+    let renewed = w.s.resend_invite(&w.admin, &link.invite_id).await.unwrap();
     assert_eq!(status(&w, &link.invite_id).await, InviteStatus::Pending);
     let old =
         w.s.open_invite_link(&token_of(&link.link), &Actor::default())
@@ -173,7 +164,7 @@ async fn pending_becomes_expired_by_the_clock_alone_and_resend_revives_it() {
 async fn opening_records_but_never_changes_status() {
     let w = world().await;
     let link =
-        w.s.create_invite(&w.admin, &Actor::default(), req("d@example.com", "analyst"))
+        w.s.create_invite(&w.admin, req("d@example.com", "analyst"))
             .await
             .unwrap();
     for _ in 0..5 {
@@ -198,15 +189,15 @@ async fn opening_records_but_never_changes_status() {
 #[tokio::test]
 async fn permissions_and_the_role_ceiling_gate_every_transition() {
     let w = world().await;
-    let analyst = user(&w.s, "an@example.com", "analyst").await;
-    let editor = user(&w.s, "ed@example.com", "editor").await;
+    let analyst = caller(&w.s, "an@example.com", "analyst").await;
+    let editor = caller(&w.s, "ed@example.com", "editor").await;
     assert!(matches!(
-        w.s.create_invite(&analyst, &Actor::default(), req("x@example.com", "analyst"))
+        w.s.create_invite(&analyst, req("x@example.com", "analyst"))
             .await,
         Err(DomainError::Forbidden)
     ));
     let err =
-        w.s.create_invite(&editor, &Actor::default(), req("x@example.com", "admin"))
+        w.s.create_invite(&editor, req("x@example.com", "admin"))
             .await
             .unwrap_err();
     assert!(
@@ -214,12 +205,11 @@ async fn permissions_and_the_role_ceiling_gate_every_transition() {
         "{err:?}"
     );
     let link =
-        w.s.create_invite(&editor, &Actor::default(), req("x@example.com", "editor"))
+        w.s.create_invite(&editor, req("x@example.com", "editor"))
             .await
             .unwrap();
     assert!(matches!(
-        w.s.revoke_invite(&analyst, &Actor::default(), &link.invite_id)
-            .await,
+        w.s.revoke_invite(&analyst, &link.invite_id).await,
         Err(DomainError::Forbidden)
     ));
     assert!(

@@ -131,12 +131,11 @@ async fn run_case(postgres: bool, ops: Vec<Op>) {
     let dir = tempfile::tempdir().unwrap();
     let db = database(postgres, dir.path()).await;
     let (s, clock) = support::services(db, dir.path()).await;
-    let admin = support::user(&s, "admin@example.com", "admin").await;
+    let admin = support::caller(&s, "admin@example.com", "admin").await;
     let actor = Actor::default();
     let issued = s
         .create_invite(
             &admin,
-            &actor,
             CreateInvite {
                 email: "model@example.com",
                 role_id: "analyst",
@@ -180,7 +179,7 @@ async fn run_case(postgres: bool, ops: Vec<Op>) {
                 }
             }
             Op::Revoke => {
-                let r = s.revoke_invite(&admin, &actor, &id).await;
+                let r = s.revoke_invite(&admin, &id).await;
                 assert_eq!(
                     r.is_ok(),
                     pending,
@@ -189,7 +188,7 @@ async fn run_case(postgres: bool, ops: Vec<Op>) {
                 model.revoked |= pending;
             }
             Op::Resend => {
-                let r = s.resend_invite(&admin, &actor, &id).await;
+                let r = s.resend_invite(&admin, &id).await;
                 let may = matches!(before, InviteStatus::Pending | InviteStatus::Expired);
                 assert_eq!(r.is_ok(), may, "resend at step {step} ({before:?}): {r:?}");
                 if let Ok(link) = r {

@@ -80,12 +80,8 @@ impl Delivery {
         }
     }
 
-    pub fn parse(s: &str) -> Delivery {
-        Delivery::parse_strict(s).unwrap_or(Delivery::Queued)
-    }
-
-    /// `None` for anything but the three stored names (for user input).
-    pub fn parse_strict(s: &str) -> Option<Delivery> {
+    /// `None` for anything but the three stored names.
+    pub fn parse(s: &str) -> Option<Delivery> {
         match s {
             "queued" => Some(Delivery::Queued),
             "sent" => Some(Delivery::Sent),

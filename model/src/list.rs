@@ -131,7 +131,7 @@ impl InviteQuery {
         };
         let delivery = match get("delivery") {
             None => None,
-            Some(s) => Some(Delivery::parse_strict(&s).ok_or_else(|| {
+            Some(s) => Some(Delivery::parse(&s).ok_or_else(|| {
                 bad(
                     "delivery",
                     format!("Unknown email delivery {s:?}: use queued, sent or failed."),

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use domain::access::Caller;
 use domain::audit::Actor;
 use domain::bulk::{BulkOptions, ImportOutcome};
 use domain::email::EmailAddress;
@@ -53,8 +54,9 @@ pub async fn run(
         .map_err(domain::DomainError::from)?
         .filter(|u| u.active)
         .ok_or_else(|| ImportError::Inviter(format!("no active account {email}")))?;
+    let caller = Caller::signed_in(user, &Actor::cli());
     if dry_run {
-        let planned = services.plan_bulk(&user, text).await?;
+        let planned = services.plan_bulk(&caller, text).await?;
         return Ok(Report::Checked(
             planned.iter().map(|p| p.to_row()).collect(),
         ));
@@ -62,8 +64,7 @@ pub async fn run(
     let mut bar: Option<Progress> = None;
     let outcome = services
         .import_bulk(
-            &user,
-            &Actor::cli(),
+            &caller,
             text,
             &BulkOptions {
                 expiry_hours,

@@ -8,7 +8,7 @@ use crate::error::AppError;
 #[server(endpoint = "address_to_confirm")]
 pub async fn address_to_confirm(token: String) -> Result<String, AppError> {
     let cx = crate::state::Ctx::get()?;
-    cx.require_user().await?;
+    cx.caller().await?;
     Ok(cx.services.address_to_confirm(&token).await?)
 }
 
@@ -16,21 +16,16 @@ pub async fn address_to_confirm(token: String) -> Result<String, AppError> {
 #[server(endpoint = "resend_address_confirmation")]
 pub async fn resend_address_confirmation() -> Result<(), AppError> {
     let cx = crate::state::Ctx::get()?;
-    let user = cx.require_user().await?;
-    Ok(cx
-        .services
-        .resend_address_confirmation(&user, &cx.actor)
-        .await?)
+    let caller = cx.caller().await?;
+    Ok(cx.services.resend_address_confirmation(&caller).await?)
 }
 
 /// Confirms the signed-in member's address, then goes home, which says so.
 #[server(endpoint = "confirm_address")]
 pub async fn confirm_address(token: String) -> Result<(), AppError> {
     let cx = crate::state::Ctx::get()?;
-    let user = cx.require_user().await?;
-    cx.services
-        .confirm_address(&user, &cx.actor, &token)
-        .await?;
+    let caller = cx.caller().await?;
+    cx.services.confirm_address(&caller, &token).await?;
     leptos_axum::redirect("/?address=confirmed");
     Ok(())
 }

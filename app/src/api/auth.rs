@@ -42,9 +42,12 @@ pub async fn sign_out() -> Result<(), AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
     if let Some(user) = cx.user().await? {
-        let actor = domain::invites::actor_for(&user, &cx.actor);
-        let event =
-            domain::audit::Event::new(&actor, domain::audit::Action::SignedOut, Some(&user.email));
+        let caller = domain::access::Caller::signed_in(user, &cx.actor);
+        let event = domain::audit::Event::new(
+            &caller.actor,
+            domain::audit::Action::SignedOut,
+            Some(&caller.user.email),
+        );
         domain::store::audit::insert(&cx.services.db, &event, cx.services.clock.now())
             .await
             .map_err(domain::DomainError::from)?;

@@ -16,8 +16,8 @@ mod ssr {
 pub async fn bulk_check(csv: String) -> Result<BulkPreview, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
-    Ok(cx.services.preview_bulk(&user, &csv).await?)
+    let caller = cx.caller().await?;
+    Ok(cx.services.preview_bulk(&caller, &csv).await?)
 }
 
 /// Starts creating the ready rows of `csv`; returns the job id to follow.
@@ -29,16 +29,10 @@ pub async fn bulk_start(
 ) -> Result<String, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
+    let caller = cx.caller().await?;
     Ok(cx
         .services
-        .start_bulk(
-            &user,
-            &cx.actor,
-            csv,
-            expiry_hours,
-            message.unwrap_or_default(),
-        )
+        .start_bulk(&caller, csv, expiry_hours, message.unwrap_or_default())
         .await?)
 }
 
@@ -46,8 +40,8 @@ pub async fn bulk_start(
 pub async fn get_bulk_progress(job_id: String) -> Result<BulkProgress, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
-    Ok(cx.services.bulk_progress(&user, &job_id).await?)
+    let caller = cx.caller().await?;
+    Ok(cx.services.bulk_progress(&caller, &job_id).await?)
 }
 
 /// Revokes the selected invites that are still pending; returns (revoked, skipped).
@@ -56,9 +50,9 @@ pub async fn get_bulk_progress(job_id: String) -> Result<BulkProgress, AppError>
 pub async fn revoke_invites(ids: Option<Vec<String>>) -> Result<(usize, usize), AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
+    let caller = cx.caller().await?;
     Ok(cx
         .services
-        .revoke_many(&user, &cx.actor, &ids.unwrap_or_default())
+        .revoke_many(&caller, &ids.unwrap_or_default())
         .await?)
 }

@@ -8,6 +8,6 @@ use crate::error::AppError;
 #[server(endpoint = "dashboard")]
 pub async fn get_dashboard() -> Result<Dashboard, AppError> {
     let cx = crate::state::Ctx::get()?;
-    let user = cx.require_user().await?;
-    Ok(cx.services.dashboard(&user).await?)
+    let caller = cx.caller().await?;
+    Ok(cx.services.dashboard(&caller).await?)
 }

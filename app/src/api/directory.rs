@@ -38,8 +38,8 @@ mod ssr {
 pub async fn list_roles() -> Result<Vec<RoleInfo>, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
-    Ok(cx.services.list_roles(&user).await?)
+    let caller = cx.caller().await?;
+    Ok(cx.services.list_roles(&caller).await?)
 }
 
 #[server(endpoint = "create_role")]
@@ -50,16 +50,10 @@ pub async fn create_role(
 ) -> Result<(), AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
+    let caller = cx.caller().await?;
     let perms = parse_permissions(permissions)?;
     cx.services
-        .create_role(
-            &user,
-            &cx.actor,
-            &name,
-            description.as_deref().unwrap_or(""),
-            perms,
-        )
+        .create_role(&caller, &name, description.as_deref().unwrap_or(""), perms)
         .await?;
     Ok(())
 }
@@ -73,13 +67,12 @@ pub async fn update_role(
 ) -> Result<(), AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
+    let caller = cx.caller().await?;
     let perms = parse_permissions(permissions)?;
     Ok(cx
         .services
         .update_role(
-            &user,
-            &cx.actor,
+            &caller,
             &id,
             &name,
             description.as_deref().unwrap_or(""),
@@ -92,24 +85,24 @@ pub async fn update_role(
 pub async fn delete_role(id: String) -> Result<(), AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
-    Ok(cx.services.delete_role(&user, &cx.actor, &id).await?)
+    let caller = cx.caller().await?;
+    Ok(cx.services.delete_role(&caller, &id).await?)
 }
 
 #[server(endpoint = "list_teams")]
 pub async fn list_teams() -> Result<Vec<TeamInfo>, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
-    Ok(cx.services.list_teams(&user).await?)
+    let caller = cx.caller().await?;
+    Ok(cx.services.list_teams(&caller).await?)
 }
 
 #[server(endpoint = "create_team")]
 pub async fn create_team(name: String) -> Result<(), AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
-    cx.services.create_team(&user, &cx.actor, &name).await?;
+    let caller = cx.caller().await?;
+    cx.services.create_team(&caller, &name).await?;
     Ok(())
 }
 
@@ -117,19 +110,16 @@ pub async fn create_team(name: String) -> Result<(), AppError> {
 pub async fn rename_team(id: String, name: String) -> Result<(), AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
-    Ok(cx
-        .services
-        .rename_team(&user, &cx.actor, &id, &name)
-        .await?)
+    let caller = cx.caller().await?;
+    Ok(cx.services.rename_team(&caller, &id, &name).await?)
 }
 
 #[server(endpoint = "delete_team")]
 pub async fn delete_team(id: String) -> Result<(), AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
-    Ok(cx.services.delete_team(&user, &cx.actor, &id).await?)
+    let caller = cx.caller().await?;
+    Ok(cx.services.delete_team(&caller, &id).await?)
 }
 
 #[server(endpoint = "audit_log")]
@@ -140,11 +130,11 @@ pub async fn audit_log(
 ) -> Result<Vec<AuditEntry>, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
+    let caller = cx.caller().await?;
     Ok(cx
         .services
         .audit_log(
-            &user,
+            &caller,
             actor.as_deref().unwrap_or(""),
             action.as_deref().unwrap_or(""),
             subject.as_deref().unwrap_or(""),

@@ -29,8 +29,8 @@ pub struct InviteDetail {
 pub async fn get_invite_options() -> Result<InviteOptions, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
-    Ok(cx.services.invite_options(&user).await?)
+    let caller = cx.caller().await?;
+    Ok(cx.services.invite_options(&caller).await?)
 }
 
 /// `teams` arrives as `teams[0]=…&teams[1]=…` from the form's checkboxes.
@@ -44,7 +44,7 @@ pub async fn create_invite(
 ) -> Result<IssuedLink, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
+    let caller = cx.caller().await?;
     let teams = teams.unwrap_or_default();
     let req = CreateInvite {
         email: &email,
@@ -53,7 +53,7 @@ pub async fn create_invite(
         expiry_hours,
         message: message.as_deref().unwrap_or(""),
     };
-    Ok(cx.services.create_invite(&user, &cx.actor, req).await?)
+    Ok(cx.services.create_invite(&caller, req).await?)
 }
 
 /// One page of the invites list. Every parameter is optional and named as in the page's URL
@@ -101,8 +101,8 @@ pub async fn list_invites(
         field: e.param,
         message: e.message,
     })?;
-    let user = cx.require_user().await?;
-    Ok(cx.services.list_invites(&user, &query).await?)
+    let caller = cx.caller().await?;
+    Ok(cx.services.list_invites(&caller, &query).await?)
 }
 
 /// The choices for the list's filters.
@@ -110,16 +110,16 @@ pub async fn list_invites(
 pub async fn get_invite_filter_options() -> Result<ListFilterOptions, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
-    Ok(cx.services.list_filter_options(&user).await?)
+    let caller = cx.caller().await?;
+    Ok(cx.services.list_filter_options(&caller).await?)
 }
 
 #[server(endpoint = "invite_detail")]
 pub async fn get_invite_detail(id: String) -> Result<InviteDetail, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
-    let (invite, events) = cx.services.invite_detail(&user, &id).await?;
+    let caller = cx.caller().await?;
+    let (invite, events) = cx.services.invite_detail(&caller, &id).await?;
     Ok(InviteDetail { invite, events })
 }
 
@@ -127,14 +127,14 @@ pub async fn get_invite_detail(id: String) -> Result<InviteDetail, AppError> {
 pub async fn revoke_invite(id: String) -> Result<(), AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
-    Ok(cx.services.revoke_invite(&user, &cx.actor, &id).await?)
+    let caller = cx.caller().await?;
+    Ok(cx.services.revoke_invite(&caller, &id).await?)
 }
 
 #[server(endpoint = "resend_invite")]
 pub async fn resend_invite(id: String) -> Result<IssuedLink, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
-    Ok(cx.services.resend_invite(&user, &cx.actor, &id).await?)
+    let caller = cx.caller().await?;
+    Ok(cx.services.resend_invite(&caller, &id).await?)
 }

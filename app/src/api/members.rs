@@ -14,18 +14,18 @@ mod ssr {
 pub async fn list_members() -> Result<Vec<MemberInfo>, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
-    Ok(cx.services.list_members(&user).await?)
+    let caller = cx.caller().await?;
+    Ok(cx.services.list_members(&caller).await?)
 }
 
 #[server(endpoint = "change_member_role")]
 pub async fn change_member_role(id: String, role_id: String) -> Result<(), AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
+    let caller = cx.caller().await?;
     Ok(cx
         .services
-        .change_member_role(&user, &cx.actor, &id, &role_id)
+        .change_member_role(&caller, &id, &role_id)
         .await?)
 }
 
@@ -34,21 +34,15 @@ pub async fn change_member_role(id: String, role_id: String) -> Result<(), AppEr
 pub async fn set_member_teams(id: String, teams: Option<Vec<String>>) -> Result<(), AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
+    let caller = cx.caller().await?;
     let teams = teams.unwrap_or_default();
-    Ok(cx
-        .services
-        .set_member_teams(&user, &cx.actor, &id, &teams)
-        .await?)
+    Ok(cx.services.set_member_teams(&caller, &id, &teams).await?)
 }
 
 #[server(endpoint = "set_member_active")]
 pub async fn set_member_active(id: String, active: bool) -> Result<(), AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
-    Ok(cx
-        .services
-        .set_member_active(&user, &cx.actor, &id, active)
-        .await?)
+    let caller = cx.caller().await?;
+    Ok(cx.services.set_member_active(&caller, &id, active).await?)
 }

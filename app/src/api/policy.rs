@@ -15,8 +15,8 @@ mod ssr {
 pub async fn get_policy() -> Result<InvitePolicy, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
-    Ok(cx.services.policy_for_admin(&user).await?)
+    let caller = cx.caller().await?;
+    Ok(cx.services.policy_for_admin(&caller).await?)
 }
 
 /// Domains come one per line (or separated by commas or spaces); `daily_cap` 0 means none.
@@ -30,7 +30,7 @@ pub async fn update_policy(
 ) -> Result<InvitePolicy, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let user = cx.require_user().await?;
+    let caller = cx.caller().await?;
     let input = PolicyInput {
         default_expiry_hours,
         max_expiry_hours,
@@ -38,5 +38,5 @@ pub async fn update_policy(
         blocked_domains: blocked_domains.as_deref().unwrap_or(""),
         daily_cap,
     };
-    Ok(cx.services.update_policy(&user, &cx.actor, &input).await?)
+    Ok(cx.services.update_policy(&caller, &input).await?)
 }

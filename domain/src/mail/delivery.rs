@@ -2,7 +2,7 @@
 //! after the server accepts it. Transient failures are retried with backoff; permanent ones
 //! stop. See SECURITY.md for what "sent once" can and cannot mean.
 
-use model::InviteStatus;
+use model::{Delivery, InviteStatus};
 use uuid::Uuid;
 
 use super::templates::{self, Invitation};
@@ -11,9 +11,8 @@ use crate::audit::{Action, Actor, Event};
 use crate::clock::{Millis, MINUTE, SECOND};
 use crate::email::EmailAddress;
 use crate::error::DomainResult;
-use crate::invites::{JOB_CONFIRM_ADDRESS, JOB_INVITE, JOB_NEW_INVITE_REQUEST};
 use crate::live::Change;
-use crate::store::outbox::{self, Job};
+use crate::store::outbox::{self, Job, JobKind};
 use crate::store::{audit as audit_store, invites};
 use crate::token::{self, Purpose};
 use crate::Services;
@@ -60,7 +59,7 @@ impl Services {
             Rendered::Send(email) => self.mailer.send(&email).await,
         };
         let now = self.clock.now();
-        let is_invite = job.kind == JOB_INVITE;
+        let is_invite = job.kind() == Some(JobKind::Invite);
         match result {
             Ok(()) => {
                 // Lock order everywhere: the invite row, then its outbox rows (as revoke and
@@ -84,7 +83,7 @@ impl Services {
                     invites::set_delivery(
                         &mut tx,
                         &invite_id,
-                        "queued",
+                        Delivery::Queued,
                         Some(&format!("retrying: {e}")),
                     )
                     .await?;
@@ -99,7 +98,7 @@ impl Services {
                 tracing::warn!(job = %job.id, attempts = job.attempts, error = %e, "email failed for good");
                 let mut tx = self.db.begin().await?;
                 if is_invite {
-                    invites::set_delivery(&mut tx, &invite_id, "failed", Some(&e)).await?;
+                    invites::set_delivery(&mut tx, &invite_id, Delivery::Failed, Some(&e)).await?;
                 }
                 outbox::mark_failed(&mut tx, &job.id, now, &e).await?;
                 let event = Event::new(&worker(), Action::EmailFailed, Some(&job.recipient))
@@ -125,9 +124,12 @@ impl Services {
         else {
             return Ok(Rendered::Drop("invite no longer exists"));
         };
-        let (subject, text, html) = match job.kind.as_str() {
-            JOB_INVITE => {
-                if InviteStatus::parse(&invite.status) != Some(InviteStatus::Pending) {
+        let Some(kind) = job.kind() else {
+            return Ok(Rendered::Drop("unknown job kind"));
+        };
+        let (subject, text, html) = match kind {
+            JobKind::Invite => {
+                if invite.stored_status()? != InviteStatus::Pending {
                     return Ok(Rendered::Drop("invite no longer pending"));
                 }
                 let (Some(seed), Ok(id)) = (job.link_seed.as_deref(), Uuid::parse_str(&invite.id))
@@ -152,7 +154,7 @@ impl Services {
                     link: &link,
                 })
             }
-            JOB_CONFIRM_ADDRESS => {
+            JobKind::ConfirmAddress => {
                 let Some(link) = self
                     .address_confirmation_link(&invite.id, job.link_seed.as_deref())
                     .await?
@@ -161,11 +163,10 @@ impl Services {
                 };
                 templates::address_confirmation(&invite.email, &invite.inviter_name, &link)
             }
-            JOB_NEW_INVITE_REQUEST => templates::new_invite_request(
+            JobKind::NewInviteRequest => templates::new_invite_request(
                 &invite.email,
                 &self.public_url.link(&format!("/invites/{}", invite.id)),
             ),
-            _ => return Ok(Rendered::Drop("unknown job kind")),
         };
         Ok(Rendered::Send(OutgoingEmail {
             to,

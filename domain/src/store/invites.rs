@@ -56,6 +56,27 @@ impl InviteFull {
     pub fn status_at(&self, now: Millis) -> model::InviteStatus {
         model::InviteStatus::derive(self.accepted_at, self.revoked_at, self.expires_at, now)
     }
+
+    /// The status SQL computed when the row was read (`status_case!`). Anything else there is
+    /// a bug to report, never a value to guess.
+    pub fn stored_status(&self) -> Result<model::InviteStatus, crate::DomainError> {
+        model::InviteStatus::parse(&self.status).ok_or_else(|| {
+            crate::DomainError::Internal(format!(
+                "invite {}: unknown status {:?}",
+                self.id, self.status
+            ))
+        })
+    }
+
+    /// The email delivery state as stored.
+    pub fn delivery(&self) -> Result<model::Delivery, crate::DomainError> {
+        model::Delivery::parse(&self.delivery).ok_or_else(|| {
+            crate::DomainError::Internal(format!(
+                "invite {}: unknown delivery state {:?}",
+                self.id, self.delivery
+            ))
+        })
+    }
 }
 
 // No token digests in logs.
@@ -363,12 +384,12 @@ pub async fn mark_sent_by_job(
 pub async fn set_delivery(
     tx: &mut Tx,
     id: &str,
-    delivery: &str,
+    delivery: model::Delivery,
     error: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     on_tx!(tx, c => sqlx::query("UPDATE invites SET delivery = $2, delivery_error = $3 WHERE id = $1")
         .bind(id)
-        .bind(delivery)
+        .bind(delivery.as_str())
         .bind(error)
         .execute(c)
         .await

@@ -28,6 +28,12 @@ use sqlx::sqlite::{
 use sqlx::Connection;
 use sqlx::{Postgres, Sqlite, Transaction};
 
+/// Whether a statement failed on a unique index (a name or address already taken): the
+/// rules turn that into a clear 4xx.
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
 #[derive(Clone, Debug)]
 pub enum Db {
     Sqlite(SqliteDb),

@@ -8,14 +8,53 @@ use crate::clock::Millis;
 use crate::store::{dynamic, Db, Tx};
 use crate::{on_db_write, on_tx};
 
+/// What an email job sends. Stored as text (`as_str`); a row whose kind this build does not
+/// know is read back as `None` and dropped by the worker with that reason, never guessed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobKind {
+    /// The invitation itself, with its link.
+    Invite,
+    /// To an inviter: an invitee asked for a new invitation.
+    NewInviteRequest,
+    /// To a member who joined through a copied link: confirm the address.
+    ConfirmAddress,
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 3] = [
+        JobKind::Invite,
+        JobKind::NewInviteRequest,
+        JobKind::ConfirmAddress,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Invite => "invite",
+            JobKind::NewInviteRequest => "new_invite_request",
+            JobKind::ConfirmAddress => "confirm_address",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobKind> {
+        JobKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 #[derive(Clone, FromRow)]
 pub struct Job {
     pub id: String,
     pub invite_id: Option<String>,
+    /// As stored; `kind()` reads it.
     pub kind: String,
     pub recipient: String,
     pub link_seed: Option<String>,
     pub attempts: i64,
+}
+
+impl Job {
+    pub fn kind(&self) -> Option<JobKind> {
+        JobKind::parse(&self.kind)
+    }
 }
 
 impl std::fmt::Debug for Job {
@@ -28,24 +67,17 @@ impl std::fmt::Debug for Job {
     }
 }
 
-pub async fn insert(
-    tx: &mut Tx,
-    id: &str,
-    invite_id: &str,
-    kind: &str,
-    recipient: &str,
-    link_seed: Option<&str>,
-    now: Millis,
-) -> Result<(), sqlx::Error> {
+/// Queues one job, due `now`.
+pub async fn insert(tx: &mut Tx, job: &NewJob<'_>, now: Millis) -> Result<(), sqlx::Error> {
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO outbox (id, invite_id, kind, recipient, link_seed, created_at, next_attempt_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6)",
     )
-    .bind(id)
-    .bind(invite_id)
-    .bind(kind)
-    .bind(recipient)
-    .bind(link_seed)
+    .bind(&job.id)
+    .bind(job.invite_id)
+    .bind(job.kind.as_str())
+    .bind(job.recipient)
+    .bind(job.link_seed)
     .bind(now)
     .execute(c)
     .await
@@ -53,13 +85,31 @@ pub async fn insert(
     Ok(())
 }
 
-/// One email job to queue with `insert_many`.
+/// One email job to queue.
 pub struct NewJob<'a> {
     pub id: String,
     pub invite_id: &'a str,
-    pub kind: &'a str,
+    pub kind: JobKind,
     pub recipient: &'a str,
     pub link_seed: Option<&'a str>,
+}
+
+impl<'a> NewJob<'a> {
+    /// A job with a new time-ordered id.
+    pub fn new(
+        invite_id: &'a str,
+        kind: JobKind,
+        recipient: &'a str,
+        link_seed: Option<&'a str>,
+    ) -> NewJob<'a> {
+        NewJob {
+            id: uuid::Uuid::now_v7().to_string(),
+            invite_id,
+            kind,
+            recipient,
+            link_seed,
+        }
+    }
 }
 
 /// `insert` for many jobs in one statement, all due `now`.
@@ -71,7 +121,7 @@ pub async fn insert_many(tx: &mut Tx, jobs: &[NewJob<'_>], now: Millis) -> Resul
             vec![
                 a.text(j.id.as_str()),
                 a.text(j.invite_id),
-                a.text(j.kind),
+                a.text(j.kind.as_str()),
                 a.text(j.recipient),
                 a.push(dynamic::Arg::OptText(j.link_seed.map(str::to_owned))),
                 now.clone(),
@@ -188,4 +238,17 @@ pub async fn cancel_for_invite(
     .execute(c)
     .await
     .map(|r| r.rows_affected()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JobKind;
+
+    #[test]
+    fn job_kinds_round_trip_and_unknown_ones_are_none() {
+        for k in JobKind::ALL {
+            assert_eq!(JobKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(JobKind::parse("fax"), None);
+    }
 }

@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use domain::access::Caller;
+use domain::audit::Actor;
 use domain::clock::ManualClock;
 use domain::mail::{Mailer, Transport};
 use domain::public_url::PublicUrl;
@@ -31,6 +33,12 @@ pub async fn services(db: Db, dir: &Path) -> (Services, ManualClock) {
         mailer,
     );
     (s, clock)
+}
+
+/// An account with `role`, made straight in the store, as the rules' caller (no IP, no
+/// browser).
+pub async fn caller(s: &Services, email: &str, role: &str) -> Caller {
+    Caller::signed_in(user(s, email, role).await, &Actor::default())
 }
 
 /// An account with `role`, made straight in the store (no invite, no password).
