@@ -76,7 +76,7 @@ pub fn csv(data: &[u8]) {
                     assert!(chars <= text.len(), "a record longer than its input");
                 }
             }
-            let _ = crate::bulk::parse_rows(text);
+            let _ = crate::invites::bulk::parse_rows(text);
         }
     }
 }

@@ -5,10 +5,10 @@ use model::{MemberInfo, Permission, Permissions, TeamRef};
 
 use crate::access::Caller;
 use crate::audit::{Action, Event};
-use crate::directory::chosen_teams;
 use crate::error::{DomainError, DomainResult};
 use crate::store::users::{self, UserWithRole};
-use crate::store::{audit as audit_store, roles, teams};
+use crate::store::{audit as audit_store, teams};
+use crate::teams::chosen_teams;
 use crate::Services;
 
 impl Services {
@@ -75,18 +75,11 @@ impl Services {
         let (held, target) = self
             .member_in_reach(caller, id, "change the role of")
             .await?;
-        let role = roles::find(&self.db, role_id)
-            .await?
-            .ok_or_else(|| DomainError::invalid("role", "Choose a role."))?;
-        if !held.may_grant(Permissions::from_bits(role.permissions)) {
-            return Err(DomainError::invalid(
-                "role",
-                format!(
-                    "You cannot make anyone {}: it has permissions your role lacks.",
-                    role.name
-                ),
-            ));
-        }
+        let role = self
+            .role_to_grant(held, role_id, |name| {
+                format!("You cannot make anyone {name}: it has permissions your role lacks.")
+            })
+            .await?;
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         users::set_role(&mut tx, id, &role.id).await?;

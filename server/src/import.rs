@@ -5,8 +5,8 @@ use std::path::Path;
 
 use domain::access::Caller;
 use domain::audit::Actor;
-use domain::bulk::{BulkOptions, ImportOutcome};
 use domain::email::EmailAddress;
+use domain::invites::bulk::{BulkOptions, ImportOutcome};
 use domain::model::BulkRow;
 use domain::store::users;
 use domain::Services;

@@ -8,7 +8,7 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use crate::state::Ctx;
-    pub use domain::policy::PolicyInput;
+    pub use domain::invites::policy::PolicyInput;
 }
 
 #[server(endpoint = "get_policy")]

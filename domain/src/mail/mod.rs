@@ -2,7 +2,6 @@
 //! (from the invite issue on). This module builds multipart messages and hands them to
 //! one of three transports: SMTP, a directory of .eml files, or the console.
 
-pub mod delivery;
 pub mod templates;
 mod transport;
 

@@ -103,6 +103,15 @@ pub fn values_rows<T>(
         .join(", ")
 }
 
+/// `WHERE a AND b …` for the given conditions; nothing for none.
+pub fn filter_clause(conds: &[String]) -> String {
+    if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    }
+}
+
 /// Runs a built query that selects one text column.
 pub async fn fetch_texts(db: &Db, sql: String, args: &Args) -> Result<Vec<String>, sqlx::Error> {
     on_db!(db, p => bind_all!(sqlx::query_scalar(AssertSqlSafe(sql.clone())), args.values())

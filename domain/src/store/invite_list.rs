@@ -10,8 +10,9 @@ use model::{Cursor, InviteQuery, InviteStatus, SortDir, SortKey};
 use sqlx::AssertSqlSafe;
 
 use crate::clock::Millis;
+use crate::store::dynamic::filter_clause;
 use crate::store::dynamic::{Arg, Args};
-use crate::store::invite_search::{self, Probes, SearchPlan};
+use crate::store::invite_search::{self, Probes, SearchPlan, WalkStart};
 use crate::store::invites::InviteFull;
 use crate::store::Db;
 use crate::{bind_all, on_db};
@@ -74,13 +75,13 @@ pub async fn page(
 }
 
 /// Where the page starts: after or before the row a cursor names, in walking order.
-pub(super) struct Keyset {
+struct Keyset {
     value: Arg,
     id: String,
 }
 
 /// The statement's pieces that depend on the query: sort column, walking direction, order.
-pub(super) struct Walk {
+struct Walk {
     col: &'static str,
     dir: SortDir,
     backwards: bool,
@@ -101,14 +102,14 @@ impl Walk {
         }
     }
 
-    pub(super) fn order(&self) -> String {
+    fn order(&self) -> String {
         format!("{0} {1}, i.id {1}", self.col, self.dir.as_str())
     }
 }
 
 /// The WHERE conditions of `q`: its filters, the keyset, and the search as `plan` says.
 /// `now_p` is the placeholder of the current time.
-pub(super) fn conditions(
+fn conditions(
     db: &Db,
     q: &InviteQuery,
     args: &mut Args,
@@ -147,14 +148,6 @@ pub(super) fn conditions(
 }
 
 /// The SELECT of a page's ids, or of the probe's: the rows matching `conds`, in order.
-pub(super) fn filter_clause(conds: &[String]) -> String {
-    if conds.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conds.join(" AND "))
-    }
-}
-
 /// `page`, with the plan-choosing thresholds given (tests use them to take either plan).
 pub async fn page_with_probe(
     db: &Db,
@@ -174,7 +167,29 @@ pub async fn page_with_probe(
         },
     };
     let limit = i64::from(q.per_page) + 1;
-    let plan = invite_search::choose(db, q, now, keyset.as_ref(), &walk, limit, probes).await?;
+    // Where the walk starts, before any search: the PostgreSQL probe tries the search on it.
+    let walk_start = || {
+        let mut args = Args::default();
+        let now_p = args.int(now);
+        let mut conds = conditions(
+            db,
+            q,
+            &mut args,
+            &now_p,
+            keyset.as_ref(),
+            &walk,
+            SearchPlan::None,
+        );
+        // Every bound value must appear in the statement; `now` only does under a status
+        // filter.
+        conds.push(format!("{now_p} = {now_p}"));
+        WalkStart {
+            args,
+            conditions: conds,
+            order: walk.order(),
+        }
+    };
+    let plan = invite_search::choose(db, q, &walk_start, limit, probes).await?;
 
     let mut args = Args::default();
     let now_p = args.int(now); // $1: the status expression in select_full! reads it.

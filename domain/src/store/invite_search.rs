@@ -5,9 +5,8 @@
 use model::{InviteQuery, SearchMode, SortKey};
 use sqlx::AssertSqlSafe;
 
-use crate::clock::Millis;
+use crate::store::dynamic::filter_clause;
 use crate::store::dynamic::Args;
-use crate::store::invite_list::{conditions, filter_clause, Keyset, Walk};
 use crate::store::invites::like_escape;
 use crate::store::Db;
 use crate::{bind_all, on_db};
@@ -77,13 +76,20 @@ pub(super) enum SearchPlan {
     ContainsIndex,
 }
 
+/// Where the list's walk starts before any search (its filters and cursor, with their
+/// bound values) and its order: the list builds it, the PostgreSQL probe tries the search on
+/// its first rows.
+pub(super) struct WalkStart {
+    pub args: Args,
+    pub conditions: Vec<String>,
+    pub order: String,
+}
+
 /// The plan for `q`'s search, from its probes.
 pub(super) async fn choose(
     db: &Db,
     q: &InviteQuery,
-    now: Millis,
-    keyset: Option<&Keyset>,
-    walk: &Walk,
+    walk_start: &(dyn Fn() -> WalkStart + Sync),
     limit: i64,
     probes: Probes,
 ) -> Result<SearchPlan, sqlx::Error> {
@@ -101,7 +107,7 @@ pub(super) async fn choose(
             // Shorter than a trigram: the index cannot help, walking is the one plan.
             SearchMode::Contains if q.search.chars().count() < 3 => SearchPlan::ContainsWalk,
             SearchMode::Contains => {
-                let index = contains_wants_index(db, q, now, keyset, walk, limit, probes).await?;
+                let index = contains_wants_index(db, q, walk_start, limit, probes).await?;
                 if index {
                     SearchPlan::ContainsIndex
                 } else {
@@ -172,9 +178,7 @@ fn trigram_condition(db: &Db, q: &InviteQuery, args: &mut Args) -> String {
 async fn contains_wants_index(
     db: &Db,
     q: &InviteQuery,
-    now: Millis,
-    keyset: Option<&Keyset>,
-    walk: &Walk,
+    walk_start: &(dyn Fn() -> WalkStart + Sync),
     want: i64,
     probes: Probes,
 ) -> Result<bool, sqlx::Error> {
@@ -192,20 +196,19 @@ async fn contains_wants_index(
         }
         Db::Postgres(_) => {
             // The walk's first rows (its filters, from its cursor), then the search among them.
-            let mut args = Args::default();
-            let now_p = args.int(now);
-            let mut conds = conditions(db, q, &mut args, &now_p, keyset, walk, SearchPlan::None);
-            // Every bound value must appear in the statement; `now` only does under a
-            // status filter.
-            conds.push(format!("{now_p} = {now_p}"));
+            let WalkStart {
+                mut args,
+                conditions,
+                order,
+            } = walk_start();
             let scan = args.int(probes.contains_walk);
             let text = args.text(like_escape(&q.search));
             let want_p = args.int(want);
             let sql = format!(
                 "SELECT COUNT(*) FROM (SELECT 1 FROM (SELECT i.email FROM invites i {} ORDER BY {} \
                  LIMIT {scan}) w WHERE w.email LIKE '%' || {text} || '%' LIMIT {want_p}) m",
-                filter_clause(&conds),
-                walk.order()
+                filter_clause(&conditions),
+                order
             );
             let n: i64 = on_db!(db, p => bind_all!(sqlx::query_scalar(AssertSqlSafe(sql.clone())), args.values())
                 .fetch_one(p)

@@ -4,7 +4,7 @@
 use sqlx::FromRow;
 
 use crate::clock::Millis;
-use crate::store::{dynamic, Db, Tx};
+use crate::store::{Db, Tx};
 use crate::{on_db, on_db_write, on_tx};
 
 /// The status of invite `i` at time `$now` (a placeholder such as "$1").
@@ -185,85 +185,6 @@ pub async fn insert_if_free(tx: &mut Tx, n: &NewInvite<'_>) -> Result<bool, sqlx
     .await
     .map(|r| r.rows_affected()))?;
     Ok(inserted == 1)
-}
-
-/// `insert_if_free` for many invites in one statement; returns the ids actually inserted
-/// (an address with a live invite is skipped, as there).
-pub async fn insert_many_if_free(
-    tx: &mut Tx,
-    rows: &[NewInvite<'_>],
-) -> Result<Vec<String>, sqlx::Error> {
-    let mut inserted = Vec::with_capacity(rows.len());
-    for part in rows.chunks(dynamic::rows_per_statement(9)) {
-        let mut args = dynamic::Args::default();
-        let values = dynamic::values_rows(&mut args, part, |a, n| {
-            vec![
-                a.text(n.id),
-                a.text(n.email),
-                a.text(n.role_id),
-                a.text(n.inviter_id),
-                a.text(n.message),
-                a.text(n.token_digest),
-                a.push(dynamic::Arg::OptText(n.copy_digest.map(str::to_owned))),
-                a.int(n.created_at),
-                a.int(n.expires_at),
-            ]
-        });
-        let sql = format!(
-            "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, copy_digest, created_at, expires_at) \
-             VALUES {values} \
-             ON CONFLICT (email) WHERE accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL DO NOTHING \
-             RETURNING id"
-        );
-        inserted.extend(dynamic::fetch_texts_tx(tx, sql, &args).await?);
-    }
-    Ok(inserted)
-}
-
-/// `add_team` for many (invite, team) pairs in one statement.
-pub async fn add_teams_many(tx: &mut Tx, pairs: &[(&str, &str)]) -> Result<(), sqlx::Error> {
-    for part in pairs.chunks(dynamic::rows_per_statement(2)) {
-        let mut args = dynamic::Args::default();
-        let values = dynamic::values_rows(&mut args, part, |a, (invite, team)| {
-            vec![a.text(*invite), a.text(*team)]
-        });
-        let sql = format!(
-            "INSERT INTO invite_teams (invite_id, team_id) VALUES {values} ON CONFLICT DO NOTHING"
-        );
-        dynamic::execute(tx, sql, &args).await?;
-    }
-    Ok(())
-}
-
-/// `close_expired_for_email` for many addresses in one statement.
-pub async fn close_expired_for_emails(
-    tx: &mut Tx,
-    emails: &[&str],
-    now: Millis,
-) -> Result<u64, sqlx::Error> {
-    let mut closed = 0;
-    for part in emails.chunks(dynamic::rows_per_statement(1) - 1) {
-        let mut args = dynamic::Args::default();
-        let now = args.int(now);
-        let list: Vec<String> = part.iter().map(|e| args.text(*e)).collect();
-        let sql = format!(
-            "UPDATE invites SET closed_at = {now} WHERE email IN ({}) AND accepted_at IS NULL \
-             AND revoked_at IS NULL AND closed_at IS NULL AND expires_at <= {now}",
-            list.join(", ")
-        );
-        closed += dynamic::execute(tx, sql, &args).await?;
-    }
-    Ok(closed)
-}
-
-pub async fn add_team(tx: &mut Tx, invite_id: &str, team_id: &str) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query("INSERT INTO invite_teams (invite_id, team_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-        .bind(invite_id)
-        .bind(team_id)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(())
 }
 
 /// Lets a new invite replace an expired one for the same address (see `closed_at`).

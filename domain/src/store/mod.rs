@@ -7,6 +7,7 @@ pub mod audit;
 pub mod bulk_jobs;
 pub mod dashboard;
 pub mod dynamic;
+pub mod invite_batches;
 pub mod invite_list;
 pub mod invite_search;
 pub mod invites;

@@ -432,7 +432,7 @@ async fn address_lookups_use_the_email_index_and_only_contains_uses_the_trigrams
     let addresses: Vec<String> = (0..500)
         .map(|i| format!("'import{i}@bulk.example'"))
         .collect();
-    // The bulk import's lookup (domain/src/bulk.rs), with its values written in.
+    // The bulk import's lookup (`store::invite_batches::addresses_taken`), with its values written in.
     let lookup = format!(
         "SELECT email FROM invites WHERE email IN ({}) AND accepted_at IS NULL \
          AND revoked_at IS NULL AND closed_at IS NULL AND expires_at > 0",

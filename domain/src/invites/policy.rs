@@ -3,12 +3,12 @@
 
 use model::{parse_domains, InvitePolicy, Permission, MAX_DAILY_CAP};
 
+use super::rules::{MAX_EXPIRY_HOURS, MIN_EXPIRY_HOURS};
 use crate::access::Caller;
 use crate::audit::{Action, Event};
 use crate::clock::{Millis, DAY};
 use crate::email::EmailAddress;
 use crate::error::{DomainError, DomainResult};
-use crate::invite::{MAX_EXPIRY_HOURS, MIN_EXPIRY_HOURS};
 use crate::store::{audit as audit_store, policy as store};
 use crate::Services;
 

@@ -1,17 +1,18 @@
-//! Sends what the outbox holds: one job per call, claimed with a lease, marked sent right
-//! after the server accepts it. Transient failures are retried with backoff; permanent ones
-//! stop. See SECURITY.md for what "sent once" can and cannot mean.
+//! The outbox worker: sends what the outbox holds, one job per call, claimed with a lease,
+//! marked sent right after the server accepts it. Transient failures are retried with
+//! backoff; permanent ones stop. See SECURITY.md for what "sent once" can and cannot mean.
+//! (The outbox's rows are in `store::outbox`; the texts and transports in `mail`.)
 
 use model::{Delivery, InviteStatus};
 use uuid::Uuid;
 
-use super::templates::{self, Invitation};
-use super::{MailError, OutgoingEmail};
 use crate::audit::{Action, Actor, Event};
 use crate::clock::{Millis, MINUTE, SECOND};
 use crate::email::EmailAddress;
 use crate::error::DomainResult;
 use crate::live::Change;
+use crate::mail::templates::{self, Invitation};
+use crate::mail::{MailError, OutgoingEmail};
 use crate::store::outbox::{self, Job, JobKind};
 use crate::store::{audit as audit_store, invites};
 use crate::token::{self, Purpose};

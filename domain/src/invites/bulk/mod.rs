@@ -1,0 +1,91 @@
+//! Bulk invites from CSV (`email, role, teams`; header row optional; teams separated by `;`).
+//!
+//! `plan` checks every row without writing anything: the dry run shows each row as ready or
+//! with its problem. `import` plans again (things may have changed since the dry run) and
+//! creates the ready rows in transactions of `BATCH`: each invite commits together with its
+//! teams, email job and audit events, so an interrupted import leaves whole invites or none,
+//! and a bad row never blocks a good one.
+
+mod import;
+mod jobs;
+mod plan;
+
+pub use plan::{check_records, parse_rows};
+
+// What the parts below share; each takes it with `use super::*`.
+
+use std::collections::HashMap;
+
+use model::{BulkPreview, BulkProgress, BulkRow, Permission, Permissions};
+use uuid::Uuid;
+
+use super::issue::{record_issued, Issuing, LinkCopy};
+use super::rules::{parse_expiry_hours, parse_message};
+use crate::access::Caller;
+use crate::audit::{Action, Event};
+use crate::clock::{Millis, HOUR};
+use crate::csv::{self, Record};
+use crate::email::EmailAddress;
+use crate::error::{DomainError, DomainResult};
+use crate::live::Change;
+use crate::store::invite_batches as batches;
+use crate::store::invites::NewInvite;
+use crate::store::roles::RoleRow;
+use crate::store::teams::TeamRow;
+use crate::store::{audit as audit_store, bulk_jobs, roles, teams};
+use crate::Services;
+
+pub const MAX_ROWS: usize = 10_000;
+/// Invites per transaction.
+const BATCH: usize = 500;
+/// Ready rows shown in a dry run besides every row with a problem.
+const SAMPLE: usize = 50;
+
+/// A checked row: what will be created, or why not.
+#[derive(Clone, Debug)]
+pub struct Planned {
+    pub line: usize,
+    pub email: String,
+    pub role: Option<RoleRow>,
+    pub teams: Vec<TeamRow>,
+    pub error: Option<String>,
+}
+
+impl Planned {
+    pub fn to_row(&self) -> BulkRow {
+        BulkRow {
+            line: self.line,
+            email: self.email.clone(),
+            role: self
+                .role
+                .as_ref()
+                .map(|r| r.name.clone())
+                .unwrap_or_default(),
+            teams: self.teams.iter().map(|t| t.name.clone()).collect(),
+            error: self.error.clone(),
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default)]
+pub struct ImportOutcome {
+    pub total: usize,
+    pub created: usize,
+    /// Rows not created, with their reasons, in file order.
+    pub skipped: Vec<BulkRow>,
+}
+
+/// Where an import is, reported after each batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Step {
+    pub done: usize,
+    pub total: usize,
+    pub created: usize,
+}
+
+/// The shared options of a bulk import.
+pub struct BulkOptions<'a> {
+    pub expiry_hours: i64,
+    pub message: &'a str,
+}

@@ -1,0 +1,248 @@
+//! Issuing invites: what the form offers, and creating one (its link, teams, email job and
+//! audit rows in one transaction).
+
+use model::{InviteOptions, IssuedLink, Permission};
+use uuid::Uuid;
+
+use super::policy as policy_rules;
+use super::rules::{parse_expiry_hours, parse_message};
+use crate::access::Caller;
+use crate::audit::{Action, Actor, Event};
+use crate::clock::{Millis, HOUR};
+use crate::email::EmailAddress;
+use crate::error::{DomainError, DomainResult};
+use crate::live::Change;
+use crate::roles::role_info;
+use crate::store::invite_batches as batches;
+use crate::store::invites::{self as store, NewInvite};
+use crate::store::outbox::{JobKind, NewJob};
+use crate::store::users::{self};
+use crate::store::{audit as audit_store, outbox, roles, teams, Tx};
+use crate::teams::{chosen_teams, team_info};
+use crate::token::{self, Purpose};
+use crate::Services;
+
+pub struct CreateInvite<'a> {
+    pub email: &'a str,
+    pub role_id: &'a str,
+    pub team_ids: &'a [String],
+    pub expiry_hours: i64,
+    pub message: &'a str,
+}
+
+/// Whether the inviter is shown a link to copy (create and resend) or not (bulk imports).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LinkCopy {
+    Shown,
+    None,
+}
+
+/// An invite's new links: the emailed one, rebuilt by the mail worker from `seed` (so no
+/// token is stored), and the copy shown to the inviter, a token of its own so that an
+/// acceptance tells which one was used.
+pub(crate) struct MintedLinks {
+    pub seed: String,
+    pub emailed: token::Issued,
+    pub copy: Option<token::Issued>,
+}
+
+impl MintedLinks {
+    /// The copy for the inviter (minted with `LinkCopy::Shown`).
+    pub fn shown(&self) -> DomainResult<&token::Issued> {
+        self.copy
+            .as_ref()
+            .ok_or_else(|| DomainError::Internal("no copy of the link was minted".into()))
+    }
+}
+
+/// What issuing writes for one invite once its row is in place (inserted, or renewed by a
+/// resend): its teams, its email job, and its audit rows (`event`, then "email queued").
+pub(crate) struct Issuing<'a> {
+    pub invite_id: &'a str,
+    pub email: &'a str,
+    /// The emailed link's seed (`MintedLinks::seed`).
+    pub seed: &'a str,
+    pub team_ids: Vec<&'a str>,
+    /// What the timeline says happened: created (how, with which role) or resent.
+    pub event: Event,
+}
+
+/// The one issuing path's writes, for one invite or a bulk batch alike, in `tx`: a few
+/// multi-row statements whatever the count (on PostgreSQL each statement is a round trip).
+pub(crate) async fn record_issued(
+    tx: &mut Tx,
+    issued: &[Issuing<'_>],
+    actor: &Actor,
+    now: Millis,
+) -> DomainResult<()> {
+    let teams: Vec<(&str, &str)> = issued
+        .iter()
+        .flat_map(|i| i.team_ids.iter().map(move |t| (i.invite_id, *t)))
+        .collect();
+    let jobs: Vec<NewJob> = issued
+        .iter()
+        .map(|i| NewJob::new(i.invite_id, JobKind::Invite, i.email, Some(i.seed)))
+        .collect();
+    let events: Vec<Event> = issued
+        .iter()
+        .flat_map(|i| {
+            let queued = Event::new(actor, Action::EmailQueued, Some(i.email)).invite(i.invite_id);
+            [i.event.clone().invite(i.invite_id), queued]
+        })
+        .collect();
+    if !teams.is_empty() {
+        batches::add_teams_many(tx, &teams).await?;
+    }
+    outbox::insert_many(tx, &jobs, now).await?;
+    audit_store::insert_many_tx(tx, &events, now).await?;
+    Ok(())
+}
+
+impl Services {
+    /// New links for invite `id` (see `MintedLinks`).
+    pub(crate) fn mint_links(&self, id: Uuid, copy: LinkCopy) -> DomainResult<MintedLinks> {
+        let seed = token::new_seed()?;
+        let emailed = token::issue_from_seed(&self.key, Purpose::Invite, id, &seed);
+        let copy = match copy {
+            LinkCopy::Shown => Some(token::issue(&self.key, Purpose::Invite, id)?),
+            LinkCopy::None => None,
+        };
+        Ok(MintedLinks {
+            seed,
+            emailed,
+            copy,
+        })
+    }
+
+    pub fn invite_link(&self, token: &str) -> String {
+        self.public_url.link(&format!("/invite/{token}"))
+    }
+
+    /// Roles the user may grant and every team: what the invite form offers.
+    pub async fn invite_options(&self, caller: &Caller) -> DomainResult<InviteOptions> {
+        let held = caller.require(Permission::SendInvites)?;
+        let roles = roles::list(&self.db)
+            .await?
+            .into_iter()
+            .map(role_info)
+            .filter(|r| held.may_grant(r.permissions))
+            .collect();
+        let teams = teams::list(&self.db)
+            .await?
+            .into_iter()
+            .map(team_info)
+            .collect();
+        let policy = self.policy().await?;
+        Ok(InviteOptions {
+            roles,
+            teams,
+            default_expiry_hours: policy.default_expiry_hours,
+            expiry_choices: policy
+                .expiry_choices()
+                .into_iter()
+                .map(|(h, l)| (h, l.to_owned()))
+                .collect(),
+        })
+    }
+
+    pub async fn create_invite(
+        &self,
+        caller: &Caller,
+        req: CreateInvite<'_>,
+    ) -> DomainResult<IssuedLink> {
+        let held = caller.require(Permission::SendInvites)?;
+        self.count_invite_send(caller)?;
+        let email = EmailAddress::parse(req.email)
+            .map_err(|e| DomainError::invalid("email", e.to_string()))?;
+        let role = self
+            .role_to_grant(held, req.role_id, |name| {
+                format!("You cannot invite people as {name}: it has permissions your role lacks.")
+            })
+            .await?;
+        let known_teams = teams::list(&self.db).await?;
+        let chosen = chosen_teams(&known_teams, req.team_ids)?;
+        let ttl = parse_expiry_hours(req.expiry_hours)?;
+        let message = parse_message(req.message)?;
+        let now = self.clock.now();
+        let policy = self.policy().await?;
+        policy_rules::check_invite(&policy, &email, req.expiry_hours)?;
+        if let Some((0, frees_at)) = self.cap_room(&policy, caller, now).await? {
+            return Err(policy_rules::cap_reached(&policy, frees_at, now));
+        }
+
+        let id = Uuid::now_v7();
+        let links = self.mint_links(id, LinkCopy::Shown)?;
+        let id_s = id.to_string();
+
+        let new_invite = NewInvite {
+            id: &id_s,
+            email: email.as_str(),
+            role_id: &role.id,
+            inviter_id: caller.id(),
+            message: &message,
+            token_digest: &links.emailed.digest,
+            copy_digest: links.copy.as_ref().map(|c| c.digest.as_str()),
+            created_at: now,
+            expires_at: now + ttl,
+        };
+        let mut tx = self.db.begin().await?;
+        // The common case is one statement; only a refused insert looks for the reason. The
+        // one-live-invite index decides, so two racing creates cannot both win.
+        let mut inserted = store::insert_if_free(&mut tx, &new_invite).await?;
+        if !inserted {
+            if users::email_taken(&mut tx, email.as_str()).await? {
+                return Err(DomainError::invalid(
+                    "email",
+                    format!("{email} already has an account."),
+                ));
+            }
+            // An expired invite still holds the address until it is closed.
+            if store::close_expired_for_email(&mut tx, email.as_str(), now).await? > 0 {
+                inserted = store::insert_if_free(&mut tx, &new_invite).await?;
+            }
+        }
+        if !inserted {
+            return Err(DomainError::Conflict(format!(
+                "{email} already has a pending invitation. Use Resend in the list to send it again."
+            )));
+        }
+        let created = Event::new(&caller.actor, Action::InviteCreated, Some(email.as_str()))
+            .detail(format!(
+                "role {}; expires in {} h; a copy of the link shown to the inviter",
+                role.name,
+                ttl / HOUR
+            ));
+        let issuing = Issuing {
+            invite_id: &id_s,
+            email: email.as_str(),
+            seed: &links.seed,
+            team_ids: chosen.iter().map(|t| t.id.as_str()).collect(),
+            event: created,
+        };
+        record_issued(&mut tx, &[issuing], &caller.actor, now).await?;
+        tx.commit().await?;
+        self.mail_wakeup.notify_one();
+        self.live.publish(Change::invite(&id_s, "created")).await;
+        Ok(IssuedLink {
+            invite_id: id_s,
+            email: email.to_string(),
+            link: self.invite_link(&links.shown()?.token),
+        })
+    }
+
+    /// Counts one invite created or resent by `user`; 429 past the per-minute limit.
+    pub(super) fn count_invite_send(&self, caller: &Caller) -> DomainResult<()> {
+        let now = self.clock.now();
+        if let Some(secs) = self.invite_sends.check(caller.id(), now) {
+            return Err(DomainError::RateLimited {
+                retry_after_secs: secs,
+                message: format!(
+                    "You have sent a great many invites in the last minute. {}",
+                    crate::ratelimit::wait_phrase(secs)
+                ),
+            });
+        }
+        self.invite_sends.hit(caller.id(), now);
+        Ok(())
+    }
+}

@@ -1,0 +1,288 @@
+//! The admin's side of the life cycle: the list and its filters, one invite's timeline,
+//! revoking (one or many) and resending.
+
+use model::{
+    AuditEntry, InviteList, InviteQuery, InviteRow, IssuedLink, ListFilterOptions, Permission,
+    Permissions,
+};
+use uuid::Uuid;
+
+use super::rules::inviter_may_grant;
+use crate::access::Caller;
+use crate::audit::{Action, Event};
+use crate::clock::HOUR;
+use crate::error::{DomainError, DomainResult};
+use crate::live::Change;
+use crate::store::audit::AuditRow;
+use crate::store::invites::{self as store, InviteFull};
+use crate::store::users::{self};
+use crate::store::{audit as audit_store, invite_list, outbox, roles, teams};
+use crate::Services;
+
+use super::issue::{record_issued, Issuing, LinkCopy};
+
+fn to_row(i: &InviteFull, teams: Vec<String>) -> DomainResult<InviteRow> {
+    Ok(InviteRow {
+        id: i.id.clone(),
+        email: i.email.clone(),
+        role_name: i.role_name.clone(),
+        teams,
+        inviter_name: i.inviter_name.clone(),
+        inviter_email: i.inviter_email.clone(),
+        created_at: i.created_at,
+        expires_at: i.expires_at,
+        accepted_at: i.accepted_at,
+        revoked_at: i.revoked_at,
+        status: i.stored_status()?,
+        delivery: i.delivery()?,
+        delivery_error: i.delivery_error.clone(),
+        open_count: i.open_count,
+        message: i.message.clone(),
+        inviter_can_grant: inviter_may_grant(
+            i.inviter_active,
+            Permissions::from_bits(i.inviter_permissions),
+            Permissions::from_bits(i.role_permissions),
+        ),
+    })
+}
+
+impl Services {
+    /// One page of the list, filtered and sorted as `query` says, with counts per status.
+    pub async fn list_invites(
+        &self,
+        caller: &Caller,
+        query: &InviteQuery,
+    ) -> DomainResult<InviteList> {
+        caller.require(Permission::ViewInvites)?;
+        let now = self.clock.now();
+        let page = invite_list::page(&self.db, query, now)
+            .await?
+            .map_err(|_| {
+                DomainError::invalid(
+                    "after",
+                    "That page no longer exists. Start again from the first page.",
+                )
+            })?;
+        let ids: Vec<String> = page.rows.iter().map(|i| i.id.clone()).collect();
+        let pairs = invite_list::teams_of(&self.db, &ids).await?;
+        let counts = invite_list::counts(&self.db, now).await?;
+        let next_after = page
+            .more_after
+            .then(|| page.rows.last().map(|r| r.id.clone()))
+            .flatten();
+        let prev_before = page
+            .more_before
+            .then(|| page.rows.first().map(|r| r.id.clone()))
+            .flatten();
+        let rows = page
+            .rows
+            .iter()
+            .map(|i| {
+                let teams = pairs
+                    .iter()
+                    .filter(|(id, _)| id == &i.id)
+                    .map(|(_, t)| t.clone())
+                    .collect();
+                to_row(i, teams)
+            })
+            .collect::<DomainResult<_>>()?;
+        Ok(InviteList {
+            rows,
+            counts,
+            next_after,
+            prev_before,
+        })
+    }
+
+    /// What the list's filters offer: every role and team, and everyone who has invited.
+    pub async fn list_filter_options(&self, caller: &Caller) -> DomainResult<ListFilterOptions> {
+        caller.require(Permission::ViewInvites)?;
+        let roles = roles::list(&self.db)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.name))
+            .collect();
+        let teams = teams::list(&self.db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect();
+        let inviters = users::inviters(&self.db).await?;
+        Ok(ListFilterOptions {
+            roles,
+            teams,
+            inviters,
+        })
+    }
+
+    /// One invite with its timeline (oldest event first).
+    pub async fn invite_detail(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> DomainResult<(InviteRow, Vec<AuditEntry>)> {
+        caller.require(Permission::ViewInvites)?;
+        let invite = store::find(&self.db, id, self.clock.now())
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let teams = store::team_names(&self.db, id).await?;
+        let events = audit_store::for_invite(&self.db, id)
+            .await?
+            .into_iter()
+            .map(AuditRow::into_entry)
+            .collect();
+        Ok((to_row(&invite, teams)?, events))
+    }
+
+    pub async fn revoke_invite(&self, caller: &Caller, id: &str) -> DomainResult<()> {
+        caller.require(Permission::RevokeInvites)?;
+        let now = self.clock.now();
+        let invite = store::find(&self.db, id, now)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let mut tx = self.db.begin().await?;
+        if store::revoke(&mut tx, id, caller.id(), now).await? != 1 {
+            drop(tx);
+            let status = self.status_now(id).await?;
+            return Err(DomainError::Conflict(format!(
+                "Only pending invites can be revoked; this one is {status}."
+            )));
+        }
+        outbox::cancel_for_invite(&mut tx, id, now, "invite revoked").await?;
+        let event =
+            Event::new(&caller.actor, Action::InviteRevoked, Some(&invite.email)).invite(id);
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        self.live.publish(Change::invite(id, "revoked")).await;
+        Ok(())
+    }
+
+    /// Revokes every invite of `ids` that is still pending, in one transaction; the others
+    /// (accepted, expired, revoked already, unknown) are counted as skipped.
+    pub async fn revoke_many(
+        &self,
+        caller: &Caller,
+        ids: &[String],
+    ) -> DomainResult<(usize, usize)> {
+        caller.require(Permission::RevokeInvites)?;
+        if ids.is_empty() {
+            return Err(DomainError::invalid(
+                "ids",
+                "Select the invites to revoke first.",
+            ));
+        }
+        if ids.len() > model::MAX_PER_PAGE as usize {
+            return Err(DomainError::invalid(
+                "ids",
+                format!("Revoke at most {} invites at once.", model::MAX_PER_PAGE),
+            ));
+        }
+        let now = self.clock.now();
+        let actor = caller.actor.clone();
+        let mut revoked = Vec::new();
+        let mut tx = self.db.begin().await?;
+        for id in ids {
+            if store::revoke(&mut tx, id, caller.id(), now).await? != 1 {
+                continue;
+            }
+            outbox::cancel_for_invite(&mut tx, id, now, "invite revoked").await?;
+            let email = store::email_of(&mut tx, id).await?;
+            let event = Event::new(&actor, Action::InviteRevoked, email.as_deref())
+                .detail("bulk revoke")
+                .invite(id);
+            audit_store::insert_tx(&mut tx, &event, now).await?;
+            revoked.push(id.clone());
+        }
+        let summary = Event::new(&actor, Action::BulkRevoked, None).detail(format!(
+            "{} selected: {} revoked, {} were no longer pending",
+            ids.len(),
+            revoked.len(),
+            ids.len() - revoked.len()
+        ));
+        audit_store::insert_tx(&mut tx, &summary, now).await?;
+        tx.commit().await?;
+        for id in &revoked {
+            self.live.publish(Change::invite(id, "revoked")).await;
+        }
+        Ok((revoked.len(), ids.len() - revoked.len()))
+    }
+
+    /// The invite's status as stored now, in lower case, for a refusal message. Read after a
+    /// conditional update matched nothing: a status read before it may be stale (another
+    /// &caller.actor may have accepted or revoked the invite in between).
+    pub(super) async fn status_now(&self, id: &str) -> DomainResult<String> {
+        let now = self.clock.now();
+        let invite = store::find(&self.db, id, now)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        Ok(invite.status_at(now).label().to_lowercase())
+    }
+
+    /// A new link (the old one dies), a renewed expiry, and a new email.
+    pub async fn resend_invite(&self, caller: &Caller, id: &str) -> DomainResult<IssuedLink> {
+        let held = caller.require(Permission::SendInvites)?;
+        self.count_invite_send(caller)?;
+        let now = self.clock.now();
+        let invite = store::find(&self.db, id, now)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        if !held.may_grant(Permissions::from_bits(invite.role_permissions)) {
+            return Err(DomainError::Forbidden);
+        }
+        // A resend kills the link already sent, so for someone else's invite it takes what
+        // revoking takes.
+        let own = invite.inviter_id == caller.user.id;
+        if !own && !held.contains(Permission::RevokeInvites) {
+            return Err(DomainError::ForbiddenBecause(format!(
+                "Only {} (who sent this invite) or someone who may revoke invites can resend it: \
+                 a resend replaces the link already sent.",
+                invite.inviter_name
+            )));
+        }
+        let max = self.policy().await?.max_expiry_hours;
+        let ttl = invite.lifetime.clamp(HOUR, max * HOUR);
+        let uuid = Uuid::parse_str(id).map_err(|_| DomainError::NotFound)?;
+        let links = self.mint_links(uuid, LinkCopy::Shown)?;
+        let shown = links.shown()?;
+        let mut tx = self.db.begin().await?;
+        let digests = (links.emailed.digest.as_str(), shown.digest.as_str());
+        if store::renew(&mut tx, id, digests, now + ttl, caller.id()).await? != 1 {
+            drop(tx);
+            let status = self.status_now(id).await?;
+            return Err(DomainError::Conflict(format!(
+                "This invite is {status} and cannot be resent. Send a new invite instead."
+            )));
+        }
+        outbox::cancel_for_invite(&mut tx, id, now, "replaced by a resend").await?;
+        let resent =
+            Event::new(&caller.actor, Action::InviteResent, Some(&invite.email)).detail(if own {
+                format!(
+                    "new links; the old ones no longer work; re-issued by {}",
+                    caller.user.email
+                )
+            } else {
+                format!(
+                    "new links; the old ones no longer work; re-issued by {} for {}, who sent \
+                     it before (the invite is now {}'s)",
+                    caller.user.email, invite.inviter_email, caller.user.email
+                )
+            });
+        let issuing = Issuing {
+            invite_id: id,
+            email: &invite.email,
+            seed: &links.seed,
+            // The teams stay as they were.
+            team_ids: vec![],
+            event: resent,
+        };
+        record_issued(&mut tx, &[issuing], &caller.actor, now).await?;
+        tx.commit().await?;
+        self.mail_wakeup.notify_one();
+        self.live.publish(Change::invite(id, "resent")).await;
+        Ok(IssuedLink {
+            invite_id: id.to_owned(),
+            email: invite.email,
+            link: self.invite_link(&shown.token),
+        })
+    }
+}
