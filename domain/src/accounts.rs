@@ -3,11 +3,11 @@
 use uuid::Uuid;
 
 use crate::audit::{bounded, Action, Actor, Event};
-use crate::clock::{Millis, DAY, MINUTE};
+use crate::clock::{Millis, DAY};
 use crate::email::EmailAddress;
 use crate::error::{DomainError, DomainResult};
 use crate::password::NewPassword;
-use crate::ratelimit::{wait_phrase, RateLimiter};
+use crate::ratelimit::wait_phrase;
 use crate::store::users::{self, NewUser, UserWithRole};
 use crate::store::{audit as audit_store, password_tokens, Tx};
 use crate::token::{self, Purpose};
@@ -16,22 +16,6 @@ use crate::Services;
 /// How long the first admin's set-password link stays valid.
 pub const BOOTSTRAP_LINK_TTL: Millis = DAY;
 pub const MAX_NAME_LEN: usize = 100;
-
-/// Sign-in limits: every attempt counts per client IP; failures count per account.
-#[derive(Debug)]
-pub struct SignInLimits {
-    pub per_ip: RateLimiter,
-    pub per_account: RateLimiter,
-}
-
-impl Default for SignInLimits {
-    fn default() -> Self {
-        SignInLimits {
-            per_ip: RateLimiter::new(30, 10 * MINUTE),
-            per_account: RateLimiter::new(5, 15 * MINUTE),
-        }
-    }
-}
 
 /// A person's display name: trimmed, 1..=100 characters, no control characters.
 pub fn parse_name(input: &str) -> DomainResult<String> {
@@ -183,7 +167,7 @@ impl Services {
             Err(_) => bounded(email_input.trim(), 100).to_lowercase(),
         };
         let ip_key = actor.ip.clone().unwrap_or_default();
-        let limits = &self.sign_in_limits;
+        let limits = &self.limits.sign_in;
         let ip_wait = limits.per_ip.check(&ip_key, now);
         let account_wait = limits.per_account.check(&account_key, now);
         // Every attempt counts against its address, refused ones too: a locked account must

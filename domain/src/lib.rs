@@ -50,21 +50,12 @@ pub struct Services {
     pub clock: SharedClock,
     pub hasher: PasswordHasherPool,
     pub public_url: PublicUrl,
-    pub sign_in_limits: Arc<accounts::SignInLimits>,
+    /// The rate limits kept in this process's memory.
+    pub limits: Arc<ratelimit::Limits>,
     pub sessions: DbSessionStore,
     pub mailer: mail::Mailer,
     /// Wakes the mail worker as soon as a job is queued.
     pub mail_wakeup: Arc<tokio::sync::Notify>,
-    /// "Request a new invitation" is limited per invite.
-    pub new_invite_requests: Arc<ratelimit::RateLimiter>,
-    /// Links that are not ours (forged, mistyped, guessed), counted per client IP at open
-    /// and accept: 30 per 10 minutes, then 429.
-    pub bad_links: Arc<ratelimit::RateLimiter>,
-    /// Invites created or resent, per inviter: 60 a minute, then 429. (The policy's daily cap
-    /// is the admin-set limit; this one stops a runaway script or a stolen session.)
-    pub invite_sends: Arc<ratelimit::RateLimiter>,
-    /// Address confirmation emails a member asks for again: 3 an hour.
-    pub confirmation_sends: Arc<ratelimit::RateLimiter>,
     /// Tells open admin pages (on every server process) what changed.
     pub live: live::LiveHub,
 }
@@ -76,6 +67,7 @@ impl Services {
         clock: SharedClock,
         public_url: PublicUrl,
         mailer: mail::Mailer,
+        limits: ratelimit::Limits,
     ) -> Services {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
@@ -88,13 +80,9 @@ impl Services {
             clock,
             hasher: PasswordHasherPool::new(cores),
             public_url,
-            sign_in_limits: Arc::new(accounts::SignInLimits::default()),
+            limits: Arc::new(limits),
             mailer,
             mail_wakeup: Arc::new(tokio::sync::Notify::new()),
-            new_invite_requests: Arc::new(ratelimit::RateLimiter::new(1, clock::HOUR)),
-            bad_links: Arc::new(ratelimit::RateLimiter::new(30, 10 * clock::MINUTE)),
-            invite_sends: Arc::new(ratelimit::RateLimiter::new(60, clock::MINUTE)),
-            confirmation_sends: Arc::new(ratelimit::RateLimiter::new(3, clock::HOUR)),
         }
     }
 }

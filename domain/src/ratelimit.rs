@@ -5,7 +5,59 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::clock::{Millis, SECOND};
+use crate::clock::{Millis, HOUR, MINUTE, SECOND};
+
+/// Every rate limit this process keeps (SECURITY.md lists them), built once from
+/// configuration before the server starts.
+#[derive(Debug)]
+pub struct Limits {
+    pub sign_in: SignInLimits,
+    /// Links that are not ours (forged, mistyped, guessed), counted per client IP at open
+    /// and accept: 30 per 10 minutes, then 429.
+    pub bad_links: RateLimiter,
+    /// Invites created or resent, per inviter (`VESTIBULE_INVITES_PER_MINUTE`, 60 by default,
+    /// 0 for none). The policy's daily cap is the admin-set limit; this one stops a runaway
+    /// script or a stolen session.
+    pub invite_sends: RateLimiter,
+    /// "Request a new invitation": once an hour per invite.
+    pub new_invite_requests: RateLimiter,
+    /// Address confirmation emails a member asks for again: 3 an hour.
+    pub confirmation_sends: RateLimiter,
+}
+
+/// Sign-in limits: every attempt counts per client IP; failures count per account.
+#[derive(Debug)]
+pub struct SignInLimits {
+    pub per_ip: RateLimiter,
+    pub per_account: RateLimiter,
+}
+
+impl Limits {
+    /// The limits, with `invites_per_minute` per inviter (0: no such limit, for load tests).
+    pub fn new(invites_per_minute: u32) -> Limits {
+        let per_minute = match invites_per_minute {
+            0 => u32::MAX,
+            n => n,
+        };
+        Limits {
+            sign_in: SignInLimits {
+                per_ip: RateLimiter::new(30, 10 * MINUTE),
+                per_account: RateLimiter::new(5, 15 * MINUTE),
+            },
+            bad_links: RateLimiter::new(30, 10 * MINUTE),
+            invite_sends: RateLimiter::new(per_minute, MINUTE),
+            new_invite_requests: RateLimiter::new(1, HOUR),
+            confirmation_sends: RateLimiter::new(3, HOUR),
+        }
+    }
+}
+
+impl Default for Limits {
+    /// As configured by default (60 invites a minute).
+    fn default() -> Limits {
+        Limits::new(60)
+    }
+}
 
 #[derive(Debug)]
 pub struct RateLimiter {

@@ -11,6 +11,7 @@ use axum::routing::get;
 use axum::{middleware, Router};
 use domain::clock::{SharedClock, SystemClock};
 use domain::mail::Mailer;
+use domain::ratelimit::Limits;
 use domain::secret::SecretKey;
 use domain::store::{redact_url, Db};
 use domain::Services;
@@ -60,16 +61,15 @@ pub async fn build_services_with_clock(
     };
     let mailer = Mailer::new(&config.mail_from, &config.mail).map_err(StartupError::Mail)?;
     tracing::info!(database = %redact_url(&config.database_url), backend = db.backend(), mail = mailer.describe(), "services ready");
-    let mut services = Services::new(db, key, clock, config.public_url.clone(), mailer);
-    let per_minute = match config.invites_per_minute {
-        0 => u32::MAX,
-        n => n,
-    };
-    services.invite_sends = Arc::new(domain::ratelimit::RateLimiter::new(
-        per_minute,
-        domain::clock::MINUTE,
-    ));
-    Ok(services)
+    let limits = Limits::new(config.invites_per_minute);
+    Ok(Services::new(
+        db,
+        key,
+        clock,
+        config.public_url.clone(),
+        mailer,
+        limits,
+    ))
 }
 
 pub struct Application {

@@ -11,6 +11,7 @@ use domain::audit::Actor;
 use domain::clock::ManualClock;
 use domain::mail::{Mailer, Transport};
 use domain::public_url::PublicUrl;
+use domain::ratelimit::Limits;
 use domain::secret::SecretKey;
 use domain::store::users::{self, NewUser, UserWithRole};
 use domain::store::Db;
@@ -31,6 +32,7 @@ pub async fn services(db: Db, dir: &Path) -> (Services, ManualClock) {
         Arc::new(clock.clone()),
         PublicUrl::parse("https://v.example").unwrap(),
         mailer,
+        Limits::default(),
     );
     (s, clock)
 }
