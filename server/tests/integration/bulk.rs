@@ -231,12 +231,7 @@ async fn bulk_revoke_revokes_only_the_pending_ones_selected(backend: Backend) {
     let status = |id: String| {
         let app = &app;
         async move {
-            let d: Value = app
-                .call("invite_detail", &[("id", &id)])
-                .await
-                .json()
-                .await
-                .unwrap();
+            let d: Value = app.detail(&id).await;
             d["invite"]["status"].as_str().unwrap().to_owned()
         }
     };

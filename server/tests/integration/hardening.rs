@@ -434,12 +434,7 @@ async fn a_sender_cannot_take_over_an_invite_someone_else_sent(backend: Backend)
     assert!(body.contains("may revoke invites"), "{body}");
     // The admin's link is untouched and the admin is still the inviter.
     assert!(app.open_link(&admins_token).await.get("Open").is_some());
-    let row: Value = app
-        .call("invite_detail", &[("id", &admins)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let row: Value = app.detail(&admins).await;
     assert_eq!(row["invite"]["inviter_email"], ADMIN_EMAIL);
 
     // Their own invite they may resend.
@@ -460,12 +455,7 @@ async fn a_sender_cannot_take_over_an_invite_someone_else_sent(backend: Backend)
         .await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     assert!(app.open_link(&admins_token).await.get("Open").is_none());
-    let detail: Value = app
-        .call("invite_detail", &[("id", &admins)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail: Value = app.detail(&admins).await;
     let resent = detail["events"]
         .as_array()
         .unwrap()
@@ -857,12 +847,7 @@ async fn address_confirmed(app: &TestApp, email: &str) -> bool {
 
 /// The detail of an invite's "accepted" event.
 async fn accepted_detail(app: &TestApp, invite_id: &str) -> String {
-    let d: Value = app
-        .call("invite_detail", &[("id", invite_id)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let d: Value = app.detail(invite_id).await;
     d["events"]
         .as_array()
         .unwrap()

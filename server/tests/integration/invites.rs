@@ -29,12 +29,7 @@ async fn invitee_joins_a_custom_role_and_team_with_nothing_left_to_do(backend: B
         "{}",
         mails[0]
     );
-    let d: Value = app
-        .call("invite_detail", &[("id", &id)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let d: Value = app.detail(&id).await;
     assert_eq!(d["invite"]["delivery"], "Sent");
 
     let view = app.open_link(&token).await;
@@ -60,12 +55,7 @@ async fn invitee_joins_a_custom_role_and_team_with_nothing_left_to_do(backend: B
     );
     assert_eq!(app.status_of(&id).await, "Accepted");
 
-    let d: Value = app
-        .call("invite_detail", &[("id", &id)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let d: Value = app.detail(&id).await;
     let actions: Vec<&str> = d["events"]
         .as_array()
         .unwrap()
@@ -360,12 +350,7 @@ async fn opening_a_link_changes_no_state(backend: Backend) {
         let html = page.text().await.unwrap();
         assert!(html.contains("Accept invitation"), "{html}");
     }
-    let d: Value = app
-        .call("invite_detail", &[("id", &id)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let d: Value = app.detail(&id).await;
     assert_eq!(d["invite"]["status"], "Pending");
     assert_eq!(d["invite"]["open_count"], 20);
 }
@@ -474,12 +459,7 @@ async fn smtp_down_keeps_the_invite_queued_with_the_error_shown(backend: Backend
     app.signed_in_admin().await;
     let (id, _) = app.invite_ok("patient@example.com", "analyst", &[]).await;
     app.deliver_all().await;
-    let d: Value = app
-        .call("invite_detail", &[("id", &id)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let d: Value = app.detail(&id).await;
     assert_eq!(
         d["invite"]["delivery"], "Queued",
         "an admin is never told an email went out when it did not"

@@ -453,15 +453,21 @@ impl TestApp {
         id_where(&members, "email", email)
     }
 
-    /// An invite's status as the admin's detail page reads it ("Pending", "Accepted", …).
-    pub async fn status_of(&self, invite_id: &str) -> String {
-        let d: serde_json::Value = self
-            .call("invite_detail", &[("id", invite_id)])
+    /// An invite and its timeline as the admin's detail page reads them (`invite_detail`).
+    pub async fn detail(&self, invite_id: &str) -> serde_json::Value {
+        self.call("invite_detail", &[("id", invite_id)])
             .await
             .json()
             .await
-            .unwrap();
-        d["invite"]["status"].as_str().unwrap().to_owned()
+            .unwrap()
+    }
+
+    /// An invite's status as the admin's detail page reads it ("Pending", "Accepted", …).
+    pub async fn status_of(&self, invite_id: &str) -> String {
+        self.detail(invite_id).await["invite"]["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     pub fn mail_dir(&self) -> std::path::PathBuf {
