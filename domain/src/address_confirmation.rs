@@ -168,7 +168,7 @@ impl Services {
             ));
         }
         let now = self.clock.now();
-        if let Some(secs) = self.limits.confirmation_sends.check(caller.id(), now) {
+        if let Some(secs) = self.limits.confirmation_sends.take(caller.id(), now) {
             return Err(DomainError::RateLimited {
                 retry_after_secs: secs,
                 message: format!(
@@ -178,7 +178,6 @@ impl Services {
                 ),
             });
         }
-        self.limits.confirmation_sends.hit(caller.id(), now);
         let uuid = Uuid::parse_str(caller.id()).map_err(|_| DomainError::NotFound)?;
         let minted = self.mint_confirmation(uuid, now)?;
         let actor = caller.actor.clone();

@@ -112,6 +112,16 @@ impl RateLimiter {
         }
     }
 
+    /// `check`, then `hit` if allowed: seconds to wait if `key` has used its allowance (and
+    /// nothing is counted), else `None` with this hit counted.
+    pub fn take(&self, key: &str, now: Millis) -> Option<u64> {
+        let wait = self.check(key, now);
+        if wait.is_none() {
+            self.hit(key, now);
+        }
+        wait
+    }
+
     /// For a key that `check` refused: true the first time in its current window, false after.
     /// Lets a caller record one refusal per key and window instead of one per attempt.
     pub fn first_refusal(&self, key: &str, now: Millis) -> bool {
@@ -179,6 +189,15 @@ mod tests {
         assert_eq!(rl.check("k", 60_000), None);
         rl.hit("k", 60_000);
         assert_eq!(rl.check("k", 60_000), None);
+    }
+
+    #[test]
+    fn take_counts_only_what_it_allows() {
+        let rl = RateLimiter::new(2, 1000);
+        assert_eq!(rl.take("k", 0), None);
+        assert_eq!(rl.take("k", 0), None);
+        assert_eq!(rl.take("k", 0), Some(1));
+        assert_eq!(rl.take("k", 1000), None);
     }
 
     #[test]

@@ -233,7 +233,7 @@ impl Services {
     /// Counts one invite created or resent by `user`; 429 past the per-minute limit.
     pub(super) fn count_invite_send(&self, caller: &Caller) -> DomainResult<()> {
         let now = self.clock.now();
-        if let Some(secs) = self.limits.invite_sends.check(caller.id(), now) {
+        if let Some(secs) = self.limits.invite_sends.take(caller.id(), now) {
             return Err(DomainError::RateLimited {
                 retry_after_secs: secs,
                 message: format!(
@@ -242,7 +242,6 @@ impl Services {
                 ),
             });
         }
-        self.limits.invite_sends.hit(caller.id(), now);
         Ok(())
     }
 }

@@ -266,14 +266,13 @@ impl Services {
                 view.refusal()
             )));
         }
-        if let Some(secs) = self.limits.new_invite_requests.check(&invite.id, now) {
+        if let Some(secs) = self.limits.new_invite_requests.take(&invite.id, now) {
             return Err(DomainError::RateLimited {
                 retry_after_secs: secs,
                 message: "Your administrator has already been asked. You can ask again later."
                     .into(),
             });
         }
-        self.limits.new_invite_requests.hit(&invite.id, now);
         let mut tx = self.db.begin().await?;
         outbox::insert(
             &mut tx,
