@@ -19,7 +19,7 @@ pub use invite::{
     MemberInfo, RoleInfo, TeamInfo, TeamRef,
 };
 pub use list::{
-    Cursor, InviteQuery, ListFilterOptions, QueryError, SearchMode, SortDir, SortKey,
+    Cursor, InviteQuery, ListFilterOptions, ListParams, QueryError, SearchMode, SortDir, SortKey,
     DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_SEARCH_CHARS,
 };
 pub use permissions::{Permission, Permissions};

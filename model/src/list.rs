@@ -225,45 +225,42 @@ impl InviteQuery {
         })
     }
 
-    /// The parameters that differ from the defaults, in a stable order (`parse` reads them
-    /// back to an equal query).
-    pub fn params(&self) -> Vec<(&'static str, String)> {
-        let mut p = Vec::new();
-        let mut opt = |k: &'static str, v: Option<&str>| {
-            if let Some(v) = v.filter(|v| !v.is_empty()) {
-                p.push((k, v.to_owned()));
-            }
+    /// Checks the list's parameters as the URL or the server function carries them.
+    pub fn from_params(p: &ListParams) -> Result<InviteQuery, QueryError> {
+        InviteQuery::parse(|k| p.get(k).map(str::to_owned))
+    }
+
+    /// The parameters that differ from the defaults (`from_params` reads them back to an
+    /// equal query).
+    pub fn params(&self) -> ListParams {
+        let set = |v: Option<&str>| v.filter(|v| !v.is_empty()).map(str::to_owned);
+        let (after, before) = match &self.cursor {
+            Cursor::First => (None, None),
+            Cursor::After(id) => (set(Some(id)), None),
+            Cursor::Before(id) => (None, set(Some(id))),
         };
-        opt("status", self.status.map(InviteStatus::as_str));
-        opt("role", self.role_id.as_deref());
-        opt("team", self.team_id.as_deref());
-        opt("inviter", self.inviter_id.as_deref());
-        opt("delivery", self.delivery.map(Delivery::as_str));
-        opt("q", Some(&self.search));
-        if !self.search.is_empty() && self.mode != SearchMode::default() {
-            opt("mode", Some(self.mode.as_str()));
+        ListParams {
+            status: set(self.status.map(InviteStatus::as_str)),
+            role: set(self.role_id.as_deref()),
+            team: set(self.team_id.as_deref()),
+            inviter: set(self.inviter_id.as_deref()),
+            delivery: set(self.delivery.map(Delivery::as_str)),
+            q: set(Some(&self.search)),
+            mode: (!self.search.is_empty() && self.mode != SearchMode::default())
+                .then(|| self.mode.as_str().to_owned()),
+            sort: (self.sort != SortKey::default()).then(|| self.sort.as_str().to_owned()),
+            dir: (self.dir != self.sort.default_dir()).then(|| self.dir.as_str().to_owned()),
+            after,
+            before,
+            per_page: (self.per_page != DEFAULT_PER_PAGE).then(|| self.per_page.to_string()),
         }
-        if self.sort != SortKey::default() {
-            opt("sort", Some(self.sort.as_str()));
-        }
-        if self.dir != self.sort.default_dir() {
-            opt("dir", Some(self.dir.as_str()));
-        }
-        match &self.cursor {
-            Cursor::First => {}
-            Cursor::After(id) => opt("after", Some(id)),
-            Cursor::Before(id) => opt("before", Some(id)),
-        }
-        if self.per_page != DEFAULT_PER_PAGE {
-            opt("per_page", Some(&self.per_page.to_string()));
-        }
-        p
     }
 
     /// `/invites?…` for this query.
     pub fn href(&self) -> String {
         let query: Vec<String> = self
             .params()
+            .pairs()
             .into_iter()
             .map(|(k, v)| format!("{k}={}", percent_encode(&v)))
             .collect();
@@ -289,6 +286,77 @@ impl InviteQuery {
             || self.inviter_id.is_some()
             || self.delivery.is_some()
             || !self.search.is_empty()
+    }
+}
+
+/// The list's parameters as text, as the page's URL and the `list_invites` server function
+/// carry them (flat fields named as in the URL). `InviteQuery::from_params` checks them, once.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inviter: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<String>,
+    /// The search text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// `contains` or `prefix`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// `created`, `expires` or `email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+    /// `asc` or `desc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<String>,
+    /// An invite id: the page after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// An invite id: the page before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<String>,
+}
+
+impl ListParams {
+    /// A parameter by its URL name.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs_ref()
+            .into_iter()
+            .find(|(k, _)| *k == name)
+            .and_then(|(_, v)| v.as_deref())
+    }
+
+    /// The parameters given, in a stable order.
+    pub fn pairs(&self) -> Vec<(&'static str, String)> {
+        self.pairs_ref()
+            .into_iter()
+            .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+            .collect()
+    }
+
+    fn pairs_ref(&self) -> [(&'static str, &Option<String>); 12] {
+        [
+            ("status", &self.status),
+            ("role", &self.role),
+            ("team", &self.team),
+            ("inviter", &self.inviter),
+            ("delivery", &self.delivery),
+            ("q", &self.q),
+            ("mode", &self.mode),
+            ("sort", &self.sort),
+            ("dir", &self.dir),
+            ("after", &self.after),
+            ("before", &self.before),
+            ("per_page", &self.per_page),
+        ]
     }
 }
 
@@ -364,12 +432,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(q.search, "ann&co+x@example.com");
-        let back: HashMap<String, String> = q
-            .params()
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect();
-        assert_eq!(InviteQuery::parse(|k| back.get(k).cloned()).unwrap(), q);
+        assert_eq!(InviteQuery::from_params(&q.params()).unwrap(), q);
         assert!(q.href().contains("q=ann%26co%2Bx%40example.com"));
     }
 

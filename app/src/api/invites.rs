@@ -1,11 +1,9 @@
 //! The invites panel: options for the form, create, list, detail, revoke, resend.
 
-// `list_invites` takes the list's URL parameters one to one (flat form fields, as links and
-// scripts send them); the #[server] macro does not pass a function-level allow through.
-#![allow(clippy::too_many_arguments)]
-
 use leptos::prelude::*;
-use model::{AuditEntry, InviteList, InviteOptions, InviteRow, IssuedLink, ListFilterOptions};
+use model::{
+    AuditEntry, InviteList, InviteOptions, InviteRow, IssuedLink, ListFilterOptions, ListParams,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -56,48 +54,13 @@ pub async fn create_invite(
     Ok(cx.services.create_invite(&caller, req).await?)
 }
 
-/// One page of the invites list. Every parameter is optional and named as in the page's URL
-/// (see `model::InviteQuery::parse`): `status`, `role`, `team`, `inviter`, `delivery`, `q`,
-/// `mode` (contains|prefix), `sort` (created|expires|email), `dir`, `after`/`before` (an
-/// invite id) and `per_page`.
+/// One page of the invites list. The parameters are flat form fields named as in the page's
+/// URL (see `model::ListParams`), so a link's query string can be posted as it is.
 #[server(endpoint = "list_invites")]
-pub async fn list_invites(
-    status: Option<String>,
-    role: Option<String>,
-    team: Option<String>,
-    inviter: Option<String>,
-    delivery: Option<String>,
-    q: Option<String>,
-    mode: Option<String>,
-    sort: Option<String>,
-    dir: Option<String>,
-    after: Option<String>,
-    before: Option<String>,
-    per_page: Option<String>,
-) -> Result<InviteList, AppError> {
+pub async fn list_invites(#[server(flatten)] params: ListParams) -> Result<InviteList, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
-    let given = [
-        ("status", status),
-        ("role", role),
-        ("team", team),
-        ("inviter", inviter),
-        ("delivery", delivery),
-        ("q", q),
-        ("mode", mode),
-        ("sort", sort),
-        ("dir", dir),
-        ("after", after),
-        ("before", before),
-        ("per_page", per_page),
-    ];
-    let query = InviteQuery::parse(|k| {
-        given
-            .iter()
-            .find(|(name, _)| *name == k)
-            .and_then(|(_, v)| v.clone())
-    })
-    .map_err(|e| DomainError::Invalid {
+    let query = InviteQuery::from_params(&params).map_err(|e| DomainError::Invalid {
         field: e.param,
         message: e.message,
     })?;

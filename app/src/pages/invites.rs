@@ -79,28 +79,7 @@ pub fn InvitesPage() -> impl IntoView {
 
 /// One page of the list for `query`.
 async fn fetch_list(query: InviteQuery) -> Result<InviteList, AppError> {
-    let params = query.params();
-    let p = |k: &str| {
-        params
-            .iter()
-            .find(|(name, _)| *name == k)
-            .map(|(_, v)| v.clone())
-    };
-    list_invites(
-        p("status"),
-        p("role"),
-        p("team"),
-        p("inviter"),
-        p("delivery"),
-        p("q"),
-        p("mode"),
-        p("sort"),
-        p("dir"),
-        p("after"),
-        p("before"),
-        p("per_page"),
-    )
-    .await
+    list_invites(query.params()).await
 }
 
 /// The send form. Once an invite went through, the form is cleared, the link is shown once
