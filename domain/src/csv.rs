@@ -1,8 +1,11 @@
-//! A small CSV reader (RFC 4180: commas, double-quoted fields with "" for a quote, CRLF or
-//! LF line ends) for bulk invites. It never panics on any input and reports problems with
-//! the line they are on, so an admin can fix the file.
+//! Reading the CSV file of a bulk invite. The `csv` crate parses it (RFC 4180: commas,
+//! double-quoted fields with "" for a quote, CRLF, LF or CR line ends). This module adds what
+//! an admin fixing a file needs and the crate leaves out by design: the line of the first
+//! byte that is not UTF-8, and a refusal, naming the line, of a quoted field that never
+//! closes or has text after its closing quote. The crate would repair both silently (the
+//! first by reading the rest of the file into one field, so rows would go missing).
 
-/// One record: its fields and the (1-based) line it starts on.
+/// One record: its fields, trimmed, and the (1-based) line it starts on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
     pub line: usize,
@@ -17,6 +20,8 @@ pub enum CsvError {
     UnclosedQuote { line: usize },
     #[error("Line {line}: text after a closing quote; put the whole field in quotes.")]
     TextAfterQuote { line: usize },
+    #[error("Line {line}: the file could not be read as CSV ({reason}).")]
+    Unreadable { line: usize, reason: String },
 }
 
 /// Decodes bytes as UTF-8, naming the line of the first invalid byte.
@@ -32,75 +37,70 @@ pub fn decode(bytes: &[u8]) -> Result<&str, CsvError> {
 /// Splits text into records. Blank lines are skipped; a leading byte-order mark is ignored.
 pub fn parse(text: &str) -> Result<Vec<Record>, CsvError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    check_quotes(text)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     let mut records = Vec::new();
-    let mut fields: Vec<String> = Vec::new();
-    let mut field = String::new();
-    let mut line = 1;
-    let mut record_line = 1;
-    let mut chars = text.chars().peekable();
-    // Whether the current field was quoted, and whether we are inside its quotes.
-    let mut quoted = false;
-    let mut in_quotes = false;
-    let mut quote_line = 1;
-    while let Some(c) = chars.next() {
-        if in_quotes {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => in_quotes = false,
-                '\n' => {
-                    line += 1;
-                    field.push('\n');
-                }
-                c => field.push(c),
-            }
+    for row in reader.records() {
+        let row = row.map_err(|e| CsvError::Unreadable {
+            line: e.position().map_or(1, |p| p.line() as usize),
+            reason: e.to_string(),
+        })?;
+        // A line of spaces only is one empty field once trimmed.
+        if row.len() == 1 && row[0].is_empty() {
             continue;
         }
-        match c {
-            '"' if field.is_empty() && !quoted => {
-                quoted = true;
-                in_quotes = true;
-                quote_line = line;
-            }
-            ',' => {
-                fields.push(std::mem::take(&mut field));
-                quoted = false;
-            }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' | '\r' => {
-                fields.push(std::mem::take(&mut field));
-                quoted = false;
-                if !(fields.len() == 1 && fields[0].trim().is_empty()) {
-                    records.push(Record {
-                        line: record_line,
-                        fields: std::mem::take(&mut fields),
-                    });
-                }
-                fields.clear();
-                line += 1;
-                record_line = line;
-            }
-            c if quoted => {
-                if !c.is_whitespace() {
-                    return Err(CsvError::TextAfterQuote { line });
-                }
-            }
-            c => field.push(c),
-        }
-    }
-    if in_quotes {
-        return Err(CsvError::UnclosedQuote { line: quote_line });
-    }
-    fields.push(field);
-    if !(fields.len() == 1 && fields[0].trim().is_empty()) {
         records.push(Record {
-            line: record_line,
-            fields,
+            line: row.position().map_or(1, |p| p.line() as usize),
+            fields: row.iter().map(str::to_owned).collect(),
         });
     }
     Ok(records)
+}
+
+/// Where a field's quotes stand while the text is checked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    /// Nothing of the field read yet: a quote here opens a quoted field.
+    FieldStart,
+    /// An unquoted field: quotes in it are text.
+    Plain,
+    /// Inside a quoted field, which opened on `line`.
+    Open { line: usize },
+    /// After a quoted field's closing quote: only spaces may follow before the comma.
+    Closed,
+}
+
+/// Refuses the two quoting mistakes the crate would repair (see the module comment).
+fn check_quotes(text: &str) -> Result<(), CsvError> {
+    let mut line = 1;
+    let mut state = Quoting::FieldStart;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        state = match (state, c) {
+            (Quoting::Open { .. }, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                state
+            }
+            (Quoting::Open { .. }, '"') => Quoting::Closed,
+            (Quoting::Open { .. }, _) => state,
+            (Quoting::FieldStart, '"') => Quoting::Open { line },
+            (_, ',' | '\n' | '\r') => Quoting::FieldStart,
+            (Quoting::Closed, c) if c.is_whitespace() => Quoting::Closed,
+            (Quoting::Closed, _) => return Err(CsvError::TextAfterQuote { line }),
+            _ => Quoting::Plain,
+        };
+        if c == '\n' {
+            line += 1;
+        }
+    }
+    match state {
+        Quoting::Open { line } => Err(CsvError::UnclosedQuote { line }),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
