@@ -12,7 +12,7 @@ use sqlx::AssertSqlSafe;
 use crate::clock::Millis;
 use crate::store::dynamic::filter_clause;
 use crate::store::dynamic::{Arg, Args};
-use crate::store::invite_search::{self, Probes, SearchPlan, WalkStart};
+use crate::store::invite_search::{self, Probes, SearchPlan};
 use crate::store::invites::InviteFull;
 use crate::store::Db;
 use crate::{bind_all, on_db};
@@ -147,7 +147,64 @@ fn conditions(
     conds
 }
 
-/// The SELECT of a page's ids, or of the probe's: the rows matching `conds`, in order.
+/// Where a page starts and how it is searched: what its statements are built from.
+struct Prepared {
+    walk: Walk,
+    keyset: Option<Keyset>,
+    plan: SearchPlan,
+    limit: i64,
+}
+
+impl Prepared {
+    async fn of(
+        db: &Db,
+        q: &InviteQuery,
+        probes: Probes,
+    ) -> Result<Result<Prepared, UnknownCursor>, sqlx::Error> {
+        let keyset = match &q.cursor {
+            Cursor::First => None,
+            Cursor::After(id) | Cursor::Before(id) => match cursor_value(db, id, q.sort).await? {
+                Some(value) => Some(Keyset {
+                    value,
+                    id: id.clone(),
+                }),
+                None => return Ok(Err(UnknownCursor)),
+            },
+        };
+        Ok(Ok(Prepared {
+            walk: Walk::of(q),
+            keyset,
+            plan: invite_search::choose(db, q, probes).await?,
+            limit: i64::from(q.per_page) + 1,
+        }))
+    }
+
+    fn statement(&self, db: &Db, q: &InviteQuery, now: Millis, plan: SearchPlan) -> Statement {
+        statement(
+            db,
+            q,
+            now,
+            self.keyset.as_ref(),
+            &self.walk,
+            plan,
+            self.limit,
+        )
+    }
+}
+
+/// The statement `page` runs first for `q`, with the thresholds given: tests ask the
+/// database how it would run it.
+pub async fn first_statement(
+    db: &Db,
+    q: &InviteQuery,
+    now: Millis,
+    probes: Probes,
+) -> Result<Result<Statement, UnknownCursor>, sqlx::Error> {
+    Ok(Prepared::of(db, q, probes)
+        .await?
+        .map(|p| p.statement(db, q, now, p.plan)))
+}
+
 /// `page`, with the plan-choosing thresholds given (tests use them to take either plan).
 pub async fn page_with_probe(
     db: &Db,
@@ -155,61 +212,22 @@ pub async fn page_with_probe(
     now: Millis,
     probes: Probes,
 ) -> Result<Result<Page, UnknownCursor>, sqlx::Error> {
-    let walk = Walk::of(q);
-    let keyset = match &q.cursor {
-        Cursor::First => None,
-        Cursor::After(id) | Cursor::Before(id) => match cursor_value(db, id, q.sort).await? {
-            Some(value) => Some(Keyset {
-                value,
-                id: id.clone(),
-            }),
-            None => return Ok(Err(UnknownCursor)),
-        },
+    let prepared = match Prepared::of(db, q, probes).await? {
+        Ok(p) => p,
+        Err(unknown) => return Ok(Err(unknown)),
     };
-    let limit = i64::from(q.per_page) + 1;
-    // Where the walk starts, before any search: the PostgreSQL probe tries the search on it.
-    let walk_start = || {
-        let mut args = Args::default();
-        let now_p = args.int(now);
-        let mut conds = conditions(
-            db,
-            q,
-            &mut args,
-            &now_p,
-            keyset.as_ref(),
-            &walk,
-            SearchPlan::None,
-        );
-        // Every bound value must appear in the statement; `now` only does under a status
-        // filter.
-        conds.push(format!("{now_p} = {now_p}"));
-        WalkStart {
-            args,
-            conditions: conds,
-            order: walk.order(),
-        }
-    };
-    let plan = invite_search::choose(db, q, &walk_start, limit, probes).await?;
-
-    let mut args = Args::default();
-    let now_p = args.int(now); // $1: the status expression in select_full! reads it.
-    let conds = conditions(db, q, &mut args, &now_p, keyset.as_ref(), &walk, plan);
-    let order = walk.order();
-    let limit_p = args.int(limit);
-    // The page's ids first, walking one index; then the joins for those rows only.
-    let sql = format!(
-        "{} WHERE i.id IN (SELECT i.id FROM invites i {} ORDER BY {order} LIMIT {limit_p}) \
-         ORDER BY {order}",
-        crate::select_full!(),
-        filter_clause(&conds)
-    );
-    let mut rows: Vec<InviteFull> = on_db!(db, p => bind_all!(sqlx::query_as(AssertSqlSafe(sql.clone())), args.values())
-        .fetch_all(p)
-        .await)?;
+    let mut rows = rows_by(db, &prepared.statement(db, q, now, prepared.plan)).await?;
+    // A bounded walk that did not fill the page may have stopped short of matches.
+    if matches!(prepared.plan, SearchPlan::ContainsWalk { within: Some(_) })
+        && (rows.len() as i64) < prepared.limit
+    {
+        let by_index = prepared.statement(db, q, now, SearchPlan::ContainsIndex);
+        rows = rows_by(db, &by_index).await?;
+    }
     let more = rows.len() > q.per_page as usize;
     rows.truncate(q.per_page as usize);
-    let arrived_by_cursor = keyset.is_some();
-    if walk.backwards {
+    let arrived_by_cursor = prepared.keyset.is_some();
+    if prepared.walk.backwards {
         rows.reverse();
         Ok(Ok(Page {
             rows,
@@ -223,6 +241,66 @@ pub async fn page_with_probe(
             more_before: arrived_by_cursor,
         }))
     }
+}
+
+/// A statement and its bound values.
+pub struct Statement {
+    pub sql: String,
+    pub args: Args,
+}
+
+/// The statement of a page by `plan`: its ids first, walking one index (at most `limit`
+/// of them, in walking order); then the joins for those rows only.
+fn statement(
+    db: &Db,
+    q: &InviteQuery,
+    now: Millis,
+    keyset: Option<&Keyset>,
+    walk: &Walk,
+    plan: SearchPlan,
+    limit: i64,
+) -> Statement {
+    let mut args = Args::default();
+    let now_p = args.int(now); // $1: the status expression in select_full! reads it.
+    let conds = conditions(db, q, &mut args, &now_p, keyset, walk, plan);
+    let order = walk.order();
+    let ids = match plan {
+        // The walk in a subquery of its own, named `i` like the table so that the order and
+        // the search read the same, and the search applied to its rows.
+        SearchPlan::ContainsWalk {
+            within: Some(within),
+        } => {
+            let within_p = args.int(within);
+            let search = invite_search::walk_condition(q, &mut args);
+            let limit_p = args.int(limit);
+            format!(
+                "SELECT i.id FROM (SELECT i.id, i.email, i.created_at, i.expires_at \
+                 FROM invites i {} ORDER BY {order} LIMIT {within_p}) i \
+                 WHERE {search} ORDER BY {order} LIMIT {limit_p}",
+                filter_clause(&conds)
+            )
+        }
+        _ => {
+            let limit_p = args.int(limit);
+            format!(
+                "SELECT i.id FROM invites i {} ORDER BY {order} LIMIT {limit_p}",
+                filter_clause(&conds)
+            )
+        }
+    };
+    Statement {
+        sql: format!(
+            "{} WHERE i.id IN ({ids}) ORDER BY {order}",
+            crate::select_full!()
+        ),
+        args,
+    }
+}
+
+async fn rows_by(db: &Db, st: &Statement) -> Result<Vec<InviteFull>, sqlx::Error> {
+    on_db!(db, p => bind_all!(sqlx::query_as(AssertSqlSafe(st.sql.clone())), st.args.values())
+        .fetch_all(p)
+        .await)
 }
 
 /// (invite id, team name) for the given invites, in one query.
