@@ -60,9 +60,9 @@ impl Services {
         let now = self.clock.now();
         let mut ready = Vec::with_capacity(chunk.len());
         for p in chunk {
-            match (&p.role, &p.error) {
-                (Some(role), None) => ready.push((p, role)),
-                _ => outcome.skipped.push(p.to_row()),
+            match &p.verdict {
+                Verdict::Ready { role, teams } => ready.push((p, role, teams)),
+                Verdict::Refused { .. } => outcome.skipped.push(p.to_row()),
             }
         }
         if ready.is_empty() {
@@ -70,9 +70,9 @@ impl Services {
         }
         let mut tx = self.db.begin().await?;
         // Checked again inside the transaction: the plan may be a few seconds old.
-        let emails: Vec<&str> = ready.iter().map(|(p, _)| p.email.as_str()).collect();
+        let emails: Vec<&str> = ready.iter().map(|(p, _, _)| p.email.as_str()).collect();
         let members = crate::store::users::emails_taken(&mut tx, &emails).await?;
-        ready.retain(|(p, _)| {
+        ready.retain(|(p, _, _)| {
             let member = members.contains(&p.email);
             if member {
                 outcome.skipped.push(BulkRow {
@@ -82,7 +82,7 @@ impl Services {
             }
             !member
         });
-        let emails: Vec<&str> = ready.iter().map(|(p, _)| p.email.as_str()).collect();
+        let emails: Vec<&str> = ready.iter().map(|(p, _, _)| p.email.as_str()).collect();
         batches::close_expired_for_emails(&mut tx, &emails, now).await?;
         let mut minted = Vec::with_capacity(ready.len());
         for _ in &ready {
@@ -93,7 +93,7 @@ impl Services {
         let rows: Vec<NewInvite> = ready
             .iter()
             .zip(&minted)
-            .map(|((p, role), (id, links))| NewInvite {
+            .map(|((p, role, _), (id, links))| NewInvite {
                 id,
                 email: &p.email,
                 role_id: &role.id,
@@ -111,7 +111,7 @@ impl Services {
                 .into_iter()
                 .collect();
         let mut issued = vec![];
-        for ((p, role), (id, links)) in ready.iter().zip(&minted) {
+        for ((p, role, teams), (id, links)) in ready.iter().zip(&minted) {
             // Someone may have invited the address since the plan: then skip, never fail.
             if !inserted.contains(id) {
                 outcome.skipped.push(BulkRow {
@@ -130,7 +130,7 @@ impl Services {
                 invite_id: id,
                 email: &p.email,
                 seed: &links.seed,
-                team_ids: p.teams.iter().map(|t| t.id.as_str()).collect(),
+                team_ids: teams.iter().map(|t| t.id.as_str()).collect(),
                 event: created,
             });
         }

@@ -41,28 +41,66 @@ const BATCH: usize = 500;
 /// Ready rows shown in a dry run besides every row with a problem.
 const SAMPLE: usize = 50;
 
-/// A checked row: what will be created, or why not.
+/// A checked row: its line and (normalised, once valid) address, and what becomes of it.
 #[derive(Clone, Debug)]
 pub struct Planned {
     pub line: usize,
     pub email: String,
-    pub role: Option<RoleRow>,
-    pub teams: Vec<TeamRow>,
-    pub error: Option<String>,
+    pub verdict: Verdict,
+}
+
+/// Whether a row will be invited.
+#[derive(Clone, Debug)]
+pub enum Verdict {
+    /// Invited as `role` into `teams`.
+    Ready { role: RoleRow, teams: Vec<TeamRow> },
+    /// Not invited, and why; with the role and teams the row named, as far as they were
+    /// found before the problem, for the report.
+    Refused {
+        reason: String,
+        role: Option<RoleRow>,
+        teams: Vec<TeamRow>,
+    },
 }
 
 impl Planned {
+    pub fn is_ready(&self) -> bool {
+        matches!(self.verdict, Verdict::Ready { .. })
+    }
+
+    /// Turns a ready row down (a check that needed the database found a problem).
+    pub fn refuse(&mut self, reason: String) {
+        let placeholder = Verdict::Refused {
+            reason: String::new(),
+            role: None,
+            teams: Vec::new(),
+        };
+        self.verdict = match std::mem::replace(&mut self.verdict, placeholder) {
+            Verdict::Ready { role, teams } => Verdict::Refused {
+                reason,
+                role: Some(role),
+                teams,
+            },
+            refused @ Verdict::Refused { .. } => refused,
+        };
+    }
+
+    /// The row as the dry run and the import's report show it.
     pub fn to_row(&self) -> BulkRow {
+        let (role, teams, error) = match &self.verdict {
+            Verdict::Ready { role, teams } => (Some(role), teams, None),
+            Verdict::Refused {
+                reason,
+                role,
+                teams,
+            } => (role.as_ref(), teams, Some(reason.clone())),
+        };
         BulkRow {
             line: self.line,
             email: self.email.clone(),
-            role: self
-                .role
-                .as_ref()
-                .map(|r| r.name.clone())
-                .unwrap_or_default(),
-            teams: self.teams.iter().map(|t| t.name.clone()).collect(),
-            error: self.error.clone(),
+            role: role.map(|r| r.name.clone()).unwrap_or_default(),
+            teams: teams.iter().map(|t| t.name.clone()).collect(),
+            error,
         }
     }
 }

@@ -49,34 +49,28 @@ pub fn check_records(
     let mut out = Vec::with_capacity(records.len());
     for rec in records {
         let cell = |k: usize| rec.fields.get(k).map(|s| s.trim()).unwrap_or("");
-        let mut p = Planned {
-            line: rec.line,
-            email: cell(0).to_owned(),
-            role: None,
-            teams: Vec::new(),
-            error: None,
-        };
-        p.error = (|| {
+        // What the row named, as far as it was found: the report shows it for a refused row.
+        let mut email = cell(0).to_owned();
+        let mut found_role: Option<RoleRow> = None;
+        let mut found_teams: Vec<TeamRow> = Vec::new();
+        let checked = (|| -> Result<RoleRow, String> {
             if rec.fields.len() > 3 {
-                return Some(format!(
+                return Err(format!(
                     "{} columns: expected email, role and teams (separate teams with ;).",
                     rec.fields.len()
                 ));
             }
-            let email = match EmailAddress::parse(cell(0)) {
-                Ok(e) => e,
-                Err(e) => return Some(e.to_string()),
-            };
-            p.email = email.as_str().to_owned();
+            let address = EmailAddress::parse(cell(0)).map_err(|e| e.to_string())?;
+            email = address.as_str().to_owned();
             if cell(1).is_empty() {
-                return Some("No role given.".to_owned());
+                return Err("No role given.".to_owned());
             }
             let Some(role) = by_name(cell(1)) else {
-                return Some(format!("Unknown role \"{}\".", cell(1)));
+                return Err(format!("Unknown role \"{}\".", cell(1)));
             };
-            p.role = Some(role.clone());
+            found_role = Some(role.clone());
             if !held.may_grant(Permissions::from_bits(role.permissions)) {
-                return Some(format!(
+                return Err(format!(
                     "You cannot invite people as {}: it has permissions your role lacks.",
                     role.name
                 ));
@@ -86,18 +80,35 @@ pub fn check_records(
                     .iter()
                     .find(|t| t.name.eq_ignore_ascii_case(name) || t.id == name)
                 {
-                    Some(t) if !p.teams.iter().any(|x| x.id == t.id) => p.teams.push(t.clone()),
+                    Some(t) if !found_teams.iter().any(|x| x.id == t.id) => {
+                        found_teams.push(t.clone())
+                    }
                     Some(_) => {}
-                    None => return Some(format!("Unknown team \"{name}\".")),
+                    None => return Err(format!("Unknown team \"{name}\".")),
                 }
             }
-            if let Some(line) = first_line.get(email.as_str()) {
-                return Some(format!("Duplicate: the same address is on line {line}."));
+            if let Some(line) = first_line.get(address.as_str()) {
+                return Err(format!("Duplicate: the same address is on line {line}."));
             }
-            first_line.insert(email.as_str().to_owned(), rec.line);
-            None
+            first_line.insert(address.as_str().to_owned(), rec.line);
+            Ok(role.clone())
         })();
-        out.push(p);
+        let verdict = match checked {
+            Ok(role) => Verdict::Ready {
+                role,
+                teams: found_teams,
+            },
+            Err(reason) => Verdict::Refused {
+                reason,
+                role: found_role,
+                teams: found_teams,
+            },
+        };
+        out.push(Planned {
+            line: rec.line,
+            email,
+            verdict,
+        });
     }
     out
 }
@@ -112,7 +123,7 @@ impl Services {
         let mut planned = check_records(&records, &all_roles, &all_teams, held);
         let ready: Vec<&str> = planned
             .iter()
-            .filter(|p| p.error.is_none())
+            .filter(|p| p.is_ready())
             .map(|p| p.email.as_str())
             .collect();
         let now = self.clock.now();
@@ -122,17 +133,17 @@ impl Services {
             .cap_room(&policy, caller, now)
             .await?
             .map(|(room, _)| room);
-        for p in planned.iter_mut().filter(|p| p.error.is_none()) {
+        for p in planned.iter_mut().filter(|p| p.is_ready()) {
             let domain = p.email.rsplit('@').next().unwrap_or_default();
             if members.contains(&p.email) {
-                p.error = Some("Already a member.".into());
+                p.refuse("Already a member.".into());
             } else if invited.contains(&p.email) {
-                p.error = Some("Already invited (pending). Use Resend in the list.".into());
+                p.refuse("Already invited (pending). Use Resend in the list.".into());
             } else if let Err(reason) = policy.check_domain(domain) {
-                p.error = Some(reason);
+                p.refuse(reason);
             } else if let Some(left) = room.as_mut() {
                 if *left == 0 {
-                    p.error = Some(format!(
+                    p.refuse(format!(
                         "Over the daily cap of the invite policy ({} invites per person per 24 hours).",
                         policy.daily_cap
                     ));
@@ -147,18 +158,18 @@ impl Services {
     /// The dry run as the page shows it: every problem, and a sample of ready rows.
     pub async fn preview_bulk(&self, caller: &Caller, text: &str) -> DomainResult<BulkPreview> {
         let planned = self.plan_bulk(caller, text).await?;
-        let ready = planned.iter().filter(|p| p.error.is_none()).count();
+        let ready = planned.iter().filter(|p| p.is_ready()).count();
         Ok(BulkPreview {
             total: planned.len(),
             ready,
             problems: planned
                 .iter()
-                .filter(|p| p.error.is_some())
+                .filter(|p| !p.is_ready())
                 .map(Planned::to_row)
                 .collect(),
             sample: planned
                 .iter()
-                .filter(|p| p.error.is_none())
+                .filter(|p| p.is_ready())
                 .take(SAMPLE)
                 .map(Planned::to_row)
                 .collect(),
@@ -191,7 +202,7 @@ mod tests {
         let records = parse_rows(text).unwrap();
         check_records(&records, &roles, &teams, held)
             .into_iter()
-            .map(|p| (p.line, p.error))
+            .map(|p| (p.line, p.to_row().error))
             .collect()
     }
 
