@@ -3,21 +3,18 @@
 
 use crate::common;
 
-use common::{spawn_app, spawn_app_with, Backend, ADMIN_EMAIL, ADMIN_PASSWORD};
+use app::error::AppError;
+use common::{spawn_app, Backend, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
 use reqwest::header::{ACCEPT, LOCATION, RETRY_AFTER, SET_COOKIE};
 use reqwest::StatusCode;
-use serde_json::json;
 
 async fn admin_sets_password_signs_in_sees_their_role_and_signs_out(backend: Backend) {
     let app = spawn_app(backend).await;
-    assert_eq!(app.whoami().await, json!(null));
+    assert_eq!(app.whoami().await, None);
 
     let token = app.bootstrap_admin().await;
     let info = app.call("password_link", &[("token", &token)]).await;
-    assert_eq!(
-        info.json::<serde_json::Value>().await.unwrap(),
-        json!(ADMIN_EMAIL)
-    );
+    assert_eq!(info.json::<String>().await.unwrap(), ADMIN_EMAIL);
     assert_eq!(
         app.set_password(&token, ADMIN_PASSWORD).await.status(),
         StatusCode::OK
@@ -26,9 +23,9 @@ async fn admin_sets_password_signs_in_sees_their_role_and_signs_out(backend: Bac
     let r = app.sign_in("  Admin@Example.COM ", ADMIN_PASSWORD).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()[LOCATION], "/");
-    let me = app.whoami().await;
-    assert_eq!(me["email"], ADMIN_EMAIL);
-    assert_eq!(me["role_name"], "Admin");
+    let me = app.whoami().await.expect("signed in");
+    assert_eq!(me.email, ADMIN_EMAIL);
+    assert_eq!(me.role_name, "Admin");
 
     let home = app.page("/").await;
     assert_eq!(home.status(), StatusCode::OK);
@@ -41,7 +38,7 @@ async fn admin_sets_password_signs_in_sees_their_role_and_signs_out(backend: Bac
 
     let r = app.call("sign_out", &[]).await;
     assert_eq!(r.headers()[LOCATION], "/sign-in");
-    assert_eq!(app.whoami().await, json!(null));
+    assert_eq!(app.whoami().await, None);
     let actions = app.audit_actions().await;
     for expected in [
         "admin.bootstrapped",
@@ -71,11 +68,11 @@ async fn wrong_password_and_unknown_account_get_the_same_answer(backend: Backend
     for r in [wrong, unknown, malformed] {
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(
-            r.json::<serde_json::Value>().await.unwrap(),
-            json!({"Refused": "Email or password is wrong."})
+            r.json::<AppError>().await.unwrap(),
+            AppError::Refused("Email or password is wrong.".into())
         );
     }
-    assert_eq!(app.whoami().await, json!(null));
+    assert_eq!(app.whoami().await, None);
     assert!(
         app.audit_actions()
             .await
@@ -105,8 +102,10 @@ async fn repeated_failures_lock_the_account_for_a_while_with_retry_after(backend
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     let wait: u64 = r.headers()[RETRY_AFTER].to_str().unwrap().parse().unwrap();
     assert!((1..=900).contains(&wait), "Retry-After {wait}");
-    let body: serde_json::Value = r.json().await.unwrap();
-    let message = body["RateLimited"]["message"].as_str().unwrap();
+    let body: AppError = r.json().await.unwrap();
+    let AppError::RateLimited { message, .. } = &body else {
+        panic!("{body:?}")
+    };
     assert!(
         message.starts_with("Too many sign-in attempts. Try again in"),
         "{message}"
@@ -174,7 +173,11 @@ both_backends!(
 );
 
 async fn cookie_is_secure_when_the_public_url_is_https(backend: Backend) {
-    let app = spawn_app_with(backend, Some("https://vestibule.example")).await;
+    let app = TestApp::builder()
+        .backend(backend)
+        .public_url("https://vestibule.example")
+        .start()
+        .await;
     let token = app.bootstrap_admin().await;
     let client = common::client("https://vestibule.example");
     let r = app
@@ -223,10 +226,10 @@ async fn set_password_link_works_once_and_forged_links_are_refused(backend: Back
     }
     let short = app.set_password(&token, "short").await;
     assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        short.json::<serde_json::Value>().await.unwrap()["Invalid"]["field"],
-        "password"
-    );
+    assert!(matches!(
+        short.json::<AppError>().await.unwrap(),
+        AppError::Invalid { field, .. } if field == "password"
+    ));
 
     assert_eq!(
         app.set_password(&token, ADMIN_PASSWORD).await.status(),
@@ -235,8 +238,8 @@ async fn set_password_link_works_once_and_forged_links_are_refused(backend: Back
     let again = app.set_password(&token, "another password!").await;
     assert_eq!(again.status(), StatusCode::GONE);
     assert_eq!(
-        again.json::<serde_json::Value>().await.unwrap(),
-        json!("LinkInvalid")
+        again.json::<AppError>().await.unwrap(),
+        AppError::LinkInvalid
     );
 
     let mut forged = token.clone().into_bytes();
@@ -317,12 +320,12 @@ async fn cross_site_posts_are_refused_and_same_origin_posts_pass(backend: Backen
         .unwrap();
     assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
     assert_eq!(
-        app.whoami().await["email"],
+        app.whoami().await.unwrap().email,
         ADMIN_EMAIL,
         "refused requests changed nothing"
     );
     assert_eq!(app.call("sign_out", &[]).await.status(), StatusCode::OK);
-    assert_eq!(app.whoami().await, json!(null));
+    assert_eq!(app.whoami().await, None);
 }
 both_backends!(
     cross_site_posts_are_refused_and_same_origin_posts_pass,

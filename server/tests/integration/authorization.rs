@@ -8,9 +8,9 @@ use crate::common;
 use std::collections::BTreeMap;
 
 use common::{spawn_app, Backend, TestApp};
+use domain::model::RoleInfo;
 use reqwest::header::{ACCEPT, LOCATION};
 use reqwest::StatusCode;
-use serde_json::Value;
 
 /// The callers, in the order of the table's columns.
 const CALLERS: [&str; 6] = [
@@ -426,17 +426,9 @@ async fn custom_role_edits_obey_the_ceiling(backend: Backend) {
     )
     .await;
     assert_eq!(s, StatusCode::OK);
-    let roles: Value = app.call("list_roles", &[]).await.json().await.unwrap();
-    let rich_now = roles
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == rich.as_str())
-        .unwrap();
-    assert_eq!(
-        rich_now["name"], "Rich",
-        "the refused edits changed nothing"
-    );
+    let roles: Vec<RoleInfo> = app.read("list_roles", &[]).await;
+    let rich_now = roles.iter().find(|r| r.id == rich).unwrap();
+    assert_eq!(rich_now.name, "Rich", "the refused edits changed nothing");
 }
 both_backends!(
     custom_role_edits_obey_the_ceiling,

@@ -2,9 +2,10 @@
 
 use crate::common;
 
-use common::{spawn_app_with_mail_files, Backend, TestApp};
+use app::error::AppError;
+use common::{Backend, TestApp};
+use domain::model::{BulkPreview, InviteList, InviteStatus};
 use reqwest::StatusCode;
-use serde_json::Value;
 
 const CSV: &str = "email,role,teams\n\
     ann@bulk.example,Editor,Brand\n\
@@ -19,7 +20,11 @@ const CSV: &str = "email,role,teams\n\
 
 /// An app with a team "Brand", a member and a pending invite, as the CSV expects.
 async fn prepared(backend: Backend) -> TestApp {
-    let app = spawn_app_with_mail_files(backend).await;
+    let app = TestApp::builder()
+        .backend(backend)
+        .mail_files()
+        .start()
+        .await;
     app.signed_in_admin().await;
     assert_eq!(
         app.call("create_team", &[("name", "Brand")]).await.status(),
@@ -31,17 +36,11 @@ async fn prepared(backend: Backend) -> TestApp {
     app
 }
 
-fn problems(preview: &Value) -> Vec<(i64, String)> {
-    preview["problems"]
-        .as_array()
-        .unwrap()
+fn problems(preview: &BulkPreview) -> Vec<(usize, String)> {
+    preview
+        .problems
         .iter()
-        .map(|r| {
-            (
-                r["line"].as_i64().unwrap(),
-                r["error"].as_str().unwrap().to_owned(),
-            )
-        })
+        .map(|r| (r.line, r.error.clone().unwrap_or_default()))
         .collect()
 }
 
@@ -54,9 +53,9 @@ async fn a_dry_run_names_every_problem_and_creates_nothing(backend: Backend) {
     let before = invite_count(&app).await;
     let r = app.call("bulk_check", &[("csv", CSV)]).await;
     assert_eq!(r.status(), StatusCode::OK);
-    let preview: Value = r.json().await.unwrap();
-    assert_eq!(preview["total"], 9);
-    assert_eq!(preview["ready"], 3, "{preview}");
+    let preview: BulkPreview = r.json().await.unwrap();
+    assert_eq!(preview.total, 9);
+    assert_eq!(preview.ready, 3, "{preview:?}");
     let p = problems(&preview);
     let reason = |line| {
         p.iter()
@@ -88,19 +87,16 @@ async fn an_import_invites_the_good_rows_and_only_they_get_email(backend: Backen
     assert_eq!(r.status(), StatusCode::OK);
     let job: String = r.json().await.unwrap();
     let p = app.finish_bulk_job(&job).await;
-    assert_eq!(p["finished"], true, "{p}");
-    assert_eq!(p["created"], 3);
-    assert_eq!(p["done"], 9);
-    assert_eq!(p["skipped"].as_array().unwrap().len(), 6);
+    assert!(p.finished, "{p:?}");
+    assert_eq!(p.created, 3);
+    assert_eq!(p.done, 9);
+    assert_eq!(p.skipped.len(), 6);
     // Eve is in Brand once, though the file named it twice.
-    let list: Value = app
-        .call("list_invites", &[("q", "eve@"), ("mode", "prefix")])
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list["rows"][0]["teams"], serde_json::json!(["Brand"]));
-    assert_eq!(list["rows"][0]["role_name"], "Editor");
+    let list: InviteList = app
+        .read("list_invites", &[("q", "eve@"), ("mode", "prefix")])
+        .await;
+    assert_eq!(list.rows[0].teams, ["Brand"]);
+    assert_eq!(list.rows[0].role_name, "Editor");
     app.deliver_all().await;
     let mails = app.mails().join("\n");
     for good in ["ann@bulk.example", "bob@bulk.example", "eve@bulk.example"] {
@@ -144,14 +140,8 @@ async fn unusable_files_are_refused_before_anything_starts(backend: Backend) {
             .call("bulk_start", &[("csv", csv), ("expiry_hours", "72")])
             .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{wanted}");
-        let body: Value = r.json().await.unwrap();
-        assert!(
-            body["Invalid"]["message"]
-                .as_str()
-                .unwrap()
-                .contains(wanted),
-            "{body}"
-        );
+        let message = r.json::<AppError>().await.unwrap().to_string();
+        assert!(message.contains(wanted), "{message}");
     }
     let r = app
         .call(
@@ -230,15 +220,12 @@ async fn bulk_revoke_revokes_only_the_pending_ones_selected(backend: Backend) {
     assert_eq!((revoked, skipped), (2, 1), "the accepted one is skipped");
     let status = |id: String| {
         let app = &app;
-        async move {
-            let d: Value = app.detail(&id).await;
-            d["invite"]["status"].as_str().unwrap().to_owned()
-        }
+        async move { app.status_of(&id).await }
     };
-    assert_eq!(status(a).await, "Revoked");
-    assert_eq!(status(b).await, "Revoked");
-    assert_eq!(status(c).await, "Accepted");
-    assert_eq!(status(keep).await, "Pending");
+    assert_eq!(status(a).await, InviteStatus::Revoked);
+    assert_eq!(status(b).await, InviteStatus::Revoked);
+    assert_eq!(status(c).await, InviteStatus::Accepted);
+    assert_eq!(status(keep).await, InviteStatus::Pending);
     let r = app.call("revoke_invites", &[]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 use common::process::{env, free_port, run_cli, ServerProcess};
 use common::sink::Sink;
 use common::Backend;
+use domain::model::BulkProgress;
 use domain::store::Db;
 use reqwest::StatusCode;
-use serde_json::Value;
 
 const ROWS: usize = 2_000;
 
@@ -62,7 +62,7 @@ async fn start_import(client: &reqwest::Client, base: &str, csv: &str) -> String
     r.json().await.unwrap()
 }
 
-async fn progress(client: &reqwest::Client, base: &str, job: &str) -> Value {
+async fn progress(client: &reqwest::Client, base: &str, job: &str) -> BulkProgress {
     client
         .post(format!("{base}/api/bulk_progress"))
         .form(&[("job_id", job)])
@@ -123,12 +123,12 @@ async fn a_hard_kill_during_import_and_sending_leaves_whole_invites_and_no_doubl
     let started = Instant::now();
     loop {
         let p = progress(&admin, &base, &job).await;
-        if p["created"].as_u64().unwrap_or(0) > 0 {
+        if p.created > 0 {
             break;
         }
         assert!(
             started.elapsed() < Duration::from_secs(60),
-            "the import never progressed: {p}"
+            "the import never progressed: {p:?}"
         );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
@@ -166,19 +166,19 @@ async fn a_hard_kill_during_import_and_sending_leaves_whole_invites_and_no_doubl
     let started = Instant::now();
     let last = loop {
         let p = progress(&admin, &base, &job).await;
-        if p["finished"] == true {
+        if p.finished {
             break p;
         }
         assert!(
             started.elapsed() < Duration::from_secs(120),
-            "the second import hangs: {p}"
+            "the second import hangs: {p:?}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(
-        last["created"].as_i64().unwrap(),
+        last.created as i64,
         ROWS as i64 - after_first_kill,
-        "{last}"
+        "{last:?}"
     );
     let started = Instant::now();
     while scalar(

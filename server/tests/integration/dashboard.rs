@@ -3,8 +3,8 @@
 use crate::common;
 
 use common::{spawn_app, Backend};
+use domain::model::Dashboard;
 use reqwest::StatusCode;
-use serde_json::Value;
 
 async fn the_dashboard_counts_the_funnel_rate_median_and_days(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -21,23 +21,21 @@ async fn the_dashboard_counts_the_funnel_rate_median_and_days(backend: Backend) 
     app.clock.advance(2 * hour);
     assert_eq!(app.accept(&b, "B").await.0.status(), StatusCode::OK);
 
-    let r = app.call("dashboard", &[]).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let dash: Value = r.json().await.unwrap();
-    assert_eq!(dash["counts"]["accepted"], 2);
-    assert_eq!(dash["counts"]["pending"], 1);
-    assert_eq!(dash["counts"]["revoked"], 1);
-    assert_eq!(dash["created"], 4);
-    assert_eq!(dash["sent"], 4, "every email went out before the revoke");
-    assert_eq!(dash["opened"], 2, "accepting opened the link");
-    assert_eq!(dash["accepted"], 2);
+    let dash: Dashboard = app.read("dashboard", &[]).await;
+    assert_eq!(dash.counts.accepted, 2);
+    assert_eq!(dash.counts.pending, 1);
+    assert_eq!(dash.counts.revoked, 1);
+    assert_eq!(dash.created, 4);
+    assert_eq!(dash.sent, 4, "every email went out before the revoke");
+    assert_eq!(dash.opened, 2, "accepting opened the link");
+    assert_eq!(dash.accepted, 2);
     // Accepted after 2 h and 4 h: the median (upper middle of two) is 4 h.
-    assert_eq!(dash["median_accept_ms"], 4 * hour);
-    let days = dash["per_day"].as_array().unwrap();
+    assert_eq!(dash.median_accept_ms, Some(4 * hour));
+    let days = &dash.per_day;
     assert_eq!(days.len(), 30);
-    let last = days.last().unwrap();
-    assert_eq!((last[1].as_i64(), last[2].as_i64()), (Some(4), Some(2)));
-    let total: i64 = days.iter().map(|d| d[1].as_i64().unwrap()).sum();
+    let (_, created, accepted) = *days.last().unwrap();
+    assert_eq!((created, accepted), (4, 2));
+    let total: i64 = days.iter().map(|(_, created, _)| created).sum();
     assert_eq!(total, 4);
 
     let visitor = common::client(&app.base);

@@ -7,10 +7,10 @@
 use crate::common;
 
 use common::dump::dump;
-use common::{spawn_app, spawn_app_full, Backend, TestApp, ADMIN_EMAIL, GUESSED_TOKEN};
+use common::{spawn_app, Backend, TestApp, ADMIN_EMAIL, GUESSED_TOKEN};
+use domain::model::{IssuedLink, LinkView, MemberInfo};
 use reqwest::header::{CONTENT_TYPE, ORIGIN, RETRY_AFTER};
 use reqwest::StatusCode;
-use serde_json::Value;
 
 const FORM: &str = "application/x-www-form-urlencoded";
 
@@ -39,7 +39,11 @@ async fn sign_in_from(app: &TestApp, ip: &str, email: &str) -> StatusCode {
 }
 
 async fn a_sign_in_flood_writes_few_rows_and_none_of_them_large(backend: Backend) {
-    let app = spawn_app_full(backend, None, &["--trusted-proxies", "127.0.0.1"]).await;
+    let app = TestApp::builder()
+        .backend(backend)
+        .flags(&["--trusted-proxies", "127.0.0.1"])
+        .start()
+        .await;
     app.signed_in_admin().await;
     let before = sign_in_rows(&app).await.len();
 
@@ -403,7 +407,7 @@ async fn a_nul_byte_in_any_text_input_gets_a_4xx_and_stores_nothing(backend: Bac
         .await
         .unwrap();
     assert_eq!(planned.len(), 2);
-    assert!(planned.iter().all(|p| p.error.is_some()), "{planned:?}");
+    assert!(planned.iter().all(|p| !p.is_ready()), "{planned:?}");
     assert_eq!(before, dump(&app.services.db).await, "something was stored");
 }
 both_backends!(
@@ -433,18 +437,20 @@ async fn a_sender_cannot_take_over_an_invite_someone_else_sent(backend: Backend)
     assert!(!body.contains("/invite/"), "a link leaked: {body}");
     assert!(body.contains("may revoke invites"), "{body}");
     // The admin's link is untouched and the admin is still the inviter.
-    assert!(app.open_link(&admins_token).await.get("Open").is_some());
-    let row: Value = app.detail(&admins).await;
-    assert_eq!(row["invite"]["inviter_email"], ADMIN_EMAIL);
+    assert!(matches!(
+        app.open_link(&admins_token).await,
+        LinkView::Open(_)
+    ));
+    let row = app.detail(&admins).await;
+    assert_eq!(row.invite.inviter_email, ADMIN_EMAIL);
 
     // Their own invite they may resend.
     let r = app
         .invite_with(&sender, "own@example.com", &role, &[])
         .await;
-    let own: Value = r.json().await.unwrap();
-    let own = own["invite_id"].as_str().unwrap();
+    let own: IssuedLink = r.json().await.unwrap();
     let r = app
-        .call_with(&sender, "resend_invite", &[("id", own)])
+        .call_with(&sender, "resend_invite", &[("id", &own.invite_id)])
         .await;
     assert_eq!(r.status(), StatusCode::OK);
 
@@ -454,15 +460,13 @@ async fn a_sender_cannot_take_over_an_invite_someone_else_sent(backend: Backend)
         .call_with(&editor, "resend_invite", &[("id", &admins)])
         .await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-    assert!(app.open_link(&admins_token).await.get("Open").is_none());
-    let detail: Value = app.detail(&admins).await;
-    let resent = detail["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["action"] == "invite.resent")
-        .expect("a resent event");
-    let text = resent["detail"].as_str().unwrap();
+    assert!(!matches!(
+        app.open_link(&admins_token).await,
+        LinkView::Open(_)
+    ));
+    let detail = app.detail(&admins).await;
+    let resent = detail.events.iter().find(|e| e.action == "invite.resent");
+    let text = &resent.expect("a resent event").detail;
     assert!(
         text.contains("editor@example.com") && text.contains(ADMIN_EMAIL),
         "{text}"
@@ -590,7 +594,11 @@ async fn open_stream(app: &TestApp, client: &reqwest::Client) -> reqwest::Respon
 async fn live_streams_are_capped_per_session_and_per_process(backend: Backend) {
     use server::live::open_streams::MAX_PER_SESSION;
     let cap = (MAX_PER_SESSION + 2).to_string();
-    let app = spawn_app_full(backend, None, &["--max-live-streams", &cap]).await;
+    let app = TestApp::builder()
+        .backend(backend)
+        .flags(&["--max-live-streams", &cap])
+        .start()
+        .await;
     app.signed_in_admin().await;
     let mut mine = vec![];
     for i in 0..MAX_PER_SESSION {
@@ -667,13 +675,10 @@ async fn a_genuine_link_opens_from_an_address_locked_out_for_guessing(backend: B
         .await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     // The same address, a link we issued: answered, and it can be accepted.
-    let view: Value = app
-        .call_with(&office, "open_invite", &[("token", &real)])
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(view.get("Open").is_some(), "{view}");
+    let view: LinkView = app
+        .read_with(&office, "open_invite", &[("token", &real)])
+        .await;
+    assert!(matches!(view, LinkView::Open(_)), "{view:?}");
     let r = app
         .call_with(
             &office,
@@ -725,15 +730,9 @@ async fn team_lists_keep_each_team_once(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-    let members: Value = app.call("list_members", &[]).await.json().await.unwrap();
-    let teams = members
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["id"] == member.as_str())
-        .unwrap()["teams"]
-        .clone();
-    assert_eq!(teams.as_array().unwrap().len(), 1, "{teams}");
+    let members: Vec<MemberInfo> = app.read("list_members", &[]).await;
+    let teams = &members.iter().find(|m| m.id == member).unwrap().teams;
+    assert_eq!(teams.len(), 1, "{teams:?}");
 }
 both_backends!(
     team_lists_keep_each_team_once,
@@ -824,29 +823,18 @@ async fn declared_post(app: &TestApp, len: usize) -> (u16, String) {
 
 /// Whether `email`'s member is shown with a confirmed address.
 async fn address_confirmed(app: &TestApp, email: &str) -> bool {
-    let members: Value = app.call("list_members", &[]).await.json().await.unwrap();
-    members
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["email"] == email)
-        .unwrap_or_else(|| panic!("no member {email}"))["address_confirmed"]
-        .as_bool()
-        .unwrap()
+    let members: Vec<MemberInfo> = app.read("list_members", &[]).await;
+    let member = members.into_iter().find(|m| m.email == email);
+    member
+        .unwrap_or_else(|| panic!("no member {email}"))
+        .address_confirmed
 }
 
 /// The detail of an invite's "accepted" event.
 async fn accepted_detail(app: &TestApp, invite_id: &str) -> String {
-    let d: Value = app.detail(invite_id).await;
-    d["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["action"] == "invite.accepted")
-        .expect("an accepted event")["detail"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    let d = app.detail(invite_id).await;
+    let accepted = d.events.into_iter().find(|e| e.action == "invite.accepted");
+    accepted.expect("an accepted event").detail
 }
 
 /// Delivers what is queued, then returns the token of the one confirmation link to
@@ -876,7 +864,11 @@ fn mails_to(app: &TestApp, to: &str) -> Vec<String> {
 async fn a_copied_link_joins_unconfirmed_until_the_address_is_confirmed_from_email(
     backend: Backend,
 ) {
-    let app = common::spawn_app_with_mail_files(backend).await;
+    let app = common::TestApp::builder()
+        .backend(backend)
+        .mail_files()
+        .start()
+        .await;
     app.signed_in_admin().await;
 
     // Through the emailed link: the mailbox is proven, nothing more to do.
@@ -1028,7 +1020,7 @@ async fn a_copied_link_joins_unconfirmed_until_the_address_is_confirmed_from_ema
     let r = app.call("resend_invite", &[("id", &resent_id)]).await;
     assert_eq!(r.status(), StatusCode::OK);
     for old in [&old_copy, &old_emailed] {
-        assert!(app.open_link(old).await.get("Open").is_none());
+        assert!(!matches!(app.open_link(old).await, LinkView::Open(_)));
         assert_eq!(app.accept(old, "Old").await.0.status(), StatusCode::GONE);
     }
 }

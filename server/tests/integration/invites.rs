@@ -3,19 +3,24 @@
 
 use crate::common;
 
-use common::{spawn_app, spawn_app_full, spawn_app_with_mail_files, Backend, ADMIN_EMAIL};
+use app::error::AppError;
+use common::{spawn_app, Backend, TestApp, ADMIN_EMAIL};
+use domain::model::{Delivery, InviteList, InviteOptions, InviteStatus, IssuedLink, LinkView};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
 
 async fn invitee_joins_a_custom_role_and_team_with_nothing_left_to_do(backend: Backend) {
-    let app = spawn_app_with_mail_files(backend).await;
+    let app = TestApp::builder()
+        .backend(backend)
+        .mail_files()
+        .start()
+        .await;
     app.signed_in_admin().await;
     let brand = app.create_team("Brand").await;
     let role = app.media_editor_role().await;
     let (id, copied) = app
         .invite_ok("Designer@Agency.Example", &role, &[&brand])
         .await;
-    assert_eq!(app.status_of(&id).await, "Pending");
+    assert_eq!(app.status_of(&id).await, InviteStatus::Pending);
 
     // The email goes out through the outbox and carries a link of its own: not the copy the
     // admin was shown, so an acceptance tells which one was used.
@@ -29,39 +34,35 @@ async fn invitee_joins_a_custom_role_and_team_with_nothing_left_to_do(backend: B
         "{}",
         mails[0]
     );
-    let d: Value = app.detail(&id).await;
-    assert_eq!(d["invite"]["delivery"], "Sent");
+    let d = app.detail(&id).await;
+    assert_eq!(d.invite.delivery, Delivery::Sent);
 
-    let view = app.open_link(&token).await;
-    let preview = &view["Open"];
-    assert_eq!(preview["email"], "designer@agency.example");
-    assert_eq!(preview["inviter_name"], "Ada Admin");
-    assert_eq!(preview["role_name"], "Media Editor");
-    assert_eq!(preview["teams"], json!(["Brand"]));
-    assert_eq!(preview["message"], "Welcome aboard");
+    let LinkView::Open(preview) = app.open_link(&token).await else {
+        panic!("the link does not open")
+    };
+    assert_eq!(preview.email, "designer@agency.example");
+    assert_eq!(preview.inviter_name, "Ada Admin");
+    assert_eq!(preview.role_name, "Media Editor");
+    assert_eq!(preview.teams, ["Brand"]);
+    assert_eq!(preview.message, "Welcome aboard");
 
     let (r, browser) = app.accept(&token, "Dee Signer").await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     assert_eq!(r.headers()["location"], "/");
-    let me: Value = app.whoami_as(&browser).await;
-    assert_eq!(me["email"], "designer@agency.example");
-    assert_eq!(me["role_name"], "Media Editor");
-    let user_id = me["id"].as_str().unwrap();
+    let me = app.whoami_as(&browser).await.unwrap();
+    assert_eq!(me.email, "designer@agency.example");
+    assert_eq!(me.role_name, "Media Editor");
+    let user_id = me.id.as_str();
     assert_eq!(
         domain::store::teams::of_user(&app.services.db, user_id)
             .await
             .unwrap(),
         vec!["Brand".to_owned()]
     );
-    assert_eq!(app.status_of(&id).await, "Accepted");
+    assert_eq!(app.status_of(&id).await, InviteStatus::Accepted);
 
-    let d: Value = app.detail(&id).await;
-    let actions: Vec<&str> = d["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let d = app.detail(&id).await;
+    let actions: Vec<&str> = d.events.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
         [
@@ -72,9 +73,8 @@ async fn invitee_joins_a_custom_role_and_team_with_nothing_left_to_do(backend: B
             "invite.accepted"
         ]
     );
-    let accepted = d["events"].as_array().unwrap().last().unwrap();
-    assert_eq!(accepted["ip"], "127.0.0.1");
-    assert!(accepted["user_agent"].is_string() || accepted["user_agent"].is_null());
+    let accepted = d.events.last().unwrap();
+    assert_eq!(accepted.ip.as_deref(), Some("127.0.0.1"));
 }
 both_backends!(
     invitee_joins_a_custom_role_and_team_with_nothing_left_to_do,
@@ -103,29 +103,25 @@ async fn revoked_expired_used_and_forged_links_are_refused_and_create_no_account
     let forged = String::from_utf8(forged).unwrap();
 
     for (token, view) in [
-        (&revoked, "Revoked"),
-        (&expired, "Expired"),
-        (&used, "Used"),
-        (&forged, "Invalid"),
+        (&revoked, LinkView::Revoked),
+        (&expired, LinkView::Expired),
+        (&used, LinkView::Used),
+        (&forged, LinkView::Invalid),
     ] {
-        assert_eq!(app.open_link(token).await, json!(view), "open {view}");
+        assert_eq!(app.open_link(token).await, view, "open {view:?}");
         let (r, browser) = app.accept(token, "Mallory").await;
-        assert_eq!(r.status(), StatusCode::GONE, "accept {view}");
-        let body: Value = r.json().await.unwrap();
-        assert!(
-            body == json!({"InviteUnusable": view})
-                || (view == "Invalid" && body == json!({"InviteUnusable": "Invalid"})),
-            "{body}"
-        );
-        assert_eq!(app.whoami_as(&browser).await, json!(null));
+        assert_eq!(r.status(), StatusCode::GONE, "accept {view:?}");
+        let body: AppError = r.json().await.unwrap();
+        assert_eq!(body, AppError::InviteUnusable(Box::new(view)));
+        assert_eq!(app.whoami_as(&browser).await, None);
     }
     assert_eq!(app.count_users().await, users_before);
     // Revoking again says why not.
     let again = app.call("revoke_invite", &[("id", &revoked_id)]).await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
     assert_eq!(
-        again.json::<Value>().await.unwrap(),
-        json!({"Conflict": "Only pending invites can be revoked; this one is revoked."})
+        again.json::<AppError>().await.unwrap(),
+        AppError::Conflict("Only pending invites can be revoked; this one is revoked.".into())
     );
 }
 both_backends!(
@@ -140,19 +136,21 @@ async fn resend_kills_the_old_link_and_renews_the_expiry(backend: Backend) {
     app.clock.advance(6 * domain::clock::DAY);
     let r = app.call("resend_invite", &[("id", &id)]).await;
     assert_eq!(r.status(), StatusCode::OK);
-    let new = r.json::<Value>().await.unwrap()["link"]
-        .as_str()
+    let new = r
+        .json::<IssuedLink>()
+        .await
         .unwrap()
+        .link
         .rsplit('/')
         .next()
         .unwrap()
         .to_owned();
     assert_ne!(new, old);
-    assert_eq!(app.open_link(&old).await, json!("Replaced"));
+    assert_eq!(app.open_link(&old).await, LinkView::Replaced);
     assert_eq!(app.accept(&old, "Late").await.0.status(), StatusCode::GONE);
     // Past the first expiry, the renewed invite is still pending.
     app.clock.advance(2 * domain::clock::DAY);
-    assert_eq!(app.status_of(&id).await, "Pending");
+    assert_eq!(app.status_of(&id).await, InviteStatus::Pending);
     assert_eq!(app.accept(&new, "Late").await.0.status(), StatusCode::OK);
 }
 both_backends!(
@@ -171,25 +169,17 @@ async fn an_editor_cannot_invite_an_admin_or_manage_roles(backend: Backend) {
         .invite_with(&editor, "boss@example.com", "admin", &[])
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(body["Invalid"]["field"], "role");
     assert_eq!(
-        body["Invalid"]["message"],
-        "You cannot invite people as Admin: it has permissions your role lacks."
+        r.json::<AppError>().await.unwrap(),
+        AppError::Invalid {
+            field: "role".into(),
+            message: "You cannot invite people as Admin: it has permissions your role lacks."
+                .into()
+        }
     );
     // The form only offers roles the editor may grant.
-    let options: Value = app
-        .call_with(&editor, "invite_options", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
-    let names: Vec<&str> = options["roles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
+    let options: InviteOptions = app.read_with(&editor, "invite_options", &[]).await;
+    let names: Vec<&str> = options.roles.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["Editor"]);
     // An editor may invite an editor.
     assert_eq!(
@@ -227,12 +217,12 @@ async fn the_role_ceiling_is_checked_again_at_acceptance(backend: Backend) {
         &[ADMIN_EMAIL],
     )
     .await;
-    assert_eq!(app.open_link(&demoted).await, json!("InviterLacksRights"));
+    assert_eq!(app.open_link(&demoted).await, LinkView::InviterLacksRights);
     let r = app.accept(&demoted, "One").await.0;
     assert_eq!(r.status(), StatusCode::GONE);
     assert_eq!(
-        r.json::<Value>().await.unwrap(),
-        json!({"InviteUnusable": "InviterLacksRights"})
+        r.json::<AppError>().await.unwrap(),
+        AppError::InviteUnusable(Box::new(LinkView::InviterLacksRights))
     );
 
     // Deactivated: none of their invites are honoured.
@@ -299,12 +289,16 @@ async fn one_live_invite_per_address_and_none_for_members(backend: Backend) {
     let r = app.invite("TWICE@example.com", "analyst", &[]).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(
-        r.json::<Value>().await.unwrap(),
-        json!({"Conflict": "twice@example.com already has a pending invitation. Use Resend in the list to send it again."})
+        r.json::<AppError>().await.unwrap(),
+        AppError::Conflict(
+            "twice@example.com already has a pending invitation. Use Resend in the list to \
+             send it again."
+                .into()
+        )
     );
     let r = app.invite(ADMIN_EMAIL, "analyst", &[]).await;
     assert_eq!(
-        r.json::<Value>().await.unwrap()["Invalid"]["message"],
+        r.json::<AppError>().await.unwrap().to_string(),
         format!("{ADMIN_EMAIL} already has an account.")
     );
     for (email, field) in [("not-an-email", "email"), ("x@y.com", "role")] {
@@ -320,7 +314,10 @@ async fn one_live_invite_per_address_and_none_for_members(backend: Backend) {
             )
             .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(r.json::<Value>().await.unwrap()["Invalid"]["field"], field);
+        let AppError::Invalid { field: named, .. } = r.json::<AppError>().await.unwrap() else {
+            panic!("not a field error")
+        };
+        assert_eq!(named, field);
     }
     // Once expired, the address can be invited again.
     app.clock.advance(8 * domain::clock::DAY);
@@ -336,7 +333,7 @@ async fn opening_a_link_changes_no_state(backend: Backend) {
     app.signed_in_admin().await;
     let (id, token) = app.invite_ok("scanned@example.com", "analyst", &[]).await;
     for _ in 0..10 {
-        assert!(app.open_link(&token).await.get("Open").is_some());
+        assert!(matches!(app.open_link(&token).await, LinkView::Open(_)));
         let page = app
             .client
             .get(app.url(&format!("/invite/{token}")))
@@ -350,9 +347,9 @@ async fn opening_a_link_changes_no_state(backend: Backend) {
         let html = page.text().await.unwrap();
         assert!(html.contains("Accept invitation"), "{html}");
     }
-    let d: Value = app.detail(&id).await;
-    assert_eq!(d["invite"]["status"], "Pending");
-    assert_eq!(d["invite"]["open_count"], 20);
+    let d = app.detail(&id).await;
+    assert_eq!(d.invite.status, InviteStatus::Pending);
+    assert_eq!(d.invite.open_count, 20);
 }
 both_backends!(
     opening_a_link_changes_no_state,
@@ -411,25 +408,11 @@ async fn status_in_sql_agrees_with_status_in_rust(backend: Backend) {
             want.sort();
             assert_eq!(got, want, "{s:?}");
         }
-        let list: Value = app.call("list_invites", &[]).await.json().await.unwrap();
-        let counts = &list["counts"];
-        let total: i64 = ["pending", "accepted", "expired", "revoked"]
-            .iter()
-            .map(|k| counts[k].as_i64().unwrap())
-            .sum();
-        assert_eq!(total, 4);
-        for s in ["pending", "accepted", "expired", "revoked"] {
-            let filtered: Value = app
-                .call("list_invites", &[("status", s)])
-                .await
-                .json()
-                .await
-                .unwrap();
-            assert_eq!(
-                filtered["rows"].as_array().unwrap().len() as i64,
-                counts[s].as_i64().unwrap(),
-                "{s}"
-            );
+        let list: InviteList = app.read("list_invites", &[]).await;
+        assert_eq!(list.counts.total(), 4);
+        for s in InviteStatus::ALL {
+            let filtered: InviteList = app.read("list_invites", &[("status", s.as_str())]).await;
+            assert_eq!(filtered.rows.len() as i64, list.counts.of(s), "{s:?}");
         }
     }
 }
@@ -439,10 +422,9 @@ both_backends!(
 );
 
 async fn smtp_down_keeps_the_invite_queued_with_the_error_shown(backend: Backend) {
-    let app = spawn_app_full(
-        backend,
-        None,
-        &[
+    let app = TestApp::builder()
+        .backend(backend)
+        .flags(&[
             "--mail-transport",
             "smtp",
             "--smtp-host",
@@ -453,31 +435,21 @@ async fn smtp_down_keeps_the_invite_queued_with_the_error_shown(backend: Backend
             "none",
             "--smtp-timeout-secs",
             "2",
-        ],
-    )
-    .await;
+        ])
+        .start()
+        .await;
     app.signed_in_admin().await;
     let (id, _) = app.invite_ok("patient@example.com", "analyst", &[]).await;
     app.deliver_all().await;
-    let d: Value = app.detail(&id).await;
+    let d = app.detail(&id).await;
     assert_eq!(
-        d["invite"]["delivery"], "Queued",
+        d.invite.delivery,
+        Delivery::Queued,
         "an admin is never told an email went out when it did not"
     );
-    assert!(
-        d["invite"]["delivery_error"]
-            .as_str()
-            .unwrap()
-            .starts_with("retrying:"),
-        "{}",
-        d["invite"]
-    );
-    let actions: Vec<&str> = d["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let error = d.invite.delivery_error.as_deref().unwrap_or_default();
+    assert!(error.starts_with("retrying:"), "{error}");
+    let actions: Vec<&str> = d.events.iter().map(|e| e.action.as_str()).collect();
     assert!(actions.contains(&"email.retrying"), "{actions:?}");
     assert!(!actions.contains(&"email.sent"));
 }
@@ -487,7 +459,11 @@ both_backends!(
 );
 
 async fn a_dead_link_can_ask_the_inviter_for_a_new_one(backend: Backend) {
-    let app = spawn_app_with_mail_files(backend).await;
+    let app = TestApp::builder()
+        .backend(backend)
+        .mail_files()
+        .start()
+        .await;
     app.signed_in_admin().await;
     let (id, token) = app.invite_ok("slow@example.com", "analyst", &[]).await;
     let live = app
@@ -547,45 +523,24 @@ async fn the_list_can_be_searched_by_email_and_wildcards_are_literal(backend: Ba
     ] {
         app.invite_ok(e, "analyst", &[]).await;
     }
-    let emails = |v: Value| -> Vec<String> {
-        let mut e: Vec<String> = v["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["email"].as_str().unwrap().to_owned())
-            .collect();
+    let emails = |list: &InviteList| -> Vec<String> {
+        let mut e: Vec<String> = list.rows.iter().map(|r| r.email.clone()).collect();
         e.sort();
         e
     };
-    let found = app
-        .call("list_invites", &[("q", "AGENCY")])
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
+    let found: InviteList = app.read("list_invites", &[("q", "AGENCY")]).await;
+    assert_eq!(emails(&found), ["ann@agency.example", "bob@agency.example"]);
     assert_eq!(
-        emails(found.clone()),
-        ["ann@agency.example", "bob@agency.example"]
-    );
-    assert_eq!(
-        found["counts"]["pending"], 4,
+        found.counts.pending, 4,
         "counts stay per status, not per search"
     );
     // "_" is a literal underscore, not LIKE's any-character.
-    let found = app
-        .call("list_invites", &[("q", "ann_b")])
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
-    assert_eq!(emails(found), ["ann_b@other.example"]);
-    let found = app
-        .call("list_invites", &[("q", "%"), ("status", "pending")])
-        .await
-        .json::<Value>()
-        .await
-        .unwrap();
-    assert!(emails(found).is_empty());
+    let found: InviteList = app.read("list_invites", &[("q", "ann_b")]).await;
+    assert_eq!(emails(&found), ["ann_b@other.example"]);
+    let found: InviteList = app
+        .read("list_invites", &[("q", "%"), ("status", "pending")])
+        .await;
+    assert!(emails(&found).is_empty());
 }
 both_backends!(
     the_list_can_be_searched_by_email_and_wildcards_are_literal,

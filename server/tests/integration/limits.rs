@@ -3,10 +3,11 @@
 
 use crate::common;
 
-use common::{spawn_app, spawn_app_full, Backend, TestApp, GUESSED_TOKEN};
+use app::error::AppError;
+use common::{spawn_app, Backend, TestApp, GUESSED_TOKEN};
+use domain::model::{AuditEntry, InviteList};
 use reqwest::header::RETRY_AFTER;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
 
 async fn accept_from(app: &TestApp, token: &str, forwarded_for: Option<&str>) -> reqwest::Response {
     let mut req = common::client(&app.base)
@@ -36,8 +37,10 @@ async fn guessing_links_is_limited_per_client_with_retry_after(backend: Backend)
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     let wait: u64 = r.headers()[RETRY_AFTER].to_str().unwrap().parse().unwrap();
     assert!((1..=600).contains(&wait), "{wait}");
-    let body: Value = r.json().await.unwrap();
-    let message = body["RateLimited"]["message"].as_str().unwrap();
+    let body: AppError = r.json().await.unwrap();
+    let AppError::RateLimited { message, .. } = &body else {
+        panic!("{body:?}")
+    };
     assert!(
         message.starts_with("Too many invalid invitation links came from your network."),
         "{message}"
@@ -65,7 +68,11 @@ both_backends!(
 );
 
 async fn behind_a_trusted_proxy_the_forwarded_client_is_limited_and_logged(backend: Backend) {
-    let app = spawn_app_full(backend, None, &["--trusted-proxies", "127.0.0.1"]).await;
+    let app = TestApp::builder()
+        .backend(backend)
+        .flags(&["--trusted-proxies", "127.0.0.1"])
+        .start()
+        .await;
     app.signed_in_admin().await;
     for _ in 0..31 {
         accept_from(&app, GUESSED_TOKEN, Some("203.0.113.50")).await;
@@ -82,16 +89,9 @@ async fn behind_a_trusted_proxy_the_forwarded_client_is_limited_and_logged(backe
     let (_, token) = app.invite_ok("proxied@example.com", "analyst", &[]).await;
     let r = accept_from(&app, &token, Some("192.0.2.44")).await;
     assert_eq!(r.status(), StatusCode::OK);
-    let log: Value = app.call("audit_log", &[]).await.json().await.unwrap();
-    let accepted = log
-        .as_array()
-        .or_else(|| log["rows"].as_array())
-        .unwrap()
-        .iter()
-        .find(|e| e["action"] == "invite.accepted")
-        .unwrap()
-        .clone();
-    assert_eq!(accepted["ip"], json!("192.0.2.44"), "{accepted}");
+    let log: Vec<AuditEntry> = app.read("audit_log", &[]).await;
+    let accepted = log.iter().find(|e| e.action == "invite.accepted").unwrap();
+    assert_eq!(accepted.ip.as_deref(), Some("192.0.2.44"), "{accepted:?}");
 }
 both_backends!(
     behind_a_trusted_proxy_the_forwarded_client_is_limited_and_logged,
@@ -110,24 +110,10 @@ async fn invite_creation_is_limited_per_inviter_with_retry_after(backend: Backen
     let r = app.invite("one-too-many@example.com", "analyst", &[]).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.headers().contains_key(RETRY_AFTER));
-    let body: Value = r.json().await.unwrap();
-    assert!(
-        body["RateLimited"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("invites in the last minute"),
-        "{body}"
-    );
-    let listed: Value = app
-        .call("list_invites", &[("q", "one-too-many")])
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(
-        !listed.to_string().contains("one-too-many@example.com"),
-        "nothing was created"
-    );
+    let message = r.json::<AppError>().await.unwrap().to_string();
+    assert!(message.contains("invites in the last minute"), "{message}");
+    let listed: InviteList = app.read("list_invites", &[("q", "one-too-many")]).await;
+    assert!(listed.rows.is_empty(), "nothing was created");
     app.clock.advance(domain::clock::MINUTE);
     let r = app.invite("one-too-many@example.com", "analyst", &[]).await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -138,7 +124,11 @@ both_backends!(
 );
 
 async fn the_invite_limit_can_be_set_and_turned_off(backend: Backend) {
-    let app = spawn_app_full(backend, None, &["--invites-per-minute", "3"]).await;
+    let app = TestApp::builder()
+        .backend(backend)
+        .flags(&["--invites-per-minute", "3"])
+        .start()
+        .await;
     app.signed_in_admin().await;
     for i in 0..3 {
         let r = app
@@ -149,7 +139,11 @@ async fn the_invite_limit_can_be_set_and_turned_off(backend: Backend) {
     let r = app.invite("four@example.com", "analyst", &[]).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
 
-    let app = spawn_app_full(backend, None, &["--invites-per-minute", "0"]).await;
+    let app = TestApp::builder()
+        .backend(backend)
+        .flags(&["--invites-per-minute", "0"])
+        .start()
+        .await;
     app.signed_in_admin().await;
     for i in 0..70 {
         let r = app

@@ -3,26 +3,20 @@
 
 use crate::common;
 
+use app::error::AppError;
 use common::{spawn_app, Backend, TestApp};
 use domain::model::{Cursor, InviteQuery, InviteStatus, SearchMode};
+use domain::model::{InviteList, InviteOptions, ListFilterOptions};
 use domain::store::invite_list;
 use domain::store::invite_search::Probes;
 use reqwest::StatusCode;
-use serde_json::Value;
 
-async fn list(app: &TestApp, params: &[(&str, &str)]) -> Value {
-    let r = app.call("list_invites", params).await;
-    assert_eq!(r.status(), StatusCode::OK, "{params:?}");
-    r.json().await.unwrap()
+async fn list(app: &TestApp, params: &[(&str, &str)]) -> InviteList {
+    app.read("list_invites", params).await
 }
 
-fn emails(page: &Value) -> Vec<String> {
-    page["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["email"].as_str().unwrap().to_owned())
-        .collect()
+fn emails(page: &InviteList) -> Vec<String> {
+    page.rows.iter().map(|r| r.email.clone()).collect()
 }
 
 /// Walks every page forwards, then backwards from the last, for one sort.
@@ -37,13 +31,13 @@ async fn walk(app: &TestApp, base: &[(&str, &str)]) -> (Vec<String>, Vec<String>
         let page = list(app, &p).await;
         forward.extend(emails(&page));
         assert!(forward.len() <= 100, "paging does not end");
-        match page["next_after"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
+        match &page.next_after {
+            Some(c) => cursor = Some(c.clone()),
             None => break page,
         }
     };
     let mut backward = emails(&last_page);
-    let mut cursor = last_page["prev_before"].as_str().map(str::to_owned);
+    let mut cursor = last_page.prev_before.clone();
     while let Some(c) = cursor {
         let mut p: Vec<(&str, &str)> = base.to_vec();
         p.push(("before", &c));
@@ -51,7 +45,7 @@ async fn walk(app: &TestApp, base: &[(&str, &str)]) -> (Vec<String>, Vec<String>
         let mut rows = emails(&page);
         rows.extend(backward);
         backward = rows;
-        cursor = page["prev_before"].as_str().map(str::to_owned);
+        cursor = page.prev_before;
     }
     (forward, backward)
 }
@@ -92,14 +86,9 @@ async fn pages_visit_every_invite_once_in_order_both_ways(backend: Backend) {
     }
     // Newest first by default; the first page has no "previous".
     let first = list(&app, &[("per_page", "3")]).await;
-    assert!(first["prev_before"].is_null());
-    assert!(first["next_after"].is_string());
-    let newest: Vec<i64> = first["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["created_at"].as_i64().unwrap())
-        .collect();
+    assert!(first.prev_before.is_none());
+    assert!(first.next_after.is_some());
+    let newest: Vec<i64> = first.rows.iter().map(|r| r.created_at).collect();
     assert!(newest.windows(2).all(|w| w[0] >= w[1]), "{newest:?}");
 }
 both_backends!(
@@ -112,8 +101,8 @@ async fn filters_narrow_by_role_team_inviter_delivery_and_search(backend: Backen
     app.signed_in_admin().await;
     let r = app.call("create_team", &[("name", "Brand")]).await;
     assert_eq!(r.status(), StatusCode::OK);
-    let options: Value = app.call("invite_options", &[]).await.json().await.unwrap();
-    let team_id = options["teams"][0]["id"].as_str().unwrap().to_owned();
+    let options: InviteOptions = app.read("invite_options", &[]).await;
+    let team_id = options.teams[0].id.clone();
     // An editor who joins and invites too, so there are two inviters.
     let (_, token) = app.invite_ok("ed@example.com", "editor", &[]).await;
     let (r, editor) = app.accept(&token, "Eddie Editor").await;
@@ -135,8 +124,8 @@ async fn filters_narrow_by_role_team_inviter_delivery_and_search(backend: Backen
     )
     .await;
 
-    let sorted = |v: Value| {
-        let mut e = emails(&v);
+    let sorted = |list: InviteList| {
+        let mut e = emails(&list);
         e.sort();
         e
     };
@@ -152,22 +141,14 @@ async fn filters_narrow_by_role_team_inviter_delivery_and_search(backend: Backen
         sorted(list(&app, &[("team", &team_id)]).await),
         ["ann@brand.example", "bob@brand.example"]
     );
-    let options: Value = app
-        .call("invite_filter_options", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
-    let editor_id = options["inviters"]
-        .as_array()
-        .unwrap()
+    let options: ListFilterOptions = app.read("invite_filter_options", &[]).await;
+    let (editor_id, _) = options
+        .inviters
         .iter()
-        .find(|p| p[1] == "Eddie Editor")
-        .expect("the editor is listed as an inviter")[0]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(options["inviters"].as_array().unwrap().len(), 2);
+        .find(|(_, name)| name == "Eddie Editor")
+        .expect("the editor is listed as an inviter")
+        .clone();
+    assert_eq!(options.inviters.len(), 2);
     assert_eq!(
         sorted(list(&app, &[("inviter", &editor_id)]).await),
         ["dee@other.example"]
@@ -176,10 +157,7 @@ async fn filters_narrow_by_role_team_inviter_delivery_and_search(backend: Backen
         sorted(list(&app, &[("delivery", "failed")]).await),
         ["cyd@other.example"]
     );
-    assert_eq!(
-        list(&app, &[("delivery", "queued")]).await["rows"],
-        Value::Array(vec![])
-    );
+    assert!(list(&app, &[("delivery", "queued")]).await.rows.is_empty());
     // Filters combine.
     assert_eq!(
         sorted(
@@ -206,8 +184,8 @@ async fn filters_narrow_by_role_team_inviter_delivery_and_search(backend: Backen
     );
     // Counts stay those of all invites, whatever the filters.
     let page = list(&app, &[("role", "editor")]).await;
-    assert_eq!(page["counts"]["pending"], 5);
-    assert_eq!(page["counts"]["accepted"], 1);
+    assert_eq!(page.counts.pending, 5);
+    assert_eq!(page.counts.accepted, 1);
 }
 both_backends!(
     filters_narrow_by_role_team_inviter_delivery_and_search,
@@ -233,9 +211,12 @@ async fn bad_list_parameters_get_a_clear_error_naming_the_parameter(backend: Bac
             StatusCode::UNPROCESSABLE_ENTITY,
             "{param}={value}"
         );
-        let body: Value = r.json().await.unwrap();
-        assert_eq!(body["Invalid"]["field"], param, "{body}");
-        assert!(!body["Invalid"]["message"].as_str().unwrap().is_empty());
+        let body: AppError = r.json().await.unwrap();
+        let AppError::Invalid { field, message } = &body else {
+            panic!("{param}: {body:?}")
+        };
+        assert_eq!(field, param);
+        assert!(!message.is_empty());
     }
     // A visitor gets nothing.
     let visitor = common::client(&app.base);
@@ -250,14 +231,9 @@ both_backends!(
 async fn counts_follow_every_transition(backend: Backend) {
     let app = spawn_app(backend).await;
     app.signed_in_admin().await;
-    let counts = |v: Value| {
-        let c = &v["counts"];
-        [
-            c["pending"].as_i64().unwrap(),
-            c["accepted"].as_i64().unwrap(),
-            c["expired"].as_i64().unwrap(),
-            c["revoked"].as_i64().unwrap(),
-        ]
+    let counts = |list: InviteList| {
+        let c = list.counts;
+        [c.pending, c.accepted, c.expired, c.revoked]
     };
     let (a, _) = app.invite_ok("a@example.com", "analyst", &[]).await;
     let (_, b) = app.invite_ok("b@example.com", "analyst", &[]).await;

@@ -5,7 +5,8 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::{spawn_app, spawn_peer, Backend, TestApp};
+use common::{spawn_app, Backend, TestApp};
+use domain::model::InviteList;
 use reqwest::{Response, StatusCode};
 
 /// An open event stream and everything read from it so far (changes arriving close
@@ -101,7 +102,7 @@ both_backends!(visitors_get_no_stream, super::visitors_get_no_stream);
 async fn an_accept_on_one_server_reaches_a_page_served_by_another() {
     let a = spawn_app(Backend::Postgres).await;
     a.signed_in_admin().await;
-    let b = spawn_peer(&a).await;
+    let b = TestApp::builder().peer_of(&a).start().await;
     let r = b.sign_in(common::ADMIN_EMAIL, common::ADMIN_PASSWORD).await;
     assert_eq!(r.status(), StatusCode::OK);
     let mut on_b = open_stream(&b, &b.client).await;
@@ -113,11 +114,6 @@ async fn an_accept_on_one_server_reaches_a_page_served_by_another() {
     assert_eq!(r.status(), StatusCode::OK);
     expect_change(&mut on_b, &id, "accepted").await;
     // And B's list shows it accepted at once.
-    let list: serde_json::Value = b
-        .call("list_invites", &[("status", "accepted")])
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list["rows"][0]["id"], id.as_str());
+    let list: InviteList = b.read("list_invites", &[("status", "accepted")]).await;
+    assert_eq!(list.rows[0].id, id);
 }

@@ -5,9 +5,9 @@ use crate::common;
 
 use common::process::{env, free_port, run_cli, ServerProcess};
 use common::Backend;
+use domain::model::IssuedLink;
 use reqwest::header::ACCEPT;
 use reqwest::StatusCode;
-use serde_json::Value;
 
 async fn at_trace_level_no_token_or_link_reaches_the_log(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
@@ -92,8 +92,8 @@ async fn at_trace_level_no_token_or_link_reaches_the_log(backend: Backend) {
     .await
     .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let issued: Value = r.json().await.unwrap();
-    let link = issued["link"].as_str().unwrap().to_owned();
+    let issued: IssuedLink = r.json().await.unwrap();
+    let link = issued.link;
     let token = link.rsplit('/').next().unwrap().to_owned();
 
     // The worker sends the email (to a file), the invitee opens the page, then accepts.

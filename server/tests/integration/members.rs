@@ -3,15 +3,19 @@
 
 use crate::common;
 
+use app::error::AppError;
 use common::{spawn_app, Backend, ADMIN_EMAIL};
+use domain::model::{InviteList, IssuedLink, MemberInfo, TeamInfo};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
 
 async fn a_deactivated_member_is_signed_out_at_once_and_cannot_sign_in(backend: Backend) {
     let app = spawn_app(backend).await;
     app.signed_in_admin().await;
     let editor = app.join("ed@example.com", "editor").await;
-    assert_eq!(app.whoami_as(&editor).await["email"], "ed@example.com");
+    assert_eq!(
+        app.whoami_as(&editor).await.unwrap().email,
+        "ed@example.com"
+    );
     let id = app.member_id("ed@example.com").await;
     assert_eq!(
         app.call("set_member_active", &[("id", &id), ("active", "false")])
@@ -20,7 +24,7 @@ async fn a_deactivated_member_is_signed_out_at_once_and_cannot_sign_in(backend: 
         StatusCode::OK
     );
     // The very next request of the open session is anonymous.
-    assert_eq!(app.whoami_as(&editor).await, json!(null));
+    assert_eq!(app.whoami_as(&editor).await, None);
     assert_eq!(
         app.invite_with(&editor, "x@example.com", "editor", &[])
             .await
@@ -39,8 +43,8 @@ async fn a_deactivated_member_is_signed_out_at_once_and_cannot_sign_in(backend: 
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(
-        r.json::<Value>().await.unwrap(),
-        json!({"Refused": "This account has been deactivated. Ask your administrator."})
+        r.json::<AppError>().await.unwrap(),
+        AppError::Refused("This account has been deactivated. Ask your administrator.".into())
     );
     // Reactivated, they can sign in again.
     assert_eq!(
@@ -88,16 +92,13 @@ async fn role_changes_obey_the_ceiling_and_keep_one_admin(backend: Backend) {
         .status(),
         StatusCode::OK
     );
-    let list: Value = app.call("list_members", &[]).await.json().await.unwrap();
+    let list: Vec<MemberInfo> = app.read("list_members", &[]).await;
     let row = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["email"] == "an@example.com")
-        .unwrap()
-        .clone();
-    assert_eq!(row["role_name"], "Editor");
-    assert_eq!(row["invited_by"], "Ada Admin");
+        .into_iter()
+        .find(|m| m.email == "an@example.com")
+        .unwrap();
+    assert_eq!(row.role_name, "Editor");
+    assert_eq!(row.invited_by.as_deref(), Some("Ada Admin"));
     // Nobody changes their own role, and an editor cannot manage members at all.
     assert_eq!(
         app.call("change_member_role", &[("id", &me), ("role_id", "editor")])
@@ -140,16 +141,7 @@ async fn role_changes_obey_the_ceiling_and_keep_one_admin(backend: Backend) {
         app.call("create_role", &form).await.status(),
         StatusCode::OK
     );
-    let roles: Value = app.call("list_roles", &[]).await.json().await.unwrap();
-    let steward_role = roles
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == "Steward")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let steward_role = app.role_id("Steward").await;
     let steward = app.join("steward@example.com", &steward_role).await;
     let r = app
         .call_with(
@@ -160,8 +152,8 @@ async fn role_changes_obey_the_ceiling_and_keep_one_admin(backend: Backend) {
         .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(
-        r.json::<Value>().await.unwrap(),
-        json!({"Conflict": "This is the last active Admin; make someone else Admin first."})
+        r.json::<AppError>().await.unwrap(),
+        AppError::Conflict("This is the last active Admin; make someone else Admin first.".into())
     );
     let r = app
         .call_with(
@@ -172,7 +164,7 @@ async fn role_changes_obey_the_ceiling_and_keep_one_admin(backend: Backend) {
         .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(
-        app.whoami().await["role_name"],
+        app.whoami().await.unwrap().role_name,
         "Admin",
         "the refused changes were rolled back"
     );
@@ -187,13 +179,8 @@ async fn teams_can_be_set_and_cleared(backend: Backend) {
     app.signed_in_admin().await;
     app.call("create_team", &[("name", "Brand")]).await;
     app.call("create_team", &[("name", "Ops")]).await;
-    let teams: Value = app.call("list_teams", &[]).await.json().await.unwrap();
-    let ids: Vec<String> = teams
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["id"].as_str().unwrap().to_owned())
-        .collect();
+    let teams: Vec<TeamInfo> = app.read("list_teams", &[]).await;
+    let ids: Vec<String> = teams.into_iter().map(|t| t.id).collect();
     // Team names are unique, whatever the case, on create and on rename.
     for (call, form) in [
         ("create_team", vec![("name", "brand")]),
@@ -205,8 +192,11 @@ async fn teams_can_be_set_and_cleared(backend: Backend) {
         let r = app.call(call, &form).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{call}");
         assert_eq!(
-            r.json::<Value>().await.unwrap(),
-            json!({"Invalid": {"field": "name", "message": format!("A team named {} already exists.", form.last().unwrap().1)}})
+            r.json::<AppError>().await.unwrap(),
+            AppError::Invalid {
+                field: "name".into(),
+                message: format!("A team named {} already exists.", form.last().unwrap().1)
+            }
         );
     }
     app.join("t@example.com", "analyst").await;
@@ -253,50 +243,25 @@ async fn pending_invites_of_a_deactivated_inviter_are_flagged(backend: Backend) 
     let id = app.member_id("ed@example.com").await;
     app.call("set_member_active", &[("id", &id), ("active", "false")])
         .await;
-    let list: Value = app
-        .call("list_invites", &[("status", "pending")])
-        .await
-        .json()
-        .await
-        .unwrap();
-    let row = list["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["email"] == "friend@example.com")
-        .unwrap()
-        .clone();
-    assert_eq!(row["inviter_can_grant"], false);
-    let invite_id = row["id"].as_str().unwrap().to_owned();
+    let pending = || async {
+        let list: InviteList = app.read("list_invites", &[("status", "pending")]).await;
+        list.rows
+            .into_iter()
+            .find(|r| r.email == "friend@example.com")
+            .expect("the invite is listed")
+    };
+    let row = pending().await;
+    assert!(!row.inviter_can_grant);
+    let invite_id = row.id;
     // Re-issued by a current admin, it is honoured again.
     let r = app.call("resend_invite", &[("id", &invite_id)]).await;
     assert_eq!(r.status(), StatusCode::OK);
-    let link = r.json::<Value>().await.unwrap()["link"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let list: Value = app
-        .call("list_invites", &[("status", "pending")])
-        .await
-        .json()
-        .await
-        .unwrap();
-    let row = list["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["email"] == "friend@example.com")
-        .unwrap()
-        .clone();
+    let issued: IssuedLink = r.json().await.unwrap();
+    let link = issued.link.rsplit('/').next().unwrap().to_owned();
+    let row = pending().await;
     assert_eq!(
-        (
-            row["inviter_can_grant"].as_bool(),
-            row["inviter_name"].as_str()
-        ),
-        (Some(true), Some("Ada Admin"))
+        (row.inviter_can_grant, row.inviter_name.as_str()),
+        (true, "Ada Admin")
     );
     assert_eq!(app.accept(&link, "Friend").await.0.status(), StatusCode::OK);
 }

@@ -4,7 +4,7 @@ use crate::common;
 
 use std::collections::HashMap;
 
-use common::{spawn_app_full, spawn_peer_with, Backend, TestApp};
+use common::{Backend, TestApp};
 use reqwest::StatusCode;
 
 /// Every email `app` wrote: (recipient, Message-ID).
@@ -18,8 +18,12 @@ async fn two_servers_draining_one_outbox_send_each_email_once(backend: Backend) 
         Backend::Postgres,
         "several servers need PostgreSQL"
     );
-    let a = spawn_app_full(backend, None, &["--mail-transport", "file"]).await;
-    let b = spawn_peer_with(&a, &["--mail-transport", "file"]).await;
+    let a = TestApp::builder()
+        .backend(backend)
+        .mail_files()
+        .start()
+        .await;
+    let b = TestApp::builder().peer_of(&a).mail_files().start().await;
     a.signed_in_admin().await;
     let csv: String = (0..200)
         .map(|i| format!("crowd{i}@example.com,analyst\n"))
@@ -30,7 +34,7 @@ async fn two_servers_draining_one_outbox_send_each_email_once(backend: Backend) 
     assert_eq!(r.status(), StatusCode::OK);
     let job: String = r.json().await.unwrap();
     let progress = a.finish_bulk_job(&job).await;
-    assert_eq!(progress["created"], 200, "{progress}");
+    assert_eq!(progress.created, 200, "{progress:?}");
     // Both servers' workers run on their own; drive both harder at the same time as well.
     tokio::join!(a.deliver_all(), b.deliver_all());
 

@@ -3,9 +3,10 @@
 
 use crate::common;
 
+use app::error::AppError;
 use common::{spawn_app, Backend, TestApp};
+use domain::model::{BulkPreview, InviteOptions, InvitePolicy, LinkView};
 use reqwest::StatusCode;
-use serde_json::Value;
 
 async fn set_policy(app: &TestApp, fields: &[(&str, &str)]) -> reqwest::Response {
     let mut form = vec![
@@ -24,11 +25,10 @@ async fn set_policy(app: &TestApp, fields: &[(&str, &str)]) -> reqwest::Response
 
 async fn invalid_field(r: reqwest::Response) -> (String, String) {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: Value = r.json().await.unwrap();
-    (
-        body["Invalid"]["field"].as_str().unwrap().to_owned(),
-        body["Invalid"]["message"].as_str().unwrap().to_owned(),
-    )
+    match r.json::<AppError>().await.unwrap() {
+        AppError::Invalid { field, message } => (field, message),
+        other => panic!("not a field error: {other:?}"),
+    }
 }
 
 async fn only_policy_managers_change_it_and_bad_settings_are_named(backend: Backend) {
@@ -52,11 +52,8 @@ async fn only_policy_managers_change_it_and_bad_settings_are_named(backend: Back
     assert_eq!(f, "daily_cap");
     let r = set_policy(&app, &[("blocked_domains", "Rival.Example, @spam.example")]).await;
     assert_eq!(r.status(), StatusCode::OK);
-    let saved: Value = app.call("get_policy", &[]).await.json().await.unwrap();
-    assert_eq!(
-        saved["blocked_domains"],
-        serde_json::json!(["rival.example", "spam.example"])
-    );
+    let saved: InvitePolicy = app.read("get_policy", &[]).await;
+    assert_eq!(saved.blocked_domains, ["rival.example", "spam.example"]);
     assert!(app
         .audit_actions()
         .await
@@ -106,8 +103,10 @@ async fn domain_rules_refuse_at_create_and_again_at_accept(backend: Backend) {
     let users = app.count_users().await;
     let (r, _) = app.accept(&early, "Ann").await;
     assert_eq!(r.status(), StatusCode::GONE);
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(body["InviteUnusable"], "DomainNotAllowed", "{body}");
+    assert_eq!(
+        r.json::<AppError>().await.unwrap(),
+        AppError::InviteUnusable(Box::new(LinkView::DomainNotAllowed))
+    );
     assert_eq!(app.count_users().await, users);
     let page = app
         .page(&format!("/invite/{early}"))
@@ -133,23 +132,18 @@ async fn domain_rules_refuse_at_create_and_again_at_accept(backend: Backend) {
     );
     app.invite_ok("dee@eu.acme.example", "analyst", &[]).await;
     // Bulk rows are checked the same way.
-    let preview: Value = app
-        .call(
+    let preview: BulkPreview = app
+        .read(
             "bulk_check",
             &[(
                 "csv",
                 "eve@acme.example,Analyst\nfay@other.example,Analyst\n",
             )],
         )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(preview["ready"], 1);
-    assert!(preview["problems"][0]["error"]
-        .as_str()
-        .unwrap()
-        .contains("only allows"));
+        .await;
+    assert_eq!(preview.ready, 1);
+    let error = preview.problems[0].error.as_deref().unwrap_or_default();
+    assert!(error.contains("only allows"), "{error}");
 }
 both_backends!(
     domain_rules_refuse_at_create_and_again_at_accept,
@@ -177,24 +171,13 @@ async fn the_daily_cap_refuses_with_429_until_the_oldest_invite_ages_out(backend
         (82_000..=82_800).contains(&retry),
         "about 23 hours: {retry}"
     );
-    let body: Value = r.json().await.unwrap();
-    assert!(
-        body["RateLimited"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("daily cap"),
-        "{body}"
-    );
-    let preview: Value = app
-        .call("bulk_check", &[("csv", "four@cap.example,Analyst\n")])
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(preview["problems"][0]["error"]
-        .as_str()
-        .unwrap()
-        .contains("daily cap"));
+    let message = r.json::<AppError>().await.unwrap().to_string();
+    assert!(message.contains("daily cap"), "{message}");
+    let preview: BulkPreview = app
+        .read("bulk_check", &[("csv", "four@cap.example,Analyst\n")])
+        .await;
+    let error = preview.problems[0].error.as_deref().unwrap_or_default();
+    assert!(error.contains("daily cap"), "{error}");
     // A day after the first invite, one more fits.
     app.clock.advance(23 * 60 * 60 * 1000 + 1);
     app.invite_ok("three@cap.example", "analyst", &[]).await;
@@ -222,14 +205,9 @@ async fn links_cannot_outlive_the_maximum_expiry(backend: Backend) {
     let (field, message) = invalid_field(app.invite("long@x.example", "analyst", &[]).await).await;
     assert_eq!(field, "expiry");
     assert!(message.contains("at most 72 hours"), "{message}");
-    let options: Value = app.call("invite_options", &[]).await.json().await.unwrap();
-    assert_eq!(options["default_expiry_hours"], 24);
-    let hours: Vec<i64> = options["expiry_choices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c[0].as_i64().unwrap())
-        .collect();
+    let options: InviteOptions = app.read("invite_options", &[]).await;
+    assert_eq!(options.default_expiry_hours, 24);
+    let hours: Vec<i64> = options.expiry_choices.iter().map(|(h, _)| *h).collect();
     assert_eq!(hours, vec![1, 24, 72]);
     let r = app
         .call(

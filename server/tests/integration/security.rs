@@ -8,10 +8,10 @@ use crate::common;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use common::dump::{as_text, dump};
-use common::{spawn_app, spawn_app_full, spawn_app_with, spawn_app_with_mail_files, Backend};
+use common::{spawn_app, Backend, TestApp};
+use domain::model::{CurrentUser, IssuedLink, LinkView};
 use reqwest::header::{ACCEPT, HOST};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
 
 /// The forms a link's secret could take in storage: the token itself, and its 256-bit secret
 /// (bytes 18..50 of the decoded token) as hex and as base64.
@@ -29,7 +29,11 @@ fn secret_forms(token: &str) -> Vec<String> {
 }
 
 async fn the_database_holds_no_link_token_only_keyed_digests(backend: Backend) {
-    let app = spawn_app_with_mail_files(backend).await;
+    let app = TestApp::builder()
+        .backend(backend)
+        .mail_files()
+        .start()
+        .await;
     let admin_token = app.bootstrap_admin().await;
     app.set_password(&admin_token, common::ADMIN_PASSWORD).await;
     app.sign_in(common::ADMIN_EMAIL, common::ADMIN_PASSWORD)
@@ -45,13 +49,8 @@ async fn the_database_holds_no_link_token_only_keyed_digests(backend: Backend) {
     );
     let r = app.call("resend_invite", &[("id", &resent_id)]).await;
     assert_eq!(r.status(), StatusCode::OK);
-    let renewed: Value = r.json().await.unwrap();
-    let renewed = renewed["link"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap();
+    let renewed: IssuedLink = r.json().await.unwrap();
+    let renewed = renewed.link.rsplit('/').next().unwrap();
     // One invite whose email has not gone out yet: its outbox row is still there.
     let (_, unsent) = app.invite_ok("unsent@example.com", "analyst", &[]).await;
     tokens.extend([accepted, pending, replaced, renewed.to_owned(), unsent]);
@@ -75,7 +74,7 @@ async fn the_database_holds_no_link_token_only_keyed_digests(backend: Backend) {
         .find(|m| m.contains("To: pending@example.com"))
         .unwrap();
     let emailed = common::link_token_in(&pending_mail, &format!("{}/invite/", app.base));
-    assert!(app.open_link(&emailed).await.get("Open").is_some());
+    assert!(matches!(app.open_link(&emailed).await, LinkView::Open(_)));
 
     let text = as_text(&dump(&app.services.db).await);
     assert!(
@@ -146,8 +145,8 @@ async fn forged_truncated_and_foreign_tokens_are_refused_without_a_database_writ
         let r = app
             .call_with(&visitor, "open_invite", &[("token", t)])
             .await;
-        let body: Value = r.json().await.unwrap();
-        assert_eq!(body, json!("Invalid"), "open {t}");
+        let body: LinkView = r.json().await.unwrap();
+        assert_eq!(body, LinkView::Invalid, "open {t}");
         let r = app
             .call_with(
                 &visitor,
@@ -174,7 +173,7 @@ async fn forged_truncated_and_foreign_tokens_are_refused_without_a_database_writ
             assert!(!html.contains("Accept invitation"), "{t}");
         }
     }
-    assert_eq!(app.whoami_as(&visitor).await, json!(null));
+    assert_eq!(app.whoami_as(&visitor).await, None);
     let after = dump(&app.services.db).await;
     for (table, rows) in &before {
         assert_eq!(rows, &after[table], "table {table} changed");
@@ -190,7 +189,12 @@ both_backends!(
 
 async fn links_use_the_configured_public_url_whatever_the_host_headers_say(backend: Backend) {
     let public = "http://vestibule.example:8443";
-    let app = spawn_app_full(backend, Some(public), &["--mail-transport", "file"]).await;
+    let app = TestApp::builder()
+        .backend(backend)
+        .public_url(public)
+        .mail_files()
+        .start()
+        .await;
     let browser = common::client(public);
     let token = app.bootstrap_admin().await;
     let pw = common::ADMIN_PASSWORD;
@@ -226,8 +230,8 @@ async fn links_use_the_configured_public_url_whatever_the_host_headers_say(backe
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-    let issued: Value = r.json().await.unwrap();
-    let link = issued["link"].as_str().unwrap();
+    let issued: IssuedLink = r.json().await.unwrap();
+    let link = &issued.link;
     assert!(link.starts_with(&format!("{public}/invite/")), "{link}");
     app.deliver_all().await;
     let mails = app.mails().join("\n");
@@ -262,14 +266,14 @@ async fn the_account_gets_the_invited_address_and_never_an_existing_one(backend:
         )
         .await;
     if r.status() == StatusCode::OK {
-        let me: Value = app.whoami_as(&browser).await;
-        assert_eq!(me["email"], "bound@example.com");
+        let me = app.whoami_as(&browser).await.unwrap();
+        assert_eq!(me.email, "bound@example.com");
     } else {
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
         let (r, browser) = app.accept(&token, "Bound").await;
         assert_eq!(r.status(), StatusCode::OK);
-        let me: Value = app.whoami_as(&browser).await;
-        assert_eq!(me["email"], "bound@example.com");
+        let me = app.whoami_as(&browser).await.unwrap();
+        assert_eq!(me.email, "bound@example.com");
     }
 
     // An invite whose address got an account meanwhile (here: provisioned straight into the
@@ -309,7 +313,7 @@ async fn the_account_gets_the_invited_address_and_never_an_existing_one(backend:
         "{}",
         r.text().await.unwrap()
     );
-    assert_eq!(app.whoami_as(&intruder).await, json!(null));
+    assert_eq!(app.whoami_as(&intruder).await, None);
     let owner = common::client(&app.base);
     let r = app
         .call_with(
@@ -396,7 +400,11 @@ async fn pages_send_a_csp_whose_nonce_is_on_every_script_and_nowhere_else(backen
     seen.dedup();
     assert_eq!(seen.len(), 4, "each response has its own nonce");
 
-    let app = spawn_app_with(backend, Some("https://vestibule.example")).await;
+    let app = TestApp::builder()
+        .backend(backend)
+        .public_url("https://vestibule.example")
+        .start()
+        .await;
     let r = app.page("/sign-in").await;
     assert_eq!(
         r.headers()["strict-transport-security"],
@@ -419,7 +427,7 @@ fn session_cookie(r: &reqwest::Response) -> Option<String> {
 }
 
 /// A bare client that sends exactly the session cookie it is given.
-async fn whoami_with_cookie(app: &common::TestApp, cookie: &str) -> Value {
+async fn whoami_with_cookie(app: &common::TestApp, cookie: &str) -> Option<CurrentUser> {
     reqwest::Client::new()
         .post(app.url("/api/whoami"))
         .header("Origin", &app.base)
@@ -454,10 +462,10 @@ async fn sessions_rotate_at_accept_and_die_on_the_server_at_sign_out(backend: Ba
     assert_eq!(r.status(), StatusCode::OK);
     let issued = session_cookie(&r).expect("accepting signs the invitee in with a new cookie");
     assert_ne!(issued, planted, "the session id is new at accept");
-    assert_eq!(whoami_with_cookie(&app, planted).await, json!(null));
+    assert_eq!(whoami_with_cookie(&app, planted).await, None);
     assert_eq!(
-        whoami_with_cookie(&app, &issued).await["email"],
-        "fixated@example.com"
+        whoami_with_cookie(&app, &issued).await.map(|me| me.email),
+        Some("fixated@example.com".to_owned())
     );
 
     // Signing out ends the session on the server: a copy of the cookie is useless after.
@@ -475,7 +483,7 @@ async fn sessions_rotate_at_accept_and_die_on_the_server_at_sign_out(backend: Ba
     );
     assert_eq!(
         whoami_with_cookie(&app, &issued).await,
-        json!(null),
+        None,
         "the old cookie replayed"
     );
 }
@@ -500,15 +508,9 @@ async fn markup_in_a_personal_note_is_shown_as_text(backend: Backend) {
         )
         .await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-    let issued: Value = r.json().await.unwrap();
-    let token = issued["link"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let id = issued["invite_id"].as_str().unwrap().to_owned();
+    let issued: IssuedLink = r.json().await.unwrap();
+    let token = issued.link.rsplit('/').next().unwrap().to_owned();
+    let id = issued.invite_id.clone();
     // The invitee's page and the admin's detail page, as rendered by the server.
     for path in [format!("/invite/{token}"), format!("/invites/{id}")] {
         let html = app.page(&path).await.text().await.unwrap();

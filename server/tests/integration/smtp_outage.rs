@@ -7,16 +7,15 @@ use crate::common;
 use std::collections::HashMap;
 
 use common::sink::Sink;
-use common::{spawn_app_full, Backend, TestApp};
+use common::{Backend, TestApp};
+use domain::model::{Delivery, InviteList};
 use reqwest::StatusCode;
-use serde_json::Value;
 
 async fn app_sending_to(backend: Backend, sink: &Sink) -> TestApp {
     let port = sink.port.to_string();
-    let app = spawn_app_full(
-        backend,
-        None,
-        &[
+    let app = TestApp::builder()
+        .backend(backend)
+        .flags(&[
             "--mail-transport",
             "smtp",
             "--smtp-host",
@@ -27,19 +26,11 @@ async fn app_sending_to(backend: Backend, sink: &Sink) -> TestApp {
             "none",
             "--smtp-timeout-secs",
             "5",
-        ],
-    )
-    .await;
+        ])
+        .start()
+        .await;
     app.signed_in_admin().await;
     app
-}
-
-async fn detail(app: &TestApp, id: &str) -> Value {
-    app.call("invite_detail", &[("id", id)])
-        .await
-        .json()
-        .await
-        .unwrap()
 }
 
 /// One pass over every due email (each gets one attempt).
@@ -58,7 +49,7 @@ async fn an_outage_delays_200_emails_and_recovery_delivers_each_exactly_once(bac
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let job: String = r.json().await.unwrap();
-    assert_eq!(app.finish_bulk_job(&job).await["created"], 200);
+    assert_eq!(app.finish_bulk_job(&job).await.created, 200);
     // Three rounds of refusals, time passing between them as the backoff asks.
     for _ in 0..3 {
         attempt_all(&app).await;
@@ -68,19 +59,13 @@ async fn an_outage_delays_200_emails_and_recovery_delivers_each_exactly_once(bac
     assert!(sink.messages().is_empty(), "nothing got through the outage");
 
     // What the admin sees meanwhile: queued, with the reason and a retry.
-    let list: Value = app
-        .call("list_invites", &[("q", "wave1"), ("mode", "prefix")])
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = list["rows"][0]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{list}"))
-        .to_owned();
-    let d = detail(&app, &id).await;
-    assert_eq!(d["invite"]["delivery"], "Queued", "{}", d["invite"]);
-    let why = d["invite"]["delivery_error"].as_str().unwrap();
+    let list: InviteList = app
+        .read("list_invites", &[("q", "wave1"), ("mode", "prefix")])
+        .await;
+    let id = list.rows[0].id.clone();
+    let d = app.detail(&id).await;
+    assert_eq!(d.invite.delivery, Delivery::Queued, "{:?}", d.invite);
+    let why = d.invite.delivery_error.as_deref().unwrap_or_default();
     assert!(why.starts_with("retrying:") && why.contains("451"), "{why}");
 
     // The sink recovers: every email arrives, once.
@@ -100,7 +85,7 @@ async fn an_outage_delays_200_emails_and_recovery_delivers_each_exactly_once(bac
         per_recipient.values().all(|&n| n == 1),
         "no email went out twice"
     );
-    assert_eq!(detail(&app, &id).await["invite"]["delivery"], "Sent");
+    assert_eq!(app.detail(&id).await.invite.delivery, Delivery::Sent);
 }
 both_backends!(
     an_outage_delays_200_emails_and_recovery_delivers_each_exactly_once,
@@ -112,16 +97,10 @@ async fn a_permanent_rejection_shows_failed_and_a_resend_then_delivers(backend: 
     let app = app_sending_to(backend, &sink).await;
     let (id, _) = app.invite_ok("bounced@example.com", "analyst", &[]).await;
     app.deliver_all().await;
-    let d = detail(&app, &id).await;
-    assert_eq!(d["invite"]["delivery"], "Failed", "{}", d["invite"]);
-    assert!(
-        d["invite"]["delivery_error"]
-            .as_str()
-            .unwrap()
-            .contains("550"),
-        "{}",
-        d["invite"]
-    );
+    let d = app.detail(&id).await;
+    assert_eq!(d.invite.delivery, Delivery::Failed, "{:?}", d.invite);
+    let why = d.invite.delivery_error.as_deref().unwrap_or_default();
+    assert!(why.contains("550"), "{why}");
     // No further attempts: a permanent failure is final.
     app.clock.advance(domain::clock::DAY);
     app.deliver_all().await;
@@ -133,7 +112,7 @@ async fn a_permanent_rejection_shows_failed_and_a_resend_then_delivers(backend: 
     app.deliver_all().await;
     let got: Vec<String> = sink.messages().into_iter().map(|(to, _)| to).collect();
     assert_eq!(got, vec!["bounced@example.com".to_owned()]);
-    assert_eq!(detail(&app, &id).await["invite"]["delivery"], "Sent");
+    assert_eq!(app.detail(&id).await.invite.delivery, Delivery::Sent);
 }
 both_backends!(
     a_permanent_rejection_shows_failed_and_a_resend_then_delivers,

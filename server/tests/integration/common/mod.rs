@@ -10,10 +10,15 @@ pub mod sink;
 
 use std::sync::Arc;
 
+use app::api::invites::InviteDetail;
 use domain::clock::{Clock, ManualClock, SharedClock, SystemClock};
+use domain::model::{
+    BulkProgress, CurrentUser, InviteStatus, IssuedLink, LinkView, MemberInfo, RoleInfo, TeamInfo,
+};
 use domain::Services;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, ORIGIN};
 use reqwest::{Response, StatusCode};
+use serde::de::DeserializeOwned;
 use server::config::{Config, RawConfig};
 use server::startup::{build_services_with_clock, Application};
 use sqlx::{Connection, Executor};
@@ -118,47 +123,93 @@ pub fn config_for(
         .expect("test config is valid")
 }
 
+/// A server on `backend` with the defaults: `TestApp::builder().backend(backend).start()`.
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    spawn_app_with(backend, None).await
+    TestApp::builder().backend(backend).start().await
 }
 
-/// `public_url`: what the server believes its public address is (defaults to the real one).
-pub async fn spawn_app_with(backend: Backend, public_url: Option<&str>) -> TestApp {
-    spawn_app_full(backend, public_url, &[]).await
+/// How a test's server is started: `TestApp::builder().postgres().mail_files().start()`.
+pub struct AppBuilder<'a> {
+    backend: Backend,
+    public_url: Option<String>,
+    flags: Vec<String>,
+    peer_of: Option<&'a TestApp>,
 }
 
-/// Mail goes to .eml files in `TestApp::mail_dir()`.
-pub async fn spawn_app_with_mail_files(backend: Backend) -> TestApp {
-    spawn_app_full(backend, None, &["--mail-transport", "file"]).await
+impl TestApp {
+    /// A server on SQLite, its public URL its own address, mail to the console.
+    pub fn builder() -> AppBuilder<'static> {
+        AppBuilder {
+            backend: Backend::Sqlite,
+            public_url: None,
+            flags: Vec::new(),
+            peer_of: None,
+        }
+    }
 }
 
-pub async fn spawn_app_full(backend: Backend, public_url: Option<&str>, extra: &[&str]) -> TestApp {
-    init_logs();
-    let dir = tempfile::tempdir().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let database_url = fresh_database_url(backend, dir.path()).await;
-    let public_url = public_url.unwrap_or(&base).to_owned();
-    launch(dir, listener, database_url, &public_url, extra).await
-}
+impl<'a> AppBuilder<'a> {
+    pub fn backend(mut self, backend: Backend) -> Self {
+        self.backend = backend;
+        self
+    }
 
-/// A second server process on the same database and key (as a scaled-out deployment runs
-/// several), with its own port, clock and cookies. Its public URL is its own address.
-pub async fn spawn_peer(first: &TestApp) -> TestApp {
-    spawn_peer_with(first, &[]).await
-}
+    pub fn sqlite(self) -> Self {
+        self.backend(Backend::Sqlite)
+    }
 
-/// `spawn_peer` with extra flags (e.g. its own mail transport).
-pub async fn spawn_peer_with(first: &TestApp, extra: &[&str]) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        first._dir.path().join("secret.key"),
-        dir.path().join("secret.key"),
-    )
-    .expect("the first server's key");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    launch(dir, listener, first.database_url.clone(), &base, extra).await
+    pub fn postgres(self) -> Self {
+        self.backend(Backend::Postgres)
+    }
+
+    /// What the server believes its public address is (by default, its real one).
+    pub fn public_url(mut self, url: &str) -> Self {
+        self.public_url = Some(url.to_owned());
+        self
+    }
+
+    /// Mail goes to .eml files in `TestApp::mail_dir()`.
+    pub fn mail_files(self) -> Self {
+        self.flags(&["--mail-transport", "file"])
+    }
+
+    /// Command-line flags, as the binary takes them.
+    pub fn flags(mut self, flags: &[&str]) -> Self {
+        self.flags.extend(flags.iter().map(|f| f.to_string()));
+        self
+    }
+
+    /// A second server process on `first`'s database and key (as a scaled-out deployment
+    /// runs several), with its own port, clock and cookies.
+    pub fn peer_of<'b>(self, first: &'b TestApp) -> AppBuilder<'b> {
+        AppBuilder {
+            backend: self.backend,
+            public_url: self.public_url,
+            flags: self.flags,
+            peer_of: Some(first),
+        }
+    }
+
+    pub async fn start(self) -> TestApp {
+        init_logs();
+        let dir = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let database_url = match self.peer_of {
+            Some(first) => {
+                std::fs::copy(
+                    first._dir.path().join("secret.key"),
+                    dir.path().join("secret.key"),
+                )
+                .expect("the first server's key");
+                first.database_url.clone()
+            }
+            None => fresh_database_url(self.backend, dir.path()).await,
+        };
+        let public_url = self.public_url.unwrap_or(base);
+        let flags: Vec<&str> = self.flags.iter().map(String::as_str).collect();
+        launch(dir, listener, database_url, &public_url, &flags).await
+    }
 }
 
 /// Starts the real server on `listener` with its data in `dir` and a manual clock.
@@ -274,18 +325,33 @@ impl TestApp {
             .await
     }
 
-    /// The signed-in user as JSON (`null` for a visitor).
-    pub async fn whoami(&self) -> serde_json::Value {
+    /// A server function's answer, read into its type; any status but 200 fails the test.
+    pub async fn read<T: DeserializeOwned>(&self, name: &str, form: &[(&str, &str)]) -> T {
+        self.read_with(&self.client, name, form).await
+    }
+
+    /// `read`, with another browser's cookies.
+    pub async fn read_with<T: DeserializeOwned>(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        form: &[(&str, &str)],
+    ) -> T {
+        let r = self.call_with(client, name, form).await;
+        let status = r.status();
+        let body = r.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{name}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{name}: {e}: {body}"))
+    }
+
+    /// The signed-in user (none for a visitor).
+    pub async fn whoami(&self) -> Option<CurrentUser> {
         self.whoami_as(&self.client).await
     }
 
-    /// The user signed in with `client` as JSON (`null` for nobody).
-    pub async fn whoami_as(&self, client: &reqwest::Client) -> serde_json::Value {
-        self.call_with(client, "whoami", &[])
-            .await
-            .json()
-            .await
-            .unwrap()
+    /// The user signed in with `client` (none for nobody).
+    pub async fn whoami_as(&self, client: &reqwest::Client) -> Option<CurrentUser> {
+        self.read_with(client, "whoami", &[]).await
     }
 
     /// Creates an invite as the signed-in user of this app's client.
@@ -317,10 +383,9 @@ impl TestApp {
     pub async fn invite_ok(&self, email: &str, role_id: &str, teams: &[&str]) -> (String, String) {
         let r = self.invite(email, role_id, teams).await;
         assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-        let issued: serde_json::Value = r.json().await.unwrap();
-        let link = issued["link"].as_str().unwrap();
-        let token = link.rsplit('/').next().unwrap().to_owned();
-        (issued["invite_id"].as_str().unwrap().to_owned(), token)
+        let issued: IssuedLink = r.json().await.unwrap();
+        let token = issued.link.rsplit('/').next().unwrap().to_owned();
+        (issued.invite_id, token)
     }
 
     /// Accepts with a fresh browser (its own cookies); returns the response and that client.
@@ -383,15 +448,10 @@ impl TestApp {
     }
 
     /// Follows a bulk import job until it ends; returns its last progress report.
-    pub async fn finish_bulk_job(&self, job: &str) -> serde_json::Value {
+    pub async fn finish_bulk_job(&self, job: &str) -> BulkProgress {
         for _ in 0..2000 {
-            let p: serde_json::Value = self
-                .call("bulk_progress", &[("job_id", job)])
-                .await
-                .json()
-                .await
-                .unwrap();
-            if p["finished"] == true || p["error"].is_string() || p["interrupted"] == true {
+            let p: BulkProgress = self.read("bulk_progress", &[("job_id", job)]).await;
+            if p.finished || p.error.is_some() || p.interrupted {
                 return p;
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
@@ -411,14 +471,16 @@ impl TestApp {
     pub async fn create_team(&self, name: &str) -> String {
         let r = self.call("create_team", &[("name", name)]).await;
         assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-        let teams: serde_json::Value = self.call("list_teams", &[]).await.json().await.unwrap();
-        id_where(&teams, "name", name)
+        let teams: Vec<TeamInfo> = self.read("list_teams", &[]).await;
+        let team = teams.into_iter().find(|t| t.name == name);
+        team.unwrap_or_else(|| panic!("no team {name:?}")).id
     }
 
     /// The id of the role called `name`.
     pub async fn role_id(&self, name: &str) -> String {
-        let roles: serde_json::Value = self.call("list_roles", &[]).await.json().await.unwrap();
-        id_where(&roles, "name", name)
+        let roles: Vec<RoleInfo> = self.read("list_roles", &[]).await;
+        let role = roles.into_iter().find(|r| r.name == name);
+        role.unwrap_or_else(|| panic!("no role {name:?}")).id
     }
 
     /// Creates the custom role "Media Editor" (View and Send invites) and returns its id.
@@ -438,36 +500,27 @@ impl TestApp {
         self.role_id("Media Editor").await
     }
 
-    /// What a link shows a visitor (a fresh browser): `open_invite`'s JSON.
-    pub async fn open_link(&self, token: &str) -> serde_json::Value {
-        self.call_with(&client(&self.base), "open_invite", &[("token", token)])
+    /// What a link shows a visitor (a fresh browser).
+    pub async fn open_link(&self, token: &str) -> LinkView {
+        self.read_with(&client(&self.base), "open_invite", &[("token", token)])
             .await
-            .json()
-            .await
-            .unwrap()
     }
 
     /// The id of the member with `email`.
     pub async fn member_id(&self, email: &str) -> String {
-        let members: serde_json::Value = self.call("list_members", &[]).await.json().await.unwrap();
-        id_where(&members, "email", email)
+        let members: Vec<MemberInfo> = self.read("list_members", &[]).await;
+        let member = members.into_iter().find(|m| m.email == email);
+        member.unwrap_or_else(|| panic!("no member {email:?}")).id
     }
 
     /// An invite and its timeline as the admin's detail page reads them (`invite_detail`).
-    pub async fn detail(&self, invite_id: &str) -> serde_json::Value {
-        self.call("invite_detail", &[("id", invite_id)])
-            .await
-            .json()
-            .await
-            .unwrap()
+    pub async fn detail(&self, invite_id: &str) -> InviteDetail {
+        self.read("invite_detail", &[("id", invite_id)]).await
     }
 
-    /// An invite's status as the admin's detail page reads it ("Pending", "Accepted", …).
-    pub async fn status_of(&self, invite_id: &str) -> String {
-        self.detail(invite_id).await["invite"]["status"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+    /// An invite's status as the admin's detail page reads it.
+    pub async fn status_of(&self, invite_id: &str) -> InviteStatus {
+        self.detail(invite_id).await.invite.status
     }
 
     pub fn mail_dir(&self) -> std::path::PathBuf {
@@ -500,18 +553,6 @@ impl TestApp {
             .map(|r| r.action)
             .collect()
     }
-}
-
-/// The `id` of the element of a JSON list whose `key` is `value`.
-fn id_where(list: &serde_json::Value, key: &str, value: &str) -> String {
-    list.as_array()
-        .unwrap_or_else(|| panic!("not a list: {list}"))
-        .iter()
-        .find(|item| item[key] == value)
-        .unwrap_or_else(|| panic!("no {key} {value:?} in {list}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 /// The token of the first link in `mail` that starts with `prefix` (e.g. ".../invite/").
