@@ -7,6 +7,7 @@ use app::error::AppError;
 use common::{spawn_app, Backend, TestApp};
 use domain::model::{Cursor, InviteQuery, InviteStatus, SearchMode};
 use domain::model::{InviteList, InviteOptions, ListFilterOptions};
+use domain::store::dynamic::Args;
 use domain::store::invite_list;
 use domain::store::invite_search::Probes;
 use reqwest::StatusCode;
@@ -372,17 +373,25 @@ both_backends!(
 /// The plan a backend picks for `sql`, as text (PostgreSQL's EXPLAIN, SQLite's EXPLAIN QUERY
 /// PLAN details).
 async fn plan_of(db: &domain::store::Db, sql: &str) -> String {
+    explain(db, sql, &Args::default()).await
+}
+
+/// `plan_of` for a statement with bound values.
+async fn explain(db: &domain::store::Db, sql: &str, args: &Args) -> String {
     use sqlx::{AssertSqlSafe, Row};
     match db {
         domain::store::Db::Postgres(p) => {
-            let lines: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!("EXPLAIN {sql}")))
-                .fetch_all(p)
-                .await
-                .unwrap();
+            let explain = format!("EXPLAIN {sql}");
+            let lines: Vec<String> =
+                domain::bind_all!(sqlx::query_scalar(AssertSqlSafe(explain)), args.values())
+                    .fetch_all(p)
+                    .await
+                    .unwrap();
             lines.join("\n")
         }
         domain::store::Db::Sqlite(s) => {
-            let rows = sqlx::query(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
+            let explain = format!("EXPLAIN QUERY PLAN {sql}");
+            let rows = domain::bind_all!(sqlx::query(AssertSqlSafe(explain)), args.values())
                 .fetch_all(&s.read)
                 .await
                 .unwrap();
@@ -450,35 +459,12 @@ both_backends!(
 
 /// How the database would run the first statement of `q`'s page.
 async fn plan_of_page(app: &TestApp, q: &InviteQuery) -> String {
-    use domain::store::Db;
-    use sqlx::{AssertSqlSafe, Row};
     let now = domain::clock::Clock::now(&app.clock);
     let st = invite_list::first_statement(&app.services.db, q, now, Probes::default())
         .await
         .unwrap()
         .unwrap();
-    match &app.services.db {
-        Db::Postgres(p) => {
-            let explain = format!("EXPLAIN {}", st.sql);
-            let lines: Vec<String> =
-                domain::bind_all!(sqlx::query_scalar(AssertSqlSafe(explain)), st.args.values())
-                    .fetch_all(p)
-                    .await
-                    .unwrap();
-            lines.join("\n")
-        }
-        Db::Sqlite(s) => {
-            let explain = format!("EXPLAIN QUERY PLAN {}", st.sql);
-            let rows = domain::bind_all!(sqlx::query(AssertSqlSafe(explain)), st.args.values())
-                .fetch_all(&s.read)
-                .await
-                .unwrap();
-            rows.iter()
-                .map(|r| r.get::<String, _>("detail"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        }
-    }
+    explain(&app.services.db, &st.sql, &st.args).await
 }
 
 /// A text in one address of 200, evenly spread over 100,000 invites, is found by walking the
