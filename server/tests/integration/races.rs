@@ -6,11 +6,11 @@ use crate::common;
 
 use std::time::Duration;
 
+use app::error::AppError;
 use common::{spawn_app, Backend, TestApp};
-use domain::model::InviteStatus;
+use domain::model::{InviteStatus, IssuedLink, LinkView};
 use futures_util::future::join_all;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
 
 const ROUNDS: usize = 100;
 
@@ -52,8 +52,8 @@ struct Round {
     email: String,
     id: String,
     token: String,
-    accept: (StatusCode, Value),
-    admin: (StatusCode, Value),
+    accept: (StatusCode, String),
+    admin: (StatusCode, String),
 }
 
 async fn race(app: &TestApp, round: usize, accept_takes: Duration, server_fn: &str) -> Round {
@@ -65,8 +65,8 @@ async fn race(app: &TestApp, round: usize, accept_takes: Duration, server_fn: &s
         tokio::time::sleep(delay).await;
         app.call(server_fn, &[("id", &id)]).await
     });
-    let accept = (accept.status(), accept.json().await.unwrap());
-    let admin = (admin.status(), admin.json().await.unwrap());
+    let accept = (accept.status(), accept.text().await.unwrap());
+    let admin = (admin.status(), admin.text().await.unwrap());
     Round {
         email,
         id,
@@ -76,14 +76,19 @@ async fn race(app: &TestApp, round: usize, accept_takes: Duration, server_fn: &s
     }
 }
 
-fn token_of(resend: &Value) -> String {
-    resend["link"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned()
+/// A body read as `T`: which type a race round's answer has depends on who won.
+fn read<T: serde::de::DeserializeOwned>(body: &str) -> T {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+/// The token of the link a resend issued.
+fn token_of(resend: &str) -> String {
+    let issued: IssuedLink = read(resend);
+    issued.link.rsplit('/').next().unwrap().to_owned()
+}
+
+fn unusable(view: LinkView) -> AppError {
+    AppError::InviteUnusable(Box::new(view))
 }
 
 async fn fifty_concurrent_accepts_of_one_link_make_exactly_one_account(backend: Backend) {
@@ -99,7 +104,7 @@ async fn fifty_concurrent_accepts_of_one_link_make_exactly_one_account(backend: 
             async move {
                 let (r, browser) = app.accept(&token, &format!("Racer {n}")).await;
                 let status = r.status();
-                let body: Value = r.json().await.unwrap();
+                let body = r.text().await.unwrap();
                 let me = app.whoami_as(&browser).await;
                 (status, body, me)
             }
@@ -117,7 +122,11 @@ async fn fifty_concurrent_accepts_of_one_link_make_exactly_one_account(backend: 
         );
         for (status, body, me) in answers.iter().filter(|(s, _, _)| *s != StatusCode::OK) {
             assert_eq!(*status, StatusCode::GONE, "round {round}");
-            assert_eq!(body, &json!({"InviteUnusable": "Used"}), "round {round}");
+            assert_eq!(
+                read::<AppError>(body),
+                unusable(LinkView::Used),
+                "round {round}"
+            );
             assert!(me.is_none(), "a loser is not signed in");
         }
         assert_eq!(users_with_email(&app, &email).await, 1, "round {round}");
@@ -150,15 +159,17 @@ async fn accept_against_revoke_ends_in_exactly_one_of_them(backend: Backend) {
                 accepted += 1;
                 assert_eq!(stored, InviteStatus::Accepted, "round {round}");
                 assert_eq!(
-                    revoke_body,
-                    json!({"Conflict": "Only pending invites can be revoked; this one is accepted."})
+                    read::<AppError>(&revoke_body),
+                    AppError::Conflict(
+                        "Only pending invites can be revoked; this one is accepted.".into()
+                    )
                 );
                 assert_eq!(users_with_email(&app, &email).await, 1);
             }
             (StatusCode::GONE, StatusCode::OK) => {
                 revoked += 1;
                 assert_eq!(stored, InviteStatus::Revoked, "round {round}");
-                assert_eq!(accept_body, json!({"InviteUnusable": "Revoked"}));
+                assert_eq!(read::<AppError>(&accept_body), unusable(LinkView::Revoked));
                 assert_eq!(users_with_email(&app, &email).await, 0);
             }
             other => {
@@ -203,8 +214,8 @@ async fn accept_against_resend_never_leaves_two_working_links(backend: Backend) 
                 // The resend came first: the old link lost, only the new one works.
                 resend_won += 1;
                 assert_eq!(
-                    accept_body,
-                    json!({"InviteUnusable": "Replaced"}),
+                    read::<AppError>(&accept_body),
+                    unusable(LinkView::Replaced),
                     "round {round}"
                 );
                 let new = token_of(&resend_body);
