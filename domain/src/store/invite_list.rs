@@ -179,16 +179,45 @@ impl Prepared {
         }))
     }
 
+    /// The statement of a page by `plan`: its ids first, walking one index (at most `limit`
+    /// of them, in walking order); then the joins for those rows only.
     fn statement(&self, db: &Db, q: &InviteQuery, now: Millis, plan: SearchPlan) -> Statement {
-        statement(
-            db,
-            q,
-            now,
-            self.keyset.as_ref(),
-            &self.walk,
-            plan,
-            self.limit,
-        )
+        let (keyset, walk, limit) = (self.keyset.as_ref(), &self.walk, self.limit);
+        let mut args = Args::default();
+        let now_p = args.int(now); // $1: the status expression in select_full! reads it.
+        let conds = conditions(db, q, &mut args, &now_p, keyset, walk, plan);
+        let order = walk.order();
+        let ids = match plan {
+            // The walk in a subquery of its own, named `i` like the table so that the order and
+            // the search read the same, and the search applied to its rows.
+            SearchPlan::ContainsWalk {
+                within: Some(within),
+            } => {
+                let within_p = args.int(within);
+                let search = invite_search::walk_condition(q, &mut args);
+                let limit_p = args.int(limit);
+                format!(
+                    "SELECT i.id FROM (SELECT i.id, i.email, i.created_at, i.expires_at \
+                     FROM invites i {} ORDER BY {order} LIMIT {within_p}) i \
+                     WHERE {search} ORDER BY {order} LIMIT {limit_p}",
+                    filter_clause(&conds)
+                )
+            }
+            _ => {
+                let limit_p = args.int(limit);
+                format!(
+                    "SELECT i.id FROM invites i {} ORDER BY {order} LIMIT {limit_p}",
+                    filter_clause(&conds)
+                )
+            }
+        };
+        Statement {
+            sql: format!(
+                "{} WHERE i.id IN ({ids}) ORDER BY {order}",
+                crate::select_full!()
+            ),
+            args,
+        }
     }
 }
 
@@ -247,54 +276,6 @@ pub async fn page_with_probe(
 pub struct Statement {
     pub sql: String,
     pub args: Args,
-}
-
-/// The statement of a page by `plan`: its ids first, walking one index (at most `limit`
-/// of them, in walking order); then the joins for those rows only.
-fn statement(
-    db: &Db,
-    q: &InviteQuery,
-    now: Millis,
-    keyset: Option<&Keyset>,
-    walk: &Walk,
-    plan: SearchPlan,
-    limit: i64,
-) -> Statement {
-    let mut args = Args::default();
-    let now_p = args.int(now); // $1: the status expression in select_full! reads it.
-    let conds = conditions(db, q, &mut args, &now_p, keyset, walk, plan);
-    let order = walk.order();
-    let ids = match plan {
-        // The walk in a subquery of its own, named `i` like the table so that the order and
-        // the search read the same, and the search applied to its rows.
-        SearchPlan::ContainsWalk {
-            within: Some(within),
-        } => {
-            let within_p = args.int(within);
-            let search = invite_search::walk_condition(q, &mut args);
-            let limit_p = args.int(limit);
-            format!(
-                "SELECT i.id FROM (SELECT i.id, i.email, i.created_at, i.expires_at \
-                 FROM invites i {} ORDER BY {order} LIMIT {within_p}) i \
-                 WHERE {search} ORDER BY {order} LIMIT {limit_p}",
-                filter_clause(&conds)
-            )
-        }
-        _ => {
-            let limit_p = args.int(limit);
-            format!(
-                "SELECT i.id FROM invites i {} ORDER BY {order} LIMIT {limit_p}",
-                filter_clause(&conds)
-            )
-        }
-    };
-    Statement {
-        sql: format!(
-            "{} WHERE i.id IN ({ids}) ORDER BY {order}",
-            crate::select_full!()
-        ),
-        args,
-    }
 }
 
 async fn rows_by(db: &Db, st: &Statement) -> Result<Vec<InviteFull>, sqlx::Error> {
