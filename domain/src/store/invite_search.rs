@@ -1,6 +1,7 @@
 //! How an email search narrows the invites list. Each search has two plans, one through an
-//! index of the matches and one filtering while walking the sort's own index; a probe picks
-//! the cheaper for this text, at this size.
+//! index of the matches and one filtering while walking the sort's own index. A probe picks
+//! the cheaper for this text, at this size; on PostgreSQL a "contains" search tries a bounded
+//! walk first and falls back to the index (see `CONTAINS_WALK`).
 
 use crate::on_db;
 use crate::store::dynamic::Args;
