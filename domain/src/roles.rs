@@ -112,6 +112,27 @@ impl Services {
         Ok(id)
     }
 
+    /// The custom role `id`, if one holding `held` may change or delete it: built-in roles
+    /// are fixed, and reshaping a role one cannot grant would let someone strip or reshape a
+    /// stronger role. `verb` completes "Built-in roles cannot be …".
+    async fn custom_role_within_reach(
+        &self,
+        held: Permissions,
+        id: &str,
+        verb: &str,
+    ) -> DomainResult<roles::RoleRow> {
+        let current = roles::find(&self.db, id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        if current.built_in {
+            return Err(DomainError::Conflict(format!(
+                "Built-in roles cannot be {verb}."
+            )));
+        }
+        check_ceiling(held, Permissions::from_bits(current.permissions))?;
+        Ok(current)
+    }
+
     pub async fn update_role(
         &self,
         caller: &Caller,
@@ -124,16 +145,7 @@ impl Services {
         let name = parse_label("name", name, MAX_ROLE_NAME, "role name")?;
         let description = parse_description(description)?;
         check_ceiling(held, permissions)?;
-        let current = roles::find(&self.db, id)
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        if current.built_in {
-            return Err(DomainError::Conflict(
-                "Built-in roles cannot be changed.".into(),
-            ));
-        }
-        // Editing a role one cannot grant would let someone strip or reshape a stronger role.
-        check_ceiling(held, Permissions::from_bits(current.permissions))?;
+        let current = self.custom_role_within_reach(held, id, "changed").await?;
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         unique_name(
@@ -154,15 +166,7 @@ impl Services {
 
     pub async fn delete_role(&self, caller: &Caller, id: &str) -> DomainResult<()> {
         let held = caller.require(Permission::ManageRolesAndTeams)?;
-        let current = roles::find(&self.db, id)
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        if current.built_in {
-            return Err(DomainError::Conflict(
-                "Built-in roles cannot be deleted.".into(),
-            ));
-        }
-        check_ceiling(held, Permissions::from_bits(current.permissions))?;
+        let current = self.custom_role_within_reach(held, id, "deleted").await?;
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         if roles::delete_unused(&mut tx, id).await? != 1 {
