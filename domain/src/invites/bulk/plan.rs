@@ -10,7 +10,7 @@ pub fn parse_rows(text: &str) -> DomainResult<Vec<Record>> {
     let header = records
         .first()
         .and_then(|r| r.fields.first())
-        .is_some_and(|f| f.trim().eq_ignore_ascii_case("email"));
+        .is_some_and(|f| f.eq_ignore_ascii_case("email"));
     if header {
         records.remove(0);
     }
@@ -40,15 +40,15 @@ pub fn check_records(
     held: Permissions,
 ) -> Vec<Planned> {
     let by_name = |name: &str| -> Option<&RoleRow> {
-        let n = name.trim();
         roles
             .iter()
-            .find(|r| r.name.eq_ignore_ascii_case(n) || r.id == n)
+            .find(|r| r.name.eq_ignore_ascii_case(name) || r.id == name)
     };
     let mut first_line: HashMap<String, usize> = HashMap::new();
     let mut out = Vec::with_capacity(records.len());
     for rec in records {
-        let cell = |k: usize| rec.fields.get(k).map(|s| s.trim()).unwrap_or("");
+        // Fields arrive trimmed (`csv::parse`).
+        let cell = |k: usize| rec.fields.get(k).map_or("", String::as_str);
         // What the row named, as far as it was found: the report shows it for a refused row.
         let mut email = cell(0).to_owned();
         let mut found_role: Option<RoleRow> = None;
