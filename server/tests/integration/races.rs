@@ -7,7 +7,7 @@ use crate::common;
 use std::time::Duration;
 
 use app::error::AppError;
-use common::{spawn_app, Backend, TestApp};
+use common::{from_json, spawn_app, Backend, TestApp};
 use domain::model::{InviteStatus, IssuedLink, LinkView};
 use futures_util::future::join_all;
 use reqwest::StatusCode;
@@ -76,15 +76,9 @@ async fn race(app: &TestApp, round: usize, accept_takes: Duration, server_fn: &s
     }
 }
 
-/// A body read as `T`: which type a race round's answer has depends on who won.
-fn read<T: serde::de::DeserializeOwned>(body: &str) -> T {
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
-}
-
 /// The token of the link a resend issued.
 fn token_of(resend: &str) -> String {
-    let issued: IssuedLink = read(resend);
-    issued.link.rsplit('/').next().unwrap().to_owned()
+    common::token_of(&from_json::<IssuedLink>("resend_invite", resend))
 }
 
 fn unusable(view: LinkView) -> AppError {
@@ -123,7 +117,7 @@ async fn fifty_concurrent_accepts_of_one_link_make_exactly_one_account(backend: 
         for (status, body, me) in answers.iter().filter(|(s, _, _)| *s != StatusCode::OK) {
             assert_eq!(*status, StatusCode::GONE, "round {round}");
             assert_eq!(
-                read::<AppError>(body),
+                from_json::<AppError>("accept_invite", body),
                 unusable(LinkView::Used),
                 "round {round}"
             );
@@ -159,7 +153,7 @@ async fn accept_against_revoke_ends_in_exactly_one_of_them(backend: Backend) {
                 accepted += 1;
                 assert_eq!(stored, InviteStatus::Accepted, "round {round}");
                 assert_eq!(
-                    read::<AppError>(&revoke_body),
+                    from_json::<AppError>("revoke_invite", &revoke_body),
                     AppError::Conflict(
                         "Only pending invites can be revoked; this one is accepted.".into()
                     )
@@ -169,7 +163,10 @@ async fn accept_against_revoke_ends_in_exactly_one_of_them(backend: Backend) {
             (StatusCode::GONE, StatusCode::OK) => {
                 revoked += 1;
                 assert_eq!(stored, InviteStatus::Revoked, "round {round}");
-                assert_eq!(read::<AppError>(&accept_body), unusable(LinkView::Revoked));
+                assert_eq!(
+                    from_json::<AppError>("accept_invite", &accept_body),
+                    unusable(LinkView::Revoked)
+                );
                 assert_eq!(users_with_email(&app, &email).await, 0);
             }
             other => {
@@ -214,7 +211,7 @@ async fn accept_against_resend_never_leaves_two_working_links(backend: Backend) 
                 // The resend came first: the old link lost, only the new one works.
                 resend_won += 1;
                 assert_eq!(
-                    read::<AppError>(&accept_body),
+                    from_json::<AppError>("accept_invite", &accept_body),
                     unusable(LinkView::Replaced),
                     "round {round}"
                 );

@@ -238,6 +238,16 @@ async fn launch(
     }
 }
 
+/// The token of an issued link (its last path segment).
+pub fn token_of(issued: &IssuedLink) -> String {
+    issued.link.rsplit('/').next().unwrap().to_owned()
+}
+
+/// An answer's body read as `T`; a body of another shape fails the test, naming `what`.
+pub fn from_json<T: DeserializeOwned>(what: &str, body: &str) -> T {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{what}: {e}: {body}"))
+}
+
 /// A browser-like client: keeps cookies, sends our Origin, does not follow redirects.
 pub fn client(base: &str) -> reqwest::Client {
     let mut headers = HeaderMap::new();
@@ -341,7 +351,7 @@ impl TestApp {
         let status = r.status();
         let body = r.text().await.unwrap();
         assert_eq!(status, StatusCode::OK, "{name}: {body}");
-        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{name}: {e}: {body}"))
+        from_json(name, &body)
     }
 
     /// The signed-in user (none for a visitor).
@@ -384,7 +394,7 @@ impl TestApp {
         let r = self.invite(email, role_id, teams).await;
         assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
         let issued: IssuedLink = r.json().await.unwrap();
-        let token = issued.link.rsplit('/').next().unwrap().to_owned();
+        let token = token_of(&issued);
         (issued.invite_id, token)
     }
 
