@@ -189,6 +189,7 @@ impl From<DomainError> for AppError {
                     },
                 )
             }
+            DomainError::KeyRefused(m) => (StatusCode::UNAUTHORIZED, AppError::Refused(m)),
             DomainError::LinkInvalid => (StatusCode::GONE, AppError::LinkInvalid),
             DomainError::InviteUnusable(view) => (StatusCode::GONE, AppError::InviteUnusable(view)),
             DomainError::Store(ref cause) => {

@@ -18,6 +18,8 @@ pub struct Actor {
     pub email: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The API key the person acted through (its name), when the request came with one.
+    pub api_key: Option<String>,
 }
 
 impl Actor {
@@ -41,6 +43,7 @@ pub enum Action {
     InviteCreated,
     InviteResent,
     InviteRevoked,
+    InviteUpdated,
     InviteOpened,
     InviteAccepted,
     InviteAcceptRefused,
@@ -63,6 +66,8 @@ pub enum Action {
     MemberDeactivated,
     MemberReactivated,
     MemberEmailConfirmed,
+    ApiKeyCreated,
+    ApiKeyRevoked,
 }
 
 impl Action {
@@ -77,6 +82,7 @@ impl Action {
             Action::InviteCreated => "invite.created",
             Action::InviteResent => "invite.resent",
             Action::InviteRevoked => "invite.revoked",
+            Action::InviteUpdated => "invite.updated",
             Action::InviteOpened => "invite.opened",
             Action::InviteAccepted => "invite.accepted",
             Action::InviteAcceptRefused => "invite.accept_refused",
@@ -99,6 +105,8 @@ impl Action {
             Action::MemberDeactivated => "member.deactivated",
             Action::MemberReactivated => "member.reactivated",
             Action::MemberEmailConfirmed => "member.email_confirmed",
+            Action::ApiKeyCreated => "api_key.created",
+            Action::ApiKeyRevoked => "api_key.revoked",
         }
     }
 }

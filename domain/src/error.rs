@@ -32,6 +32,10 @@ pub enum DomainError {
         retry_after_secs: u64,
         message: String,
     },
+    /// An API key that is not ours, unknown, revoked or expired, or whose creator was
+    /// deactivated; the message says which (only the key's holder can ask).
+    #[error("{0}")]
+    KeyRefused(String),
     /// A link token that is forged, unknown, used or expired.
     #[error("This link is no longer valid. Ask your administrator for a new one.")]
     LinkInvalid,

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod accounts;
 pub mod address_confirmation;
+pub mod api_keys;
 pub mod audit;
 pub mod audit_log;
 pub mod clock;

@@ -48,7 +48,8 @@ impl Services {
         id: &str,
         what: &str,
     ) -> DomainResult<(Permissions, UserWithRole)> {
-        let held = caller.require(Permission::ManageMembers)?;
+        caller.require(Permission::ManageMembers)?;
+        let held = caller.ceiling();
         if caller.user.id == id {
             return Err(DomainError::Conflict(format!(
                 "You cannot {what} yourself. Ask another admin."

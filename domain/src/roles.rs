@@ -67,9 +67,14 @@ impl Services {
         role_id: &str,
         refusal: impl FnOnce(&str) -> String,
     ) -> DomainResult<roles::RoleRow> {
-        let role = roles::find(&self.db, role_id)
+        if role_id.trim().is_empty() {
+            return Err(DomainError::invalid("role", "Choose a role."));
+        }
+        let role = roles::find_by_id_or_name(&self.db, role_id.trim())
             .await?
-            .ok_or_else(|| DomainError::invalid("role", "Choose a role."))?;
+            .ok_or_else(|| {
+                DomainError::invalid("role", format!("There is no role {:?}.", role_id.trim()))
+            })?;
         if !held.may_grant(Permissions::from_bits(role.permissions)) {
             return Err(DomainError::invalid("role", refusal(&role.name)));
         }

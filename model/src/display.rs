@@ -62,12 +62,15 @@ pub fn action_label(action: &str) -> &str {
         "member.reactivated" => "Member reactivated",
         "member.email_confirmed" => "Member confirmed their address",
         "policy.changed" => "Invite policy changed",
+        "invite.updated" => "Invite changed",
+        "api_key.created" => "API key created",
+        "api_key.revoked" => "API key revoked",
         other => other,
     }
 }
 
 /// The action codes, for the audit log's filter.
-pub const ACTION_GROUPS: [(&str, &str); 7] = [
+pub const ACTION_GROUPS: [(&str, &str); 8] = [
     ("invite.", "Invites"),
     ("email.", "Email"),
     ("auth.", "Sign-in"),
@@ -75,6 +78,7 @@ pub const ACTION_GROUPS: [(&str, &str); 7] = [
     ("team.", "Teams"),
     ("member.", "Members"),
     ("policy.", "Policy"),
+    ("api_key.", "API keys"),
 ];
 
 #[cfg(test)]

@@ -69,6 +69,9 @@ pub enum Delivery {
     Queued,
     Sent,
     Failed,
+    /// Created without an email (the API's `send_email: false`): the link was handed to the
+    /// inviter to share by other means.
+    NotSent,
 }
 
 impl Delivery {
@@ -77,6 +80,7 @@ impl Delivery {
             Delivery::Queued => "queued",
             Delivery::Sent => "sent",
             Delivery::Failed => "failed",
+            Delivery::NotSent => "not_sent",
         }
     }
 
@@ -86,6 +90,7 @@ impl Delivery {
             "queued" => Some(Delivery::Queued),
             "sent" => Some(Delivery::Sent),
             "failed" => Some(Delivery::Failed),
+            "not_sent" => Some(Delivery::NotSent),
             _ => None,
         }
     }
@@ -95,6 +100,7 @@ impl Delivery {
             Delivery::Queued => "Queued or retrying",
             Delivery::Sent => "Sent",
             Delivery::Failed => "Failed",
+            Delivery::NotSent => "Not emailed",
         }
     }
 }
@@ -104,8 +110,10 @@ impl Delivery {
 pub struct InviteRow {
     pub id: String,
     pub email: String,
+    pub role_id: String,
     pub role_name: String,
-    pub teams: Vec<String>,
+    pub teams: Vec<TeamRef>,
+    pub inviter_id: String,
     pub inviter_name: String,
     pub inviter_email: String,
     pub created_at: i64,
@@ -117,9 +125,22 @@ pub struct InviteRow {
     pub delivery_error: Option<String>,
     pub open_count: i64,
     pub message: String,
+    /// The small JSON object an integration kept with the invite (the API's `metadata`).
+    pub metadata: Option<String>,
     /// False when the inviter was deactivated or can no longer grant this role: a pending
     /// invite like that will not be honoured at acceptance.
     pub inviter_can_grant: bool,
+}
+
+impl InviteRow {
+    /// The teams' names, comma-separated ("" for none).
+    pub fn team_names(&self) -> String {
+        self.teams
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -353,6 +374,8 @@ pub struct AuditEntry {
     pub action: String,
     pub subject: Option<String>,
     pub detail: String,
+    /// The API key (its name) the actor acted through, if any.
+    pub api_key: Option<String>,
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! This crate compiles both to WASM (for the pages) and natively (for the domain), so it has
 //! no I/O and no heavy dependencies.
 
+mod api_key;
 mod dashboard;
 mod display;
 mod invite;
@@ -11,6 +12,7 @@ mod permissions;
 mod policy;
 mod user;
 
+pub use api_key::{ApiKeyInfo, ApiKeyState, ApiScope, ApiScopes, IssuedApiKey};
 pub use dashboard::{fmt_duration, Dashboard, DASHBOARD_DAYS};
 pub use display::{action_label, fmt_utc, ACTION_GROUPS};
 pub use invite::{

@@ -13,11 +13,13 @@ pub enum Permission {
     ManageRolesAndTeams,
     ViewAuditLog,
     ManagePolicy,
+    /// API keys and webhook endpoints: the doors other software uses.
+    ManageApiKeys,
 }
 
 impl Permission {
     /// Every permission, in the order the UI lists them.
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 8] = [
         Permission::ViewInvites,
         Permission::SendInvites,
         Permission::RevokeInvites,
@@ -25,6 +27,7 @@ impl Permission {
         Permission::ManageRolesAndTeams,
         Permission::ViewAuditLog,
         Permission::ManagePolicy,
+        Permission::ManageApiKeys,
     ];
 
     // The bit values are stored in the database: never renumber them.
@@ -37,6 +40,7 @@ impl Permission {
             Permission::ManageRolesAndTeams => 1 << 4,
             Permission::ViewAuditLog => 1 << 5,
             Permission::ManagePolicy => 1 << 6,
+            Permission::ManageApiKeys => 1 << 7,
         }
     }
 
@@ -49,6 +53,7 @@ impl Permission {
             Permission::ManageRolesAndTeams => "Manage roles and teams",
             Permission::ViewAuditLog => "View audit log",
             Permission::ManagePolicy => "Manage invite policy",
+            Permission::ManageApiKeys => "Manage API keys",
         }
     }
 }
@@ -59,7 +64,7 @@ pub struct Permissions(u32);
 
 impl Permissions {
     pub const NONE: Permissions = Permissions(0);
-    pub const ALL: Permissions = Permissions(0b111_1111);
+    pub const ALL: Permissions = Permissions(0b1111_1111);
 
     /// Builds a set from stored bits, dropping bits no permission uses.
     pub fn from_bits(bits: i64) -> Permissions {

@@ -11,7 +11,7 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use crate::state::Ctx;
-    pub use domain::invites::CreateInvite;
+    pub use domain::invites::{CreateInvite, Expiry};
     pub use domain::DomainError;
     pub use model::InviteQuery;
 }
@@ -46,10 +46,12 @@ pub async fn create_invite(
     let teams = teams.unwrap_or_default();
     let req = CreateInvite {
         email: &email,
-        role_id: &role_id,
+        role: &role_id,
         team_ids: &teams,
-        expiry_hours,
+        expiry: Expiry::Hours(expiry_hours),
         message: message.as_deref().unwrap_or(""),
+        send_email: true,
+        metadata: None,
     };
     Ok(cx.services.create_invite(&caller, req).await?)
 }
@@ -99,5 +101,5 @@ pub async fn resend_invite(id: String) -> Result<IssuedLink, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
     let caller = cx.caller().await?;
-    Ok(cx.services.resend_invite(&caller, &id).await?)
+    Ok(cx.services.resend_invite(&caller, &id, true).await?)
 }

@@ -12,6 +12,7 @@ pub fn DeliveryBadge(delivery: Delivery, error: Option<String>) -> impl IntoView
     let (class, label) = match (delivery, error.is_some()) {
         (Delivery::Sent, _) => ("delivery-sent", "Email sent"),
         (Delivery::Failed, _) => ("delivery-failed", "Email failed"),
+        (Delivery::NotSent, _) => ("delivery-none", "Not emailed"),
         (Delivery::Queued, true) => ("delivery-retrying", "Email delayed, retrying"),
         (Delivery::Queued, false) => ("delivery-queued", "Email queued"),
     };

@@ -63,10 +63,15 @@ fn FilterSelect(
 
 #[component]
 pub fn FilterBar(query: InviteQuery, options: ListFilterOptions) -> impl IntoView {
-    let deliveries = [Delivery::Queued, Delivery::Sent, Delivery::Failed]
-        .into_iter()
-        .map(|d| (d.as_str().to_owned(), d.label().to_owned()))
-        .collect();
+    let deliveries = [
+        Delivery::Queued,
+        Delivery::Sent,
+        Delivery::Failed,
+        Delivery::NotSent,
+    ]
+    .into_iter()
+    .map(|d| (d.as_str().to_owned(), d.label().to_owned()))
+    .collect();
     let sorts = SortKey::ALL
         .into_iter()
         .map(|k| (k.as_str().to_owned(), k.label().to_owned()))
@@ -206,7 +211,7 @@ pub fn InviteTable(
                                         <span class="badge delivery-failed" title="The inviter was deactivated or can no longer grant this role; the invite will not be honoured. Resend it to re-issue it under your name.">"Inviter lacks rights"</span>
                                     })}
                                 </td>
-                                <td class="role-cell">{r.role_name.clone()}{(!r.teams.is_empty()).then(|| view! { <span class="teams-list">{format!(" · {}", r.teams.join(", "))}</span> })}</td>
+                                <td class="role-cell">{r.role_name.clone()}{(!r.teams.is_empty()).then(|| view! { <span class="teams-list">{format!(" · {}", r.team_names())}</span> })}</td>
                                 <td>{r.inviter_name.clone()}</td>
                                 <td>{fmt_utc(r.created_at)}</td>
                                 <td>{when}</td>

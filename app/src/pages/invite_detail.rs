@@ -35,7 +35,7 @@ fn Detail(d: InviteDetail) -> impl IntoView {
             <dl class="facts">
                 <dt>"Status"</dt><dd><StatusBadge status=i.status/></dd>
                 <dt>"Role"</dt><dd>{i.role_name.clone()}</dd>
-                <dt>"Teams"</dt><dd>{if i.teams.is_empty() { "—".to_owned() } else { i.teams.join(", ") }}</dd>
+                <dt>"Teams"</dt><dd>{if i.teams.is_empty() { "—".to_owned() } else { i.team_names() }}</dd>
                 <dt>"Invited by"</dt><dd>{format!("{} ({})", i.inviter_name, i.inviter_email)}</dd>
                 <dt>"Created"</dt><dd>{fmt_utc(i.created_at)}</dd>
                 <dt>"Expires"</dt><dd>{fmt_utc(i.expires_at)}</dd>

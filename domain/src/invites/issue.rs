@@ -1,11 +1,11 @@
 //! Issuing invites: what the form offers, and creating one (its link, teams, email job and
 //! audit rows in one transaction).
 
-use model::{InviteOptions, IssuedLink, Permission};
+use model::{Delivery, InviteOptions, IssuedLink, Permission};
 use uuid::Uuid;
 
 use super::policy as policy_rules;
-use super::rules::{parse_expiry_hours, parse_message};
+use super::rules::{parse_message, Expiry};
 use crate::access::Caller;
 use crate::audit::{Action, Actor, Event};
 use crate::clock::{Millis, HOUR};
@@ -24,10 +24,40 @@ use crate::Services;
 
 pub struct CreateInvite<'a> {
     pub email: &'a str,
-    pub role_id: &'a str,
+    /// A role's id (the panel) or its name (the API and the command line may use either).
+    pub role: &'a str,
     pub team_ids: &'a [String],
-    pub expiry_hours: i64,
+    pub expiry: Expiry,
     pub message: &'a str,
+    /// False: no email; the link is only handed to the inviter (the API's `send_email`).
+    pub send_email: bool,
+    /// A small JSON object an integration keeps with the invite (`parse_metadata`).
+    pub metadata: Option<&'a serde_json::Value>,
+}
+
+/// The longest `metadata` kept with an invite, as JSON text.
+pub const MAX_METADATA_BYTES: usize = 4096;
+
+/// An integration's metadata: a JSON object of at most 4 KB (as compact JSON), stored as
+/// that text and handed back as it came. It is the integration's, never shown to invitees.
+pub fn parse_metadata(value: &serde_json::Value) -> DomainResult<String> {
+    if !value.is_object() {
+        return Err(DomainError::invalid(
+            "metadata",
+            "metadata must be a JSON object, such as {\"crm_id\": \"A-17\"}.",
+        ));
+    }
+    let text = value.to_string();
+    if text.len() > MAX_METADATA_BYTES {
+        return Err(DomainError::invalid(
+            "metadata",
+            format!(
+                "metadata may hold at most {MAX_METADATA_BYTES} bytes of JSON (this is {}).",
+                text.len()
+            ),
+        ));
+    }
+    Ok(text)
 }
 
 /// Whether the inviter is shown a link to copy (create and resend) or not (bulk imports).
@@ -60,8 +90,8 @@ impl MintedLinks {
 pub(crate) struct Issuing<'a> {
     pub invite_id: &'a str,
     pub email: &'a str,
-    /// The emailed link's seed (`MintedLinks::seed`).
-    pub seed: &'a str,
+    /// The emailed link's seed (`MintedLinks::seed`); `None` when no email is sent.
+    pub seed: Option<&'a str>,
     pub team_ids: Vec<&'a str>,
     /// What the timeline says happened: created (how, with which role) or resent.
     pub event: Event,
@@ -81,19 +111,31 @@ pub(crate) async fn record_issued(
         .collect();
     let jobs: Vec<NewJob> = issued
         .iter()
-        .map(|i| NewJob::new(i.invite_id, JobKind::Invite, i.email, Some(i.seed)))
+        .filter_map(|i| {
+            let seed = i.seed?;
+            Some(NewJob::new(
+                i.invite_id,
+                JobKind::Invite,
+                i.email,
+                Some(seed),
+            ))
+        })
         .collect();
     let events: Vec<Event> = issued
         .iter()
         .flat_map(|i| {
-            let queued = Event::new(actor, Action::EmailQueued, Some(i.email)).invite(i.invite_id);
-            [i.event.clone().invite(i.invite_id), queued]
+            let queued = i
+                .seed
+                .map(|_| Event::new(actor, Action::EmailQueued, Some(i.email)).invite(i.invite_id));
+            std::iter::once(i.event.clone().invite(i.invite_id)).chain(queued)
         })
         .collect();
     if !teams.is_empty() {
         batches::add_teams_many(tx, &teams).await?;
     }
-    outbox::insert_many(tx, &jobs, now).await?;
+    if !jobs.is_empty() {
+        outbox::insert_many(tx, &jobs, now).await?;
+    }
     audit_store::insert_many_tx(tx, &events, now).await?;
     Ok(())
 }
@@ -120,7 +162,8 @@ impl Services {
 
     /// Roles the user may grant and every team: what the invite form offers.
     pub async fn invite_options(&self, caller: &Caller) -> DomainResult<InviteOptions> {
-        let held = caller.require(Permission::SendInvites)?;
+        caller.require(Permission::SendInvites)?;
+        let held = caller.ceiling();
         let roles = roles::list(&self.db)
             .await?
             .into_iter()
@@ -150,22 +193,24 @@ impl Services {
         caller: &Caller,
         req: CreateInvite<'_>,
     ) -> DomainResult<IssuedLink> {
-        let held = caller.require(Permission::SendInvites)?;
+        caller.require(Permission::SendInvites)?;
+        let held = caller.ceiling();
         self.count_invite_send(caller)?;
         let email = EmailAddress::parse(req.email)
             .map_err(|e| DomainError::invalid("email", e.to_string()))?;
         let role = self
-            .role_to_grant(held, req.role_id, |name| {
+            .role_to_grant(held, req.role, |name| {
                 format!("You cannot invite people as {name}: it has permissions your role lacks.")
             })
             .await?;
         let known_teams = teams::list(&self.db).await?;
         let chosen = chosen_teams(&known_teams, req.team_ids)?;
-        let ttl = parse_expiry_hours(req.expiry_hours)?;
         let message = parse_message(req.message)?;
+        let metadata = req.metadata.map(parse_metadata).transpose()?;
         let now = self.clock.now();
         let policy = self.policy().await?;
-        policy_rules::check_invite(&policy, &email, req.expiry_hours)?;
+        let ttl = req.expiry.lifetime(now, policy.max_expiry_hours)?;
+        policy_rules::check_address(&policy, &email)?;
         if let Some((0, frees_at)) = self.cap_room(&policy, caller, now).await? {
             return Err(policy_rules::cap_reached(&policy, frees_at, now));
         }
@@ -184,6 +229,12 @@ impl Services {
             copy_digest: links.copy.as_ref().map(|c| c.digest.as_str()),
             created_at: now,
             expires_at: now + ttl,
+            delivery: if req.send_email {
+                Delivery::Queued
+            } else {
+                Delivery::NotSent
+            },
+            metadata: metadata.as_deref(),
         };
         let mut tx = self.db.begin().await?;
         // The common case is one statement; only a refused insert looks for the reason. The
@@ -208,14 +259,20 @@ impl Services {
         }
         let created = Event::new(&caller.actor, Action::InviteCreated, Some(email.as_str()))
             .detail(format!(
-                "role {}; expires in {} h; a copy of the link shown to the inviter",
+                "role {}; expires in {} h; {}",
                 role.name,
-                ttl / HOUR
+                ttl / HOUR,
+                if req.send_email {
+                    "a copy of the link shown to the inviter"
+                } else {
+                    "no email: the link was handed to the inviter to share"
+                }
             ));
         let issuing = Issuing {
             invite_id: &id_s,
             email: email.as_str(),
-            seed: &links.seed,
+            // Without an email the seed goes nowhere, so the emailed link can never be built.
+            seed: req.send_email.then_some(links.seed.as_str()),
             team_ids: chosen.iter().map(|t| t.id.as_str()).collect(),
             event: created,
         };

@@ -2,8 +2,8 @@
 //! revoking (one or many) and resending.
 
 use model::{
-    AuditEntry, InviteList, InviteQuery, InviteRow, IssuedLink, ListFilterOptions, Permission,
-    Permissions,
+    AuditEntry, Delivery, InviteList, InviteQuery, InviteRow, IssuedLink, ListFilterOptions,
+    Permission, Permissions, TeamRef,
 };
 use uuid::Uuid;
 
@@ -21,12 +21,14 @@ use crate::Services;
 
 use super::issue::{record_issued, Issuing, LinkCopy};
 
-fn to_row(i: &InviteFull, teams: Vec<String>) -> DomainResult<InviteRow> {
+fn to_row(i: &InviteFull, teams: Vec<TeamRef>) -> DomainResult<InviteRow> {
     Ok(InviteRow {
         id: i.id.clone(),
         email: i.email.clone(),
+        role_id: i.role_id.clone(),
         role_name: i.role_name.clone(),
         teams,
+        inviter_id: i.inviter_id.clone(),
         inviter_name: i.inviter_name.clone(),
         inviter_email: i.inviter_email.clone(),
         created_at: i.created_at,
@@ -38,6 +40,7 @@ fn to_row(i: &InviteFull, teams: Vec<String>) -> DomainResult<InviteRow> {
         delivery_error: i.delivery_error.clone(),
         open_count: i.open_count,
         message: i.message.clone(),
+        metadata: i.metadata.clone(),
         inviter_can_grant: inviter_may_grant(
             i.inviter_active,
             Permissions::from_bits(i.inviter_permissions),
@@ -80,8 +83,11 @@ impl Services {
             .map(|i| {
                 let teams = pairs
                     .iter()
-                    .filter(|(id, _)| id == &i.id)
-                    .map(|(_, t)| t.clone())
+                    .filter(|(invite, _, _)| invite == &i.id)
+                    .map(|(_, id, name)| TeamRef {
+                        id: id.clone(),
+                        name: name.clone(),
+                    })
                     .collect();
                 to_row(i, teams)
             })
@@ -125,7 +131,11 @@ impl Services {
         let invite = store::find(&self.db, id, self.clock.now())
             .await?
             .ok_or(DomainError::NotFound)?;
-        let teams = store::team_names(&self.db, id).await?;
+        let teams = store::teams(&self.db, id)
+            .await?
+            .into_iter()
+            .map(|(id, name)| TeamRef { id, name })
+            .collect();
         let events = audit_store::for_invite(&self.db, id)
             .await?
             .into_iter()
@@ -218,15 +228,24 @@ impl Services {
         Ok(invite.status_at(now).label().to_lowercase())
     }
 
-    /// A new link (the old one dies), a renewed expiry, and a new email.
-    pub async fn resend_invite(&self, caller: &Caller, id: &str) -> DomainResult<IssuedLink> {
+    /// A new link (the old one dies), a renewed expiry, and a new email (unless `send_email`
+    /// is false: then only the link handed back, as at a create without email).
+    pub async fn resend_invite(
+        &self,
+        caller: &Caller,
+        id: &str,
+        send_email: bool,
+    ) -> DomainResult<IssuedLink> {
         let held = caller.require(Permission::SendInvites)?;
         self.count_invite_send(caller)?;
         let now = self.clock.now();
         let invite = store::find(&self.db, id, now)
             .await?
             .ok_or(DomainError::NotFound)?;
-        if !held.may_grant(Permissions::from_bits(invite.role_permissions)) {
+        if !caller
+            .ceiling()
+            .may_grant(Permissions::from_bits(invite.role_permissions))
+        {
             return Err(DomainError::Forbidden);
         }
         // A resend kills the link already sent, so for someone else's invite it takes what
@@ -246,7 +265,12 @@ impl Services {
         let shown = links.shown()?;
         let mut tx = self.db.begin().await?;
         let digests = (links.emailed.digest.as_str(), shown.digest.as_str());
-        if store::renew(&mut tx, id, digests, now + ttl, caller.id()).await? != 1 {
+        let delivery = if send_email {
+            Delivery::Queued
+        } else {
+            Delivery::NotSent
+        };
+        if store::renew(&mut tx, id, digests, now + ttl, caller.id(), delivery).await? != 1 {
             drop(tx);
             let status = self.status_now(id).await?;
             return Err(DomainError::Conflict(format!(
@@ -270,7 +294,7 @@ impl Services {
         let issuing = Issuing {
             invite_id: id,
             email: &invite.email,
-            seed: &links.seed,
+            seed: send_email.then_some(links.seed.as_str()),
             // The teams stay as they were.
             team_ids: vec![],
             event: resent,

@@ -119,13 +119,8 @@ impl Services {
     }
 }
 
-/// The create-time checks for one address and expiry.
-pub(crate) fn check_invite(
-    policy: &InvitePolicy,
-    email: &EmailAddress,
-    expiry_hours: i64,
-) -> DomainResult<()> {
-    check_expiry(policy, expiry_hours)?;
+/// The create-time check of one address against the allowed and blocked domains.
+pub(crate) fn check_address(policy: &InvitePolicy, email: &EmailAddress) -> DomainResult<()> {
     policy
         .check_domain(email.domain())
         .map_err(|m| DomainError::invalid("email", m))

@@ -23,6 +23,49 @@ pub fn parse_expiry_hours(hours: i64) -> Result<Millis, DomainError> {
     }
 }
 
+/// When an invite's links stop working: so many hours from now (the panel's choice) or at a
+/// moment (the API's `expires_at`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expiry {
+    Hours(i64),
+    At(Millis),
+}
+
+impl Expiry {
+    /// The form field or API property that holds it.
+    pub fn field(self) -> &'static str {
+        match self {
+            Expiry::Hours(_) => "expiry",
+            Expiry::At(_) => "expires_at",
+        }
+    }
+
+    /// How long the links live from `now`, in milliseconds: from 1 hour to 30 days, and no
+    /// longer than the invite policy's `max_hours`.
+    pub fn lifetime(self, now: Millis, max_hours: i64) -> Result<Millis, DomainError> {
+        let ttl = match self {
+            Expiry::Hours(h) => parse_expiry_hours(h)?,
+            Expiry::At(at) => {
+                let ttl = at - now;
+                if !(MIN_EXPIRY_HOURS * HOUR..=MAX_EXPIRY_HOURS * HOUR).contains(&ttl) {
+                    return Err(DomainError::invalid(
+                        "expires_at",
+                        "Choose a time from 1 hour to 30 days from now.",
+                    ));
+                }
+                ttl
+            }
+        };
+        if ttl > max_hours * HOUR {
+            return Err(DomainError::invalid(
+                self.field(),
+                format!("The invite policy allows links of at most {max_hours} hours."),
+            ));
+        }
+        Ok(ttl)
+    }
+}
+
 /// The inviter's note: plain text, at most 500 characters. Line breaks stay; other control
 /// characters are refused. It is escaped wherever it is shown.
 pub fn parse_message(input: &str) -> Result<String, DomainError> {
@@ -66,6 +109,37 @@ mod tests {
     #[test]
     fn expiry_is_one_hour_to_thirty_days() {
         assert_eq!(parse_expiry_hours(1).unwrap(), HOUR);
+        let now = 1_000_000_000;
+        assert_eq!(Expiry::Hours(3).lifetime(now, 720).unwrap(), 3 * HOUR);
+        assert_eq!(
+            Expiry::At(now + 90 * 60_000).lifetime(now, 720).unwrap(),
+            90 * 60_000
+        );
+        for (bad, max) in [
+            (Expiry::At(now + HOUR - 1), 720),
+            (Expiry::At(now - HOUR), 720),
+            (Expiry::At(now + 721 * HOUR), 720),
+            (Expiry::At(now + 49 * HOUR), 48),
+        ] {
+            let err = bad.lifetime(now, max).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    DomainError::Invalid {
+                        field: "expires_at",
+                        ..
+                    }
+                ),
+                "{bad:?}"
+            );
+        }
+        assert!(matches!(
+            Expiry::Hours(49).lifetime(now, 48),
+            Err(DomainError::Invalid {
+                field: "expiry",
+                ..
+            })
+        ));
         assert_eq!(parse_expiry_hours(720).unwrap(), 720 * HOUR);
         for bad in [0, -1, 721, i64::MAX] {
             assert!(parse_expiry_hours(bad).is_err(), "{bad}");

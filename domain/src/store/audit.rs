@@ -7,8 +7,8 @@ use crate::store::{Db, Tx};
 use crate::{on_db, on_db_write};
 
 const INSERT: &str = "INSERT INTO audit_log \
-     (id, at, actor_id, actor_email, ip, user_agent, action, subject, detail, invite_id) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+     (id, at, actor_id, actor_email, ip, user_agent, action, subject, detail, invite_id, api_key) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 macro_rules! bind_event {
     ($q:expr, $e:expr, $at:expr) => {
@@ -22,6 +22,7 @@ macro_rules! bind_event {
             .bind($e.subject.as_deref())
             .bind($e.detail.as_str())
             .bind($e.invite_id.as_deref())
+            .bind($e.actor.api_key.as_deref())
     };
 }
 
@@ -38,7 +39,7 @@ pub async fn insert_tx(tx: &mut Tx, e: &Event, at: Millis) -> Result<(), sqlx::E
 /// `insert_tx` for many events in one statement (bulk imports, and the two events of a create).
 pub async fn insert_many_tx(tx: &mut Tx, events: &[Event], at: Millis) -> Result<(), sqlx::Error> {
     use crate::store::dynamic::{self, Arg};
-    for part in events.chunks(dynamic::rows_per_statement(9)) {
+    for part in events.chunks(dynamic::rows_per_statement(10)) {
         let mut args = dynamic::Args::default();
         let at = args.int(at);
         let values = dynamic::values_rows(&mut args, part, |a, e| {
@@ -53,10 +54,11 @@ pub async fn insert_many_tx(tx: &mut Tx, events: &[Event], at: Millis) -> Result
                 a.push(Arg::OptText(e.subject.clone())),
                 a.text(e.detail.as_str()),
                 a.push(Arg::OptText(e.invite_id.clone())),
+                a.push(Arg::OptText(e.actor.api_key.clone())),
             ]
         });
         let sql = format!(
-            "INSERT INTO audit_log (id, at, actor_id, actor_email, ip, user_agent, action, subject, detail, invite_id) \
+            "INSERT INTO audit_log (id, at, actor_id, actor_email, ip, user_agent, action, subject, detail, invite_id, api_key) \
              VALUES {values}"
         );
         dynamic::execute(tx, sql, &args).await?;
@@ -74,6 +76,7 @@ pub struct AuditRow {
     pub action: String,
     pub subject: Option<String>,
     pub detail: String,
+    pub api_key: Option<String>,
 }
 
 impl AuditRow {
@@ -87,6 +90,7 @@ impl AuditRow {
             action: self.action,
             subject: self.subject,
             detail: self.detail,
+            api_key: self.api_key,
         }
     }
 }
@@ -106,7 +110,7 @@ pub async fn search(
     limit: i64,
 ) -> Result<Vec<AuditRow>, sqlx::Error> {
     on_db!(db, p => sqlx::query_as(
-        "SELECT id, at, actor_email, ip, user_agent, action, subject, detail FROM audit_log \
+        "SELECT id, at, actor_email, ip, user_agent, action, subject, detail, api_key FROM audit_log \
          WHERE ($1 = '' OR actor_email LIKE $1 || '%') AND ($2 = '' OR action LIKE $2 || '%') \
          AND ($3 = '' OR subject LIKE '%' || $3 || '%') ORDER BY at DESC, id DESC LIMIT $4",
     )
@@ -121,7 +125,7 @@ pub async fn search(
 /// One invite's timeline, oldest first.
 pub async fn for_invite(db: &Db, invite_id: &str) -> Result<Vec<AuditRow>, sqlx::Error> {
     on_db!(db, p => sqlx::query_as(
-        "SELECT id, at, actor_email, ip, user_agent, action, subject, detail FROM audit_log \
+        "SELECT id, at, actor_email, ip, user_agent, action, subject, detail, api_key FROM audit_log \
          WHERE invite_id = $1 ORDER BY at, id",
     )
     .bind(invite_id)

@@ -285,14 +285,18 @@ async fn rows_by(db: &Db, st: &Statement) -> Result<Vec<InviteFull>, sqlx::Error
 }
 
 /// (invite id, team name) for the given invites, in one query.
-pub async fn teams_of(db: &Db, ids: &[String]) -> Result<Vec<(String, String)>, sqlx::Error> {
+/// The teams of invites `ids` as (invite id, team id, team name), by name.
+pub async fn teams_of(
+    db: &Db,
+    ids: &[String],
+) -> Result<Vec<(String, String, String)>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let mut args = Args::default();
     let list: Vec<String> = ids.iter().map(|id| args.text(id.clone())).collect();
     let sql = format!(
-        "SELECT it.invite_id, t.name FROM invite_teams it JOIN teams t ON t.id = it.team_id \
+        "SELECT it.invite_id, t.id, t.name FROM invite_teams it JOIN teams t ON t.id = it.team_id \
          WHERE it.invite_id IN ({}) ORDER BY lower(t.name)",
         list.join(", ")
     );

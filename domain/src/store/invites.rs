@@ -46,6 +46,7 @@ pub struct InviteFull {
     pub open_count: i64,
     pub delivery: String,
     pub delivery_error: Option<String>,
+    pub metadata: Option<String>,
     /// How long each link of this invite lives (see migration 0006).
     pub lifetime: Millis,
     pub status: String,
@@ -98,7 +99,7 @@ macro_rules! select_full {
             "SELECT i.id, i.email, i.role_id, r.name AS role_name, r.permissions AS role_permissions, ",
             "i.inviter_id, u.name AS inviter_name, u.email AS inviter_email, u.active AS inviter_active, ",
             "ur.permissions AS inviter_permissions, i.message, i.token_digest, i.copy_digest, i.created_at, i.expires_at, ",
-            "i.accepted_at, i.revoked_at, i.open_count, i.delivery, i.delivery_error, ",
+            "i.accepted_at, i.revoked_at, i.open_count, i.delivery, i.delivery_error, i.metadata, ",
             "COALESCE(i.lifetime, i.expires_at - i.created_at) AS lifetime, ",
             $crate::status_case!("$1"),
             " AS status FROM invites i JOIN roles r ON r.id = i.role_id ",
@@ -121,6 +122,16 @@ pub fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
+}
+
+/// The invite's teams as (id, name), by name.
+pub async fn teams(db: &Db, invite_id: &str) -> Result<Vec<(String, String)>, sqlx::Error> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT t.id, t.name FROM invite_teams it JOIN teams t ON t.id = it.team_id WHERE it.invite_id = $1 ORDER BY lower(t.name)",
+    )
+    .bind(invite_id)
+    .fetch_all(p)
+    .await)
 }
 
 pub async fn team_names(db: &Db, invite_id: &str) -> Result<Vec<String>, sqlx::Error> {
@@ -158,6 +169,9 @@ pub struct NewInvite<'a> {
     pub copy_digest: Option<&'a str>,
     pub created_at: Millis,
     pub expires_at: Millis,
+    /// `Delivery::Queued` with an email job, `Delivery::NotSent` without.
+    pub delivery: model::Delivery,
+    pub metadata: Option<&'a str>,
 }
 
 /// Inserts unless the address already has an account or a live invite (the one-live-invite
@@ -167,8 +181,8 @@ pub struct NewInvite<'a> {
 /// is what a single create costs the writer (see the README's performance section).
 pub async fn insert_if_free(tx: &mut Tx, n: &NewInvite<'_>) -> Result<bool, sqlx::Error> {
     let inserted = on_tx!(tx, c => sqlx::query(
-        "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, copy_digest, created_at, expires_at) \
-         SELECT $1, $2, $3, $4, $5, $6, $9, $7, $8 \
+        "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, copy_digest, created_at, expires_at, delivery, metadata) \
+         SELECT $1, $2, $3, $4, $5, $6, $9, $7, $8, $10, $11 \
          WHERE NOT EXISTS (SELECT 1 FROM users WHERE email = $2) \
          ON CONFLICT (email) WHERE accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL DO NOTHING",
     )
@@ -181,6 +195,8 @@ pub async fn insert_if_free(tx: &mut Tx, n: &NewInvite<'_>) -> Result<bool, sqlx
     .bind(n.created_at)
     .bind(n.expires_at)
     .bind(n.copy_digest)
+    .bind(n.delivery.as_str())
+    .bind(n.metadata)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -263,10 +279,11 @@ pub async fn renew(
     digests: (&str, &str),
     expires_at: Millis,
     inviter_id: &str,
+    delivery: model::Delivery,
 ) -> Result<u64, sqlx::Error> {
     on_tx!(tx, c => sqlx::query(
         "UPDATE invites SET token_digest = $2, copy_digest = $5, lifetime = COALESCE(lifetime, expires_at - created_at), \
-         expires_at = $3, inviter_id = $4, delivery = 'queued', \
+         expires_at = $3, inviter_id = $4, delivery = $6, \
          delivery_error = NULL WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL",
     )
     .bind(id)
@@ -274,9 +291,44 @@ pub async fn renew(
     .bind(expires_at)
     .bind(inviter_id)
     .bind(digests.1)
+    .bind(delivery.as_str())
     .execute(c)
     .await
     .map(|r| r.rows_affected()))
+}
+
+/// A pending invite's role, and its expiry with the lifetime resends renew it by (`expiry`:
+/// (expires_at, lifetime)); the rows changed (0 when the invite is no longer pending at `now`).
+pub async fn change_pending(
+    tx: &mut Tx,
+    id: &str,
+    role_id: &str,
+    expiry: Option<(Millis, Millis)>,
+    now: Millis,
+) -> Result<u64, sqlx::Error> {
+    let (expires_at, lifetime) = expiry.unzip();
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE invites SET role_id = $2, expires_at = COALESCE($3, expires_at), \
+         lifetime = COALESCE($4, lifetime) \
+         WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL \
+         AND expires_at > $5",
+    )
+    .bind(id)
+    .bind(role_id)
+    .bind(expires_at)
+    .bind(lifetime)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))
+}
+
+pub async fn clear_teams(tx: &mut Tx, id: &str) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM invite_teams WHERE invite_id = $1")
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
 }
 
 /// Marks the invite's email sent, unless `job_id` was cancelled meanwhile (a resend replaced

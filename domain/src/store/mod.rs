@@ -3,10 +3,12 @@
 //! `on_db!` / `on_tx!` macros. Where SQL must differ, the store module matches on the
 //! backend explicitly.
 
+pub mod api_keys;
 pub mod audit;
 pub mod bulk_jobs;
 pub mod dashboard;
 pub mod dynamic;
+pub mod idempotency;
 pub mod invite_batches;
 pub mod invite_list;
 pub mod invite_search;

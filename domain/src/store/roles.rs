@@ -40,6 +40,18 @@ pub async fn find(db: &Db, id: &str) -> Result<Option<RoleRow>, sqlx::Error> {
     .await)
 }
 
+/// The role whose id is `key`, or else whose name is `key` (any case: names are unique
+/// regardless of case).
+pub async fn find_by_id_or_name(db: &Db, key: &str) -> Result<Option<RoleRow>, sqlx::Error> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT id, name, description, permissions, built_in, CAST(0 AS BIGINT) AS in_use FROM roles \
+         WHERE id = $1 OR lower(name) = lower($1) ORDER BY id = $1 DESC LIMIT 1",
+    )
+    .bind(key)
+    .fetch_optional(p)
+    .await)
+}
+
 pub async fn insert(
     tx: &mut Tx,
     id: &str,

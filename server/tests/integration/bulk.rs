@@ -95,7 +95,7 @@ async fn an_import_invites_the_good_rows_and_only_they_get_email(backend: Backen
     let list: InviteList = app
         .read("list_invites", &[("q", "eve@"), ("mode", "prefix")])
         .await;
-    assert_eq!(list.rows[0].teams, ["Brand"]);
+    assert_eq!(list.rows[0].team_names(), "Brand");
     assert_eq!(list.rows[0].role_name, "Editor");
     app.deliver_all().await;
     let mails = app.mails().join("\n");

@@ -375,10 +375,12 @@ async fn a_nul_byte_in_any_text_input_gets_a_4xx_and_stores_nothing(backend: Bac
     let create = |email: &'static str, role_id: &'static str, message: &'static str| {
         domain::invites::CreateInvite {
             email,
-            role_id,
+            role: role_id,
             team_ids: &[],
-            expiry_hours: 24,
+            expiry: domain::invites::Expiry::Hours(24),
             message,
+            send_email: true,
+            metadata: None,
         }
     };
     refused(

@@ -103,6 +103,8 @@ impl Services {
                 copy_digest: None,
                 created_at: now,
                 expires_at: now + ttl,
+                delivery: model::Delivery::Queued,
+                metadata: None,
             })
             .collect();
         let inserted: std::collections::HashSet<String> =
@@ -129,7 +131,7 @@ impl Services {
             issued.push(Issuing {
                 invite_id: id,
                 email: &p.email,
-                seed: &links.seed,
+                seed: Some(links.seed.as_str()),
                 team_ids: teams.iter().map(|t| t.id.as_str()).collect(),
                 event: created,
             });
