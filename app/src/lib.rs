@@ -28,7 +28,7 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::layout::SignedInLayout;
 use crate::pages::{
-    accept::AcceptPage, audit::AuditPage, bulk::BulkInvitePage,
+    accept::AcceptPage, api_keys::ApiKeysPage, audit::AuditPage, bulk::BulkInvitePage,
     confirm_address::ConfirmAddressPage, dashboard::DashboardPage, home::HomePage,
     invite_detail::InviteDetailPage, invites::InvitesPage, members::MembersPage,
     not_found::NotFound, policy::PolicyPage, roles::RolesPage, set_password::SetPasswordPage,
@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("roles") view=RolesPage/>
                     <Route path=path!("audit") view=AuditPage/>
                     <Route path=path!("policy") view=PolicyPage/>
+                    <Route path=path!("api-keys") view=ApiKeysPage/>
                     <Route path=path!("confirm-address/:token") view=ConfirmAddressPage/>
                 </ParentRoute>
             </Routes>

@@ -31,6 +31,13 @@ pub const MAX_EXPIRY_DAYS: i64 = 730;
 /// A key's `last_used_at` moves at most this often.
 const TOUCH_EVERY: Millis = MINUTE;
 
+/// A request's caller through a key, and which key (idempotency keys are kept per key).
+#[derive(Clone, Debug)]
+pub struct KeyCaller {
+    pub caller: Caller,
+    pub key_id: String,
+}
+
 /// What a new key needs.
 pub struct NewApiKey<'a> {
     pub name: &'a str,
@@ -196,16 +203,33 @@ impl Services {
     }
 
     /// The caller behind a presented key (`Authorization: Bearer vsk_…`), from `request` (its
-    /// IP and user agent). Refused: a key not ours or unknown, revoked or expired, or whose
-    /// creator is deactivated.
-    pub async fn caller_for_key(&self, presented: &str, request: &Actor) -> DomainResult<Caller> {
+    /// IP and user agent). Refused: a key not ours or unknown (counted per IP as a guess),
+    /// revoked or expired, whose creator is deactivated, or past its requests per minute.
+    pub async fn caller_for_key(
+        &self,
+        presented: &str,
+        request: &Actor,
+    ) -> DomainResult<KeyCaller> {
         let refused = |why: &str| DomainError::KeyRefused(why.to_owned());
-        let secret =
-            parse_key(presented.trim()).ok_or_else(|| refused("This API key is not valid."))?;
-        let row = store::find_by_digest(&self.db, &digest(&self.key, &secret))
-            .await?
-            .ok_or_else(|| refused("This API key is not valid."))?;
         let now = self.clock.now();
+        let client = request.ip.as_deref().unwrap_or("unknown");
+        if let Some(secs) = self.limits.bad_api_keys.check(client, now) {
+            return Err(DomainError::RateLimited {
+                retry_after_secs: secs,
+                message: format!(
+                    "Too many invalid API keys came from your network. {}",
+                    crate::ratelimit::wait_phrase(secs)
+                ),
+            });
+        }
+        let found = match parse_key(presented.trim()) {
+            Some(secret) => store::find_by_digest(&self.db, &digest(&self.key, &secret)).await?,
+            None => None,
+        };
+        let Some(row) = found else {
+            self.limits.bad_api_keys.hit(client, now);
+            return Err(refused("This API key is not valid."));
+        };
         match state_of(&row, now) {
             ApiKeyState::Active => {}
             ApiKeyState::Revoked => return Err(refused("This API key has been revoked.")),
@@ -220,13 +244,25 @@ impl Services {
                      longer works.",
                 )
             })?;
+        if let Some(secs) = self.limits.api_requests.take(&row.id, now) {
+            return Err(DomainError::RateLimited {
+                retry_after_secs: secs,
+                message: format!(
+                    "This API key has made too many requests in the last minute. {}",
+                    crate::ratelimit::wait_phrase(secs)
+                ),
+            });
+        }
         store::touch(&self.db, &row.id, now, TOUCH_EVERY).await?;
-        Ok(Caller::through_key(
-            creator,
-            &row.name,
-            ApiScopes::from_bits(row.scopes),
-            request,
-        ))
+        Ok(KeyCaller {
+            caller: Caller::through_key(
+                creator,
+                &row.name,
+                ApiScopes::from_bits(row.scopes),
+                request,
+            ),
+            key_id: row.id,
+        })
     }
 }
 

@@ -28,4 +28,29 @@ impl Services {
         .await?;
         Ok(rows.into_iter().map(AuditRow::into_entry).collect())
     }
+
+    /// A page of the log, newest first, after the entry `before` (its id, "" for the newest):
+    /// `limit` entries at most, and whether there are more.
+    pub async fn audit_page(
+        &self,
+        caller: &Caller,
+        filter: (&str, &str, &str),
+        before: &str,
+        limit: i64,
+    ) -> DomainResult<(Vec<AuditEntry>, bool)> {
+        caller.require(Permission::ViewAuditLog)?;
+        let (actor, action, subject) = filter;
+        let mut rows = audit_store::search_before(
+            &self.db,
+            actor.trim(),
+            action.trim(),
+            &subject.trim().to_lowercase(),
+            before.trim(),
+            limit + 1,
+        )
+        .await?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        Ok((rows.into_iter().map(AuditRow::into_entry).collect(), more))
+    }
 }

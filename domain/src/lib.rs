@@ -14,6 +14,7 @@ pub mod email;
 pub mod error;
 #[cfg(feature = "tools")]
 pub mod fuzzing;
+pub mod idempotency;
 pub mod invites;
 pub mod live;
 pub mod mail;

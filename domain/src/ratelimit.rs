@@ -23,6 +23,11 @@ pub struct Limits {
     pub new_invite_requests: RateLimiter,
     /// Address confirmation emails a member asks for again: 3 an hour.
     pub confirmation_sends: RateLimiter,
+    /// Requests per API key (`VESTIBULE_API_REQUESTS_PER_MINUTE`, 600 by default, 0 for none).
+    pub api_requests: RateLimiter,
+    /// Presented API keys that are not ours or unknown (guessing), per client IP: 30 per 10
+    /// minutes, then 429. An authentic key that was revoked or expired is not a guess.
+    pub bad_api_keys: RateLimiter,
 }
 
 /// Sign-in limits: every attempt counts per client IP; failures count per account.
@@ -48,7 +53,19 @@ impl Limits {
             invite_sends: RateLimiter::new(per_minute, MINUTE),
             new_invite_requests: RateLimiter::new(1, HOUR),
             confirmation_sends: RateLimiter::new(3, HOUR),
+            api_requests: RateLimiter::new(600, MINUTE),
+            bad_api_keys: RateLimiter::new(30, 10 * MINUTE),
         }
+    }
+
+    /// The same, with `per_minute` requests per API key (0: no such limit).
+    pub fn with_api_requests_per_minute(mut self, per_minute: u32) -> Limits {
+        let n = match per_minute {
+            0 => u32::MAX,
+            n => n,
+        };
+        self.api_requests = RateLimiter::new(n, MINUTE);
+        self
     }
 }
 

@@ -81,6 +81,20 @@ impl Services {
         Ok(role)
     }
 
+    /// Every role, for whoever sees or sends invites (the API's `GET /roles`: an integration
+    /// must know what an invitation can name). The Roles page's list is `list_roles`.
+    pub async fn role_directory(&self, caller: &Caller) -> DomainResult<Vec<RoleInfo>> {
+        let held = caller.permissions();
+        if !(held.contains(Permission::ViewInvites) || held.contains(Permission::SendInvites)) {
+            return Err(DomainError::Forbidden);
+        }
+        Ok(roles::list(&self.db)
+            .await?
+            .into_iter()
+            .map(role_info)
+            .collect())
+    }
+
     pub async fn list_roles(&self, caller: &Caller) -> DomainResult<Vec<RoleInfo>> {
         caller.require(Permission::ManageRolesAndTeams)?;
         Ok(roles::list(&self.db)

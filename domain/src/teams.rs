@@ -41,11 +41,13 @@ pub(crate) fn team_info(t: teams::TeamRow) -> TeamInfo {
 }
 
 impl Services {
-    /// Teams are listed to anyone who can send invites (the form offers them).
+    /// Teams are listed to anyone who can send invites (the form offers them) or view them
+    /// (the list's filters name them).
     pub async fn list_teams(&self, caller: &Caller) -> DomainResult<Vec<TeamInfo>> {
         let held = caller.permissions();
         if !(held.contains(Permission::ManageRolesAndTeams)
-            || held.contains(Permission::SendInvites))
+            || held.contains(Permission::SendInvites)
+            || held.contains(Permission::ViewInvites))
         {
             return Err(DomainError::Forbidden);
         }

@@ -38,10 +38,12 @@ async fn world() -> World {
 fn req<'a>(email: &'a str, role: &'a str) -> CreateInvite<'a> {
     CreateInvite {
         email,
-        role_id: role,
+        role,
         team_ids: &[],
-        expiry_hours: 24,
+        expiry: domain::invites::Expiry::Hours(24),
         message: "",
+        send_email: true,
+        metadata: None,
     }
 }
 
@@ -84,7 +86,7 @@ async fn pending_then_revoked_is_terminal() {
             .unwrap_err();
     assert_eq!(unusable(err), LinkView::Revoked);
     assert!(matches!(
-        w.s.resend_invite(&w.admin, &link.invite_id).await,
+        w.s.resend_invite(&w.admin, &link.invite_id, true).await,
         Err(DomainError::Conflict(_))
     ));
     w.clock.advance(100 * DAY);
@@ -146,7 +148,10 @@ async fn pending_becomes_expired_by_the_clock_alone_and_resend_revives_it() {
         Err(DomainError::Conflict(_))
     ));
 
-    let renewed = w.s.resend_invite(&w.admin, &link.invite_id).await.unwrap();
+    let renewed =
+        w.s.resend_invite(&w.admin, &link.invite_id, true)
+            .await
+            .unwrap();
     assert_eq!(status(&w, &link.invite_id).await, InviteStatus::Pending);
     let old =
         w.s.open_invite_link(&token_of(&link.link), &Actor::default())

@@ -138,10 +138,12 @@ async fn run_case(postgres: bool, ops: Vec<Op>) {
             &admin,
             CreateInvite {
                 email: "model@example.com",
-                role_id: "analyst",
+                role: "analyst",
                 team_ids: &[],
-                expiry_hours: 24,
+                expiry: domain::invites::Expiry::Hours(24),
                 message: "",
+                send_email: true,
+                metadata: None,
             },
         )
         .await
@@ -188,7 +190,7 @@ async fn run_case(postgres: bool, ops: Vec<Op>) {
                 model.revoked |= pending;
             }
             Op::Resend => {
-                let r = s.resend_invite(&admin, &id).await;
+                let r = s.resend_invite(&admin, &id, true).await;
                 let may = matches!(before, InviteStatus::Pending | InviteStatus::Expired);
                 assert_eq!(r.is_ok(), may, "resend at step {step} ({before:?}): {r:?}");
                 if let Ok(link) = r {

@@ -72,6 +72,18 @@ impl ApiScope {
             ApiScope::WebhooksManage => Permission::ManageApiKeys,
         }
     }
+
+    /// What the rules let a key with this scope use: its permission, and for writing or
+    /// revoking invitations, viewing them too, so that the answer can show the invitation
+    /// changed. Which endpoints a key may call is decided by its scopes, not by these.
+    pub fn permissions(self) -> Permissions {
+        match self {
+            ApiScope::InvitationsWrite | ApiScope::InvitationsRevoke => {
+                Permissions::of(&[self.permission(), Permission::ViewInvites])
+            }
+            _ => Permissions::of(&[self.permission()]),
+        }
+    }
 }
 
 /// A set of scopes, stored as one integer like `Permissions`.
@@ -120,8 +132,10 @@ impl ApiScopes {
 
     /// The permissions these scopes could use, before the creator's own rights cut them down.
     pub fn permissions(self) -> Permissions {
-        let list: Vec<Permission> = self.iter().map(ApiScope::permission).collect();
-        Permissions::of(&list)
+        let bits = self
+            .iter()
+            .fold(0, |acc, s| acc | ApiScope::permissions(s).bits());
+        Permissions::from_bits(bits)
     }
 
     /// The names, comma-separated (`invitations:read, audit:read`).

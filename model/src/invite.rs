@@ -367,6 +367,7 @@ pub struct BulkProgress {
 /// One audit-log line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
+    pub id: String,
     pub at: i64,
     pub actor: Option<String>,
     pub ip: Option<String>,
@@ -376,6 +377,18 @@ pub struct AuditEntry {
     pub detail: String,
     /// The API key (its name) the actor acted through, if any.
     pub api_key: Option<String>,
+}
+
+impl AuditEntry {
+    /// Who did it, as the log shows it: "ed@example.com", "ed@example.com via API key ci",
+    /// or "system".
+    pub fn who(&self) -> String {
+        let actor = self.actor.as_deref().unwrap_or("system");
+        match &self.api_key {
+            Some(key) => format!("{actor} via API key {key}"),
+            None => actor.to_owned(),
+        }
+    }
 }
 
 #[cfg(test)]

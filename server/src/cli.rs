@@ -53,6 +53,33 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Invite one person, as the panel's Send invite does
+    Invite {
+        #[arg(long)]
+        email: String,
+        /// A role's name or id
+        #[arg(long)]
+        role: String,
+        /// A team's name or id; repeat for several
+        #[arg(long = "team")]
+        teams: Vec<String>,
+        /// Email of the account the invite comes from (its role ceiling applies); the only
+        /// active Admin when omitted
+        #[arg(long = "as", value_name = "EMAIL")]
+        inviter: Option<String>,
+        /// Hours until the link expires (the invite policy's default when omitted)
+        #[arg(long)]
+        expiry_hours: Option<i64>,
+        /// Personal note
+        #[arg(long, default_value = "")]
+        message: String,
+        /// Send no email; print the link instead
+        #[arg(long)]
+        no_email: bool,
+    },
+    /// API keys for the REST API (/api/v1)
+    #[command(subcommand, name = "api-key")]
+    ApiKey(ApiKeyCommand),
     /// Fill the database with realistic invites, for benchmarks and demos. Seeded links do
     /// not work, acceptances create no accounts, and no email is sent.
     Seed {
@@ -80,6 +107,41 @@ pub enum AdminCommand {
         email: String,
         #[arg(long, default_value = "Administrator")]
         name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCommand {
+    /// Create a key and print it (shown this once)
+    Create {
+        /// What uses it
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: invitations:read, invitations:write, invitations:revoke,
+        /// members:read, members:write, audit:read, webhooks:manage
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        /// The account the key acts for; the only active Admin when omitted
+        #[arg(long = "as", value_name = "EMAIL")]
+        creator: Option<String>,
+        /// Days until it expires (1 to 730); never when omitted
+        #[arg(long)]
+        expires_in_days: Option<i64>,
+    },
+    /// List the keys (never the keys themselves)
+    List {
+        /// Who reads the list; the only active Admin when omitted
+        #[arg(long = "as", value_name = "EMAIL")]
+        reader: Option<String>,
+    },
+    /// Revoke a key at once
+    Revoke {
+        /// The key's id (from `api-key list`)
+        #[arg(long)]
+        id: String,
+        /// Who revokes it; the only active Admin when omitted
+        #[arg(long = "as", value_name = "EMAIL")]
+        by: Option<String>,
     },
 }
 

@@ -77,6 +77,9 @@ pub struct RawConfig {
     /// The invite policy's daily cap applies on top.
     #[arg(long, env = "VESTIBULE_INVITES_PER_MINUTE", default_value = "60")]
     pub invites_per_minute: String,
+    /// Requests one API key may make per minute (0: no limit, for load tests).
+    #[arg(long, env = "VESTIBULE_API_REQUESTS_PER_MINUTE", default_value = "600")]
+    pub api_requests_per_minute: String,
     /// Reverse proxies whose X-Forwarded-For is believed, comma-separated IP addresses (e.g.
     /// 127.0.0.1,10.0.0.5). Empty: the client IP is the socket's peer, whatever headers say.
     #[arg(long, env = "VESTIBULE_TRUSTED_PROXIES", default_value = "")]
@@ -117,6 +120,7 @@ pub struct Config {
     pub mail_from: String,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub invites_per_minute: u32,
+    pub api_requests_per_minute: u32,
     pub max_live_streams: usize,
     pub log: String,
 }
@@ -195,6 +199,19 @@ impl Config {
                 ),
             )
         })?;
+        let api_requests_per_minute =
+            raw.api_requests_per_minute
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| {
+                    bad(
+                        "VESTIBULE_API_REQUESTS_PER_MINUTE",
+                        format!(
+                            "must be a whole number, 0 for no limit (got {:?})",
+                            raw.api_requests_per_minute
+                        ),
+                    )
+                })?;
         let max_live_streams = raw
             .max_live_streams
             .trim()
@@ -224,6 +241,7 @@ impl Config {
             mail_from: raw.mail_from.trim().to_owned(),
             trusted_proxies,
             invites_per_minute,
+            api_requests_per_minute,
             max_live_streams,
             log: raw.log.clone(),
         })

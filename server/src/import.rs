@@ -3,12 +3,8 @@
 
 use std::path::Path;
 
-use domain::access::Caller;
-use domain::audit::Actor;
-use domain::email::EmailAddress;
 use domain::invites::bulk::{BulkOptions, ImportOutcome};
 use domain::model::BulkRow;
-use domain::store::users;
 use domain::Services;
 
 use crate::progress::Progress;
@@ -48,13 +44,9 @@ pub async fn run(
         source,
     })?;
     let text = domain::csv::decode(&bytes)?;
-    let email = EmailAddress::parse(inviter).map_err(|e| ImportError::Inviter(e.to_string()))?;
-    let user = users::find_by_email(&services.db, email.as_str())
+    let caller = crate::acting::acting_as(services, Some(inviter))
         .await
-        .map_err(domain::DomainError::from)?
-        .filter(|u| u.active)
-        .ok_or_else(|| ImportError::Inviter(format!("no active account {email}")))?;
-    let caller = Caller::signed_in(user, &Actor::cli());
+        .map_err(ImportError::Inviter)?;
     if dry_run {
         let planned = services.plan_bulk(&caller, text).await?;
         return Ok(Report::Checked(

@@ -3,7 +3,10 @@
 
 //! The Vestibule server as a library, so integration tests start exactly what `main` starts.
 
+pub mod acting;
+pub mod api;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod csrf;
 pub mod headers;

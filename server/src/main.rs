@@ -96,6 +96,31 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 services.mailer.describe()
             );
         }
+        Command::Invite {
+            email,
+            role,
+            teams,
+            inviter,
+            expiry_hours,
+            message,
+            no_email,
+        } => {
+            let services = build_services(&config).await?;
+            let args = server::commands::InviteArgs {
+                email: &email,
+                role: &role,
+                teams: &teams,
+                inviter: inviter.as_deref(),
+                expiry_hours,
+                message: &message,
+                send_email: !no_email,
+            };
+            println!("{}", server::commands::invite(&services, args).await?);
+        }
+        Command::ApiKey(command) => {
+            let services = build_services(&config).await?;
+            println!("{}", server::commands::api_key(&services, command).await?);
+        }
         Command::Import {
             file,
             inviter,

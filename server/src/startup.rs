@@ -61,7 +61,8 @@ pub async fn build_services_with_clock(
     };
     let mailer = Mailer::new(&config.mail_from, &config.mail).map_err(StartupError::Mail)?;
     tracing::info!(database = %redact_url(&config.database_url), backend = db.backend(), mail = mailer.describe(), "services ready");
-    let limits = Limits::new(config.invites_per_minute);
+    let limits = Limits::new(config.invites_per_minute)
+        .with_api_requests_per_minute(config.api_requests_per_minute);
     Ok(Services::new(
         db,
         key,
@@ -127,6 +128,7 @@ impl Application {
         let addr = self.local_addr();
         tracing::info!(%addr, "listening");
         let worker = crate::mail_worker::spawn(self.services.clone());
+        let housekeeping = spawn_housekeeping(self.services.clone());
         let rechecks = self.streams.spawn_rechecks(self.services.clone());
         let listener = self.services.live.spawn_listener();
         let live = self.services.live.clone();
@@ -142,6 +144,7 @@ impl Application {
         })
         .await;
         worker.abort();
+        housekeeping.abort();
         rechecks.abort();
         if let Some(l) = listener {
             l.abort();
@@ -172,7 +175,15 @@ pub fn router(config: &Config, services: Services, streams: OpenStreams) -> Rout
         trusted_proxies: Arc::from(config.trusted_proxies.as_slice()),
     };
     let routes = route_list();
-    Router::new()
+    let headers = HeaderPolicy {
+        hsts: config.public_url.is_https(),
+    };
+    // The REST API sits beside the pages, outside their cookie session, CSRF and form-body
+    // layers: it reads no cookies and speaks JSON (see `api`).
+    let api = crate::api::router(state.clone())
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(headers, security_headers));
+    let pages = Router::new()
         .route("/healthz", get(health))
         .route(
             "/events",
@@ -189,12 +200,10 @@ pub fn router(config: &Config, services: Services, streams: OpenStreams) -> Rout
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(allowed, csrf::guard))
         .layer(sessions)
-        .layer(middleware::from_fn_with_state(
-            HeaderPolicy {
-                hsts: config.public_url.is_https(),
-            },
-            security_headers,
-        ))
+        .layer(middleware::from_fn_with_state(headers, security_headers));
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(pages)
         .with_state(state)
 }
 
@@ -221,6 +230,22 @@ async fn health(
             "database unavailable",
         )
     }
+}
+
+/// Hourly: forget `Idempotency-Key` answers past their 24 hours. Every server process runs
+/// it; the deletes are idempotent, so several at once only repeat each other.
+fn spawn_housekeeping(services: Services) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            match services.idempotency_purge().await {
+                Ok(n) if n > 0 => tracing::info!(forgotten = n, "idempotency answers expired"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot purge idempotency answers"),
+            }
+        }
+    })
 }
 
 async fn shutdown_signal() {

@@ -3,6 +3,7 @@
 
 pub mod accept;
 pub mod address;
+pub mod api_keys;
 pub mod auth;
 pub mod bulk;
 pub mod dashboard;

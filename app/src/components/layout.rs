@@ -42,6 +42,7 @@ fn Frame(user: CurrentUser) -> impl IntoView {
         ("/roles", "Roles", Some(Permission::ManageRolesAndTeams)),
         ("/audit", "Audit log", Some(Permission::ViewAuditLog)),
         ("/policy", "Policy", Some(Permission::ManagePolicy)),
+        ("/api-keys", "API keys", Some(Permission::ManageApiKeys)),
     ];
     let visible: Vec<_> = links
         .into_iter()

@@ -49,7 +49,7 @@ pub fn AuditPage() -> impl IntoView {
                                         <td>{fmt_utc(e.at)}</td>
                                         <td>{action_label(&e.action).to_owned()}</td>
                                         <td>{e.subject.clone().unwrap_or_default()}</td>
-                                        <td>{e.actor.clone().unwrap_or_else(|| "system".into())}</td>
+                                        <td>{e.who()}</td>
                                         <td title=e.user_agent.clone().unwrap_or_default()>{e.ip.clone().unwrap_or_default()}</td>
                                         <td>{e.detail.clone()}</td>
                                     </tr>

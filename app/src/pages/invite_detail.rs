@@ -51,7 +51,7 @@ fn Detail(d: InviteDetail) -> impl IntoView {
                     <li>
                         <span class="when">{fmt_utc(e.at)}</span>
                         <span class="what">{action_label(&e.action).to_owned()}</span>
-                        <span class="who">{e.actor.clone().unwrap_or_else(|| "system".into())}</span>
+                        <span class="who">{e.who()}</span>
                         <span class="where">{e.ip.clone().unwrap_or_default()}</span>
                         <span class="browser">{e.user_agent.clone().unwrap_or_default()}</span>
                         {(!e.detail.is_empty()).then(|| view! { <span class="detail">{e.detail.clone()}</span> })}

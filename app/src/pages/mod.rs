@@ -1,4 +1,5 @@
 pub mod accept;
+pub mod api_keys;
 pub mod audit;
 pub mod bulk;
 pub mod confirm_address;

@@ -83,6 +83,7 @@ impl AuditRow {
     /// The row as the pages show it.
     pub fn into_entry(self) -> model::AuditEntry {
         model::AuditEntry {
+            id: self.id,
             at: self.at,
             actor: self.actor_email,
             ip: self.ip,
@@ -109,15 +110,30 @@ pub async fn search(
     subject: &str,
     limit: i64,
 ) -> Result<Vec<AuditRow>, sqlx::Error> {
+    search_before(db, actor, action, subject, "", limit).await
+}
+
+/// `search`, continuing after the entry `before` (its id; "" for the newest).
+pub async fn search_before(
+    db: &Db,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    before: &str,
+    limit: i64,
+) -> Result<Vec<AuditRow>, sqlx::Error> {
     on_db!(db, p => sqlx::query_as(
         "SELECT id, at, actor_email, ip, user_agent, action, subject, detail, api_key FROM audit_log \
          WHERE ($1 = '' OR actor_email LIKE $1 || '%') AND ($2 = '' OR action LIKE $2 || '%') \
-         AND ($3 = '' OR subject LIKE '%' || $3 || '%') ORDER BY at DESC, id DESC LIMIT $4",
+         AND ($3 = '' OR subject LIKE '%' || $3 || '%') \
+         AND ($5 = '' OR (at, id) < (SELECT b.at, b.id FROM audit_log b WHERE b.id = $5)) \
+         ORDER BY at DESC, id DESC LIMIT $4",
     )
     .bind(actor)
     .bind(action)
     .bind(subject)
     .bind(limit)
+    .bind(before)
     .fetch_all(p)
     .await)
 }

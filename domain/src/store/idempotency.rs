@@ -84,6 +84,25 @@ pub async fn release(db: &Db, key_id: &str, idem_key: &str) -> Result<(), sqlx::
     Ok(())
 }
 
+/// Forgets the claim made at `created_at` (an old answer, or a claim whose request died).
+pub async fn forget(
+    db: &Db,
+    key_id: &str,
+    idem_key: &str,
+    created_at: Millis,
+) -> Result<(), sqlx::Error> {
+    on_db_write!(db, p => sqlx::query(
+        "DELETE FROM idempotency_keys WHERE api_key_id = $1 AND idem_key = $2 AND created_at = $3",
+    )
+    .bind(key_id)
+    .bind(idem_key)
+    .bind(created_at)
+    .execute(p)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
 /// Forgets answers older than `before`.
 pub async fn purge(db: &Db, before: Millis) -> Result<u64, sqlx::Error> {
     on_db_write!(db, p => sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")

@@ -218,6 +218,15 @@ pub async fn active_admins(tx: &mut Tx) -> Result<i64, sqlx::Error> {
         .await)
 }
 
+/// The emails of the active Admins, oldest account first.
+pub async fn active_admin_emails(db: &Db) -> Result<Vec<String>, sqlx::Error> {
+    on_db!(db, p => sqlx::query_scalar(
+        "SELECT email FROM users WHERE role_id = 'admin' AND active = TRUE ORDER BY created_at, id",
+    )
+    .fetch_all(p)
+    .await)
+}
+
 /// (id, name) of everyone who has sent at least one invite, by name: one index probe per
 /// user on `invites (inviter_id, …)`, never a scan of the invites.
 pub async fn inviters(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {

@@ -8,6 +8,7 @@
 #[macro_use]
 mod common;
 
+mod api;
 mod auth;
 mod authorization;
 mod bad_input;

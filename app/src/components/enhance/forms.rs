@@ -3,7 +3,7 @@
 
 use leptos::prelude::{document, window};
 use leptos::wasm_bindgen::{JsCast, JsValue};
-use model::IssuedLink;
+use model::{IssuedApiKey, IssuedLink};
 use web_sys::{
     Element, FormData, HtmlElement, HtmlFormElement, HtmlInputElement, RequestInit, UrlSearchParams,
 };
@@ -124,6 +124,11 @@ async fn done(form: &HtmlFormElement, area: Option<&Element>, body: &str) {
                     show_link(area, &link, lead.as_deref());
                 }
             }
+            "key" => {
+                if let Ok(key) = serde_json::from_str::<IssuedApiKey>(body) {
+                    show_key(area, &key);
+                }
+            }
             "notice" => show_notice(area, &done_text),
             "revoked" => {
                 if let Ok((revoked, skipped)) = serde_json::from_str::<(u64, u64)>(body) {
@@ -161,6 +166,21 @@ fn show_notice(area: Option<&Element>, text: &str) {
     if let Some(el) = find(area, "[data-notice]") {
         show(&el, text);
     }
+}
+
+fn show_key(area: Option<&Element>, key: &IssuedApiKey) {
+    let Some(panel) = find(area, "[data-issued-key]") else {
+        return;
+    };
+    if let Some(el) = find(Some(&panel), "[data-issued-name]") {
+        el.set_text_content(Some(&key.name));
+    }
+    if let Some(input) =
+        find(Some(&panel), "input").and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+    {
+        input.set_value(&key.key);
+    }
+    let _ = panel.remove_attribute("hidden");
 }
 
 fn show_link(area: Option<&Element>, link: &IssuedLink, lead: Option<&str>) {

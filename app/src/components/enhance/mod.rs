@@ -72,6 +72,21 @@ pub fn Notice() -> impl IntoView {
     view! { <p class="notice" role="status" data-notice hidden></p> }
 }
 
+/// Where a `key` outcome shows the API key just created, once, for copying.
+#[component]
+pub fn IssuedKey() -> impl IntoView {
+    view! {
+        <section class="card notice-card" role="status" data-issued-key hidden>
+            <p>
+                "The key " <strong data-issued-name></strong>
+                " is ready. Copy it now: it is not shown again, and only a digest of it is kept."
+            </p>
+            <label class="sr-only" for="issued-key">"API key"</label>
+            <input id="issued-key" class="copy-link" readonly=true value=""/>
+        </section>
+    }
+}
+
 /// Where a `link` outcome shows the link just issued, once, for copying.
 #[component]
 pub fn IssuedLink() -> impl IntoView {

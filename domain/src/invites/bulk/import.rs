@@ -4,18 +4,30 @@
 use super::*;
 
 impl Services {
-    /// Creates the ready rows. `progress` is called after each batch.
+    /// Creates the ready rows of a CSV file. `progress` is called after each batch.
     pub async fn import_bulk(
         &self,
         caller: &Caller,
         text: &str,
+        opts: &BulkOptions<'_>,
+        progress: impl FnMut(Step),
+    ) -> DomainResult<ImportOutcome> {
+        let records = parse_rows(text)?;
+        self.import_records(caller, &records, opts, progress).await
+    }
+
+    /// `import_bulk` for rows already read (the API's items).
+    pub async fn import_records(
+        &self,
+        caller: &Caller,
+        records: &[Record],
         opts: &BulkOptions<'_>,
         mut progress: impl FnMut(Step),
     ) -> DomainResult<ImportOutcome> {
         let ttl = parse_expiry_hours(opts.expiry_hours)?;
         let message = parse_message(opts.message)?;
         crate::invites::policy::check_expiry(&self.policy().await?, opts.expiry_hours)?;
-        let planned = self.plan_bulk(caller, text).await?;
+        let planned = self.plan_records(caller, records).await?;
         let mut outcome = ImportOutcome {
             total: planned.len(),
             ..ImportOutcome::default()
@@ -128,6 +140,7 @@ impl Services {
                     role.name,
                     ttl / HOUR
                 ));
+            outcome.created_ids.push((p.line, id.clone()));
             issued.push(Issuing {
                 invite_id: id,
                 email: &p.email,

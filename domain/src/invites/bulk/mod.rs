@@ -110,6 +110,8 @@ impl Planned {
 pub struct ImportOutcome {
     pub total: usize,
     pub created: usize,
+    /// The rows created: (line, invite id), in file order.
+    pub created_ids: Vec<(usize, String)>,
     /// Rows not created, with their reasons, in file order.
     pub skipped: Vec<BulkRow>,
 }

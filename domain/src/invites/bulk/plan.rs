@@ -117,11 +117,20 @@ impl Services {
     /// Checks every row of a CSV file; writes nothing.
     pub async fn plan_bulk(&self, caller: &Caller, text: &str) -> DomainResult<Vec<Planned>> {
         caller.require(Permission::SendInvites)?;
+        self.plan_records(caller, &parse_rows(text)?).await
+    }
+
+    /// `plan_bulk` for rows already read (the API's items): `email, role, teams` each.
+    pub async fn plan_records(
+        &self,
+        caller: &Caller,
+        records: &[Record],
+    ) -> DomainResult<Vec<Planned>> {
+        caller.require(Permission::SendInvites)?;
         let held = caller.ceiling();
-        let records = parse_rows(text)?;
         let all_roles = roles::list(&self.db).await?;
         let all_teams = teams::list(&self.db).await?;
-        let mut planned = check_records(&records, &all_roles, &all_teams, held);
+        let mut planned = check_records(records, &all_roles, &all_teams, held);
         let ready: Vec<&str> = planned
             .iter()
             .filter(|p| p.is_ready())

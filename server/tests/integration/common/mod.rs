@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod api;
 pub mod dump;
 pub mod process;
 pub mod sink;
