@@ -254,3 +254,434 @@ async fn whole_life_cycle(backend: Backend) {
     assert_eq!(bob_now.invitation.status, InvitationStatus::Accepted);
     assert!(bob_now.invitation.accepted_at.is_some());
 }
+
+/// One API endpoint as the key matrix calls it: `{invite}` and `{member}` are filled in, `{n}`
+/// is a fresh number per call.
+struct Endpoint {
+    method: Method,
+    path: &'static str,
+    body: Option<&'static str>,
+    scope: &'static str,
+    /// Whether an Integrator (View, Send and Revoke invites, Manage API keys) may use it,
+    /// scope granted.
+    editor: bool,
+}
+
+const fn ep(
+    method: Method,
+    path: &'static str,
+    body: Option<&'static str>,
+    scope: &'static str,
+    editor: bool,
+) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        body,
+        scope,
+        editor,
+    }
+}
+
+const ALL_SCOPES: [&str; 7] = [
+    "invitations:read",
+    "invitations:write",
+    "invitations:revoke",
+    "members:read",
+    "members:write",
+    "audit:read",
+    "webhooks:manage",
+];
+
+fn endpoints() -> Vec<Endpoint> {
+    use Method as M;
+    vec![
+        ep(M::GET, "/invitations", None, "invitations:read", true),
+        ep(
+            M::GET,
+            "/invitations/{invite}",
+            None,
+            "invitations:read",
+            true,
+        ),
+        ep(
+            M::POST,
+            "/invitations",
+            Some(r#"{"email": "p{n}@example.com", "role": "analyst"}"#),
+            "invitations:write",
+            true,
+        ),
+        ep(
+            M::POST,
+            "/invitations/bulk?dry_run=true",
+            Some(r#"{"items": [{"email": "b{n}@example.com", "role": "analyst"}]}"#),
+            "invitations:write",
+            true,
+        ),
+        ep(
+            M::PATCH,
+            "/invitations/{invite}",
+            Some(r#"{"expires_in_hours": 24}"#),
+            "invitations:write",
+            true,
+        ),
+        ep(
+            M::POST,
+            "/invitations/{invite}/resend",
+            Some("{}"),
+            "invitations:write",
+            true,
+        ),
+        ep(
+            M::POST,
+            "/invitations/{invite}/revoke",
+            Some("{}"),
+            "invitations:revoke",
+            true,
+        ),
+        ep(M::GET, "/members", None, "members:read", false),
+        ep(
+            M::PATCH,
+            "/members/{member}",
+            Some(r#"{"team_ids": []}"#),
+            "members:write",
+            false,
+        ),
+        ep(M::GET, "/roles", None, "invitations:read", true),
+        ep(M::GET, "/teams", None, "invitations:read", true),
+        ep(M::GET, "/audit", None, "audit:read", false),
+    ]
+}
+
+/// Calls `e` with `api`; whether it got past the key and permission checks (any answer but
+/// 401 and 403), and the status.
+async fn passes(
+    api: &Api,
+    e: &Endpoint,
+    invite: &str,
+    member: &str,
+    n: usize,
+) -> (bool, StatusCode) {
+    let path = e
+        .path
+        .replace("{invite}", invite)
+        .replace("{member}", member);
+    let body = e
+        .body
+        .map(|b| serde_json::from_str::<Value>(&b.replace("{n}", &n.to_string())).unwrap());
+    let r = api.send(e.method.clone(), &path, body.as_ref(), None).await;
+    assert!(r.status.as_u16() < 500, "{} {path}: {}", e.method, r.text);
+    let refused = r.status == StatusCode::UNAUTHORIZED || r.status == StatusCode::FORBIDDEN;
+    if refused {
+        // Every refusal is a problem document that says why.
+        r.problem(r.status);
+    }
+    (!refused, r.status)
+}
+
+both_backends!(
+    every_endpoint_answers_each_scope_and_key_state_as_security_md_says,
+    super::key_matrix
+);
+async fn key_matrix(backend: Backend) {
+    let app = TestApp::builder().backend(backend).start().await;
+    app.signed_in_admin().await;
+    // To a role within the Integrator's reach (below), so its key may change it.
+    let (invite, _) = app.invite_ok("target@example.com", "editor", &[]).await;
+    app.join("member@example.com", "analyst").await;
+    let member = app.member_id("member@example.com").await;
+    // An Editor's rights plus Manage API keys (which Editors lack): someone who may make keys.
+    let r = app
+        .call(
+            "create_role",
+            &[
+                ("name", "Integrator"),
+                ("permissions[0]", "ViewInvites"),
+                ("permissions[1]", "SendInvites"),
+                ("permissions[2]", "RevokeInvites"),
+                ("permissions[3]", "ManageApiKeys"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let integrator = app.role_id("Integrator").await;
+    let editor_browser = app.join("integrator@example.com", &integrator).await;
+    let editor_id = app.member_id("integrator@example.com").await;
+    let mut n = 0;
+    let mut wrong = Vec::new();
+    let mut check = |what: String, got: (bool, StatusCode), want: bool| {
+        if got.0 != want {
+            wrong.push(format!("{what}: got {} ({}), want {}", got.0, got.1, want));
+        }
+    };
+
+    // Scopes: each endpoint with exactly its scope passes; with every other scope, refused.
+    for e in endpoints() {
+        n += 1;
+        let only = app.api_key(&format!("only-{n}"), &[e.scope]).await;
+        check(
+            format!("{} {} with only {}", e.method, e.path, e.scope),
+            passes(&only, &e, &invite, &member, n).await,
+            true,
+        );
+        let others: Vec<&str> = ALL_SCOPES
+            .iter()
+            .copied()
+            .filter(|s| *s != e.scope)
+            .collect();
+        let rest = app.api_key(&format!("rest-{n}"), &others).await;
+        check(
+            format!("{} {} without {}", e.method, e.path, e.scope),
+            passes(&rest, &e, &invite, &member, n).await,
+            false,
+        );
+    }
+
+    // Key states, every scope: valid passes; revoked and expired are refused everywhere.
+    let valid = app.api_key("valid", &ALL_SCOPES).await;
+    let revoked = app.api_key("revoked", &ALL_SCOPES).await;
+    let expired = app.api_key("expired", &ALL_SCOPES).await;
+    let keys: Vec<domain::model::ApiKeyInfo> = app.read("list_api_keys", &[]).await;
+    let id_of = |name: &str| keys.iter().find(|k| k.name == name).unwrap().id.clone();
+    let r = app
+        .call("revoke_api_key", &[("id", &id_of("revoked"))])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    app.exec(
+        "UPDATE api_keys SET expires_at = 1 WHERE id = $1",
+        &[&id_of("expired")],
+    )
+    .await;
+    for e in endpoints() {
+        n += 1;
+        for (state, key, want) in [
+            ("valid", &valid, true),
+            ("revoked", &revoked, false),
+            ("expired", &expired, false),
+        ] {
+            check(
+                format!("{} {} with a {state} key", e.method, e.path),
+                passes(key, &e, &invite, &member, n).await,
+                want,
+            );
+        }
+    }
+
+    // The creator's current rights: an Integrator's key with every invitation scope; demoted to
+    // Analyst (view only) it may still read but no longer write; deactivated, nothing.
+    let editors = app
+        .api_key_with(&editor_browser, "editor's", &ALL_INVITATION_SCOPES)
+        .await;
+    for e in endpoints() {
+        n += 1;
+        let scoped = ALL_INVITATION_SCOPES.contains(&e.scope);
+        check(
+            format!("{} {} with the Integrator's key", e.method, e.path),
+            passes(&editors, &e, &invite, &member, n).await,
+            scoped && e.editor,
+        );
+    }
+    let r = app
+        .call(
+            "change_member_role",
+            &[("id", &editor_id), ("role_id", "analyst")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    for e in endpoints() {
+        n += 1;
+        let reads = e.scope == "invitations:read";
+        check(
+            format!("{} {} with the demoted Integrator's key", e.method, e.path),
+            passes(&editors, &e, &invite, &member, n).await,
+            reads,
+        );
+    }
+    let r = app
+        .call(
+            "set_member_active",
+            &[("id", &editor_id), ("active", "false")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    for e in endpoints() {
+        n += 1;
+        check(
+            format!(
+                "{} {} with the deactivated Integrator's key",
+                e.method, e.path
+            ),
+            passes(&editors, &e, &invite, &member, n).await,
+            false,
+        );
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} mismatches:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+
+    // No key, a malformed one, or one we never issued: 401 with a problem, never a 500.
+    let anonymous = Api {
+        key: String::new(),
+        ..valid.clone()
+    };
+    let guessed = Api {
+        key: format!("vsk_{}", "A".repeat(43)),
+        ..valid.clone()
+    };
+    for api in [&anonymous, &guessed] {
+        api.get("/invitations")
+            .await
+            .problem(StatusCode::UNAUTHORIZED);
+    }
+}
+
+both_backends!(
+    twenty_concurrent_retries_with_one_idempotency_key_create_one_invite,
+    super::idempotent_retries
+);
+async fn idempotent_retries(backend: Backend) {
+    let app = TestApp::builder().backend(backend).start().await;
+    app.signed_in_admin().await;
+    let api = app.api_key("retrying", &ALL_INVITATION_SCOPES).await;
+    let body = json!({"email": "once@example.com", "role": "analyst"});
+    let answers = futures_util::future::join_all((0..20).map(|_| {
+        let api = api.clone();
+        let body = body.clone();
+        async move {
+            api.send(Method::POST, "/invitations", Some(&body), Some("retry-1"))
+                .await
+        }
+    }))
+    .await;
+    let ids: std::collections::BTreeSet<String> = answers
+        .iter()
+        .map(|a| {
+            let issued: IssuedInvitation = a.expect(StatusCode::CREATED);
+            issued.invitation.id
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "every retry got the first answer");
+    let replayed = answers
+        .iter()
+        .filter(|a| a.headers.get("idempotent-replayed").is_some())
+        .count();
+    assert_eq!(replayed, 19, "one did the work, nineteen were replayed");
+    let all = page(&api, "email=once@example.com").await;
+    assert_eq!(all.data.len(), 1, "one invite");
+    let created = app
+        .audit_actions()
+        .await
+        .iter()
+        .filter(|a| *a == "invite.created")
+        .count();
+    assert_eq!(created, 1, "one audit row");
+
+    // The same key with another request is refused, and creates nothing.
+    let other = json!({"email": "twice@example.com", "role": "analyst"});
+    let (field, _) = api
+        .send(Method::POST, "/invitations", Some(&other), Some("retry-1"))
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field.as_deref(), Some("Idempotency-Key"));
+    assert!(page(&api, "email=twice").await.data.is_empty());
+
+    // A refusal is kept too: the retry of a conflicting create gets the same 409.
+    for _ in 0..2 {
+        api.send(Method::POST, "/invitations", Some(&body), Some("retry-2"))
+            .await
+            .problem(StatusCode::CONFLICT);
+    }
+    // Keys are per API key: another key may use the same Idempotency-Key for its own request.
+    let other_key = app.api_key("another", &ALL_INVITATION_SCOPES).await;
+    other_key
+        .send(Method::POST, "/invitations", Some(&other), Some("retry-1"))
+        .await
+        .expect::<IssuedInvitation>(StatusCode::CREATED);
+}
+
+both_backends!(
+    no_link_or_key_is_in_any_list_get_log_or_table_after_the_answer_that_issued_it,
+    super::no_link_after_issue
+);
+async fn no_link_after_issue(backend: Backend) {
+    let app = TestApp::builder().backend(backend).start().await;
+    app.signed_in_admin().await;
+    let scopes = [
+        "invitations:read",
+        "invitations:write",
+        "invitations:revoke",
+        "audit:read",
+    ];
+    let api = app.api_key("scanner", &scopes).await;
+    let mut secrets = vec![api.key.clone()];
+    let created = api
+        .send(
+            Method::POST,
+            "/invitations",
+            Some(&json!({"email": "quiet@example.com", "role": "analyst", "send_email": false})),
+            Some("scan-1"),
+        )
+        .await
+        .expect::<IssuedInvitation>(StatusCode::CREATED);
+    let id = created.invitation.id.clone();
+    secrets.push(token_of_link(&created.link.unwrap()));
+    let resent: IssuedInvitation = api
+        .send(
+            Method::POST,
+            &format!("/invitations/{id}/resend"),
+            Some(&json!({"send_email": false})),
+            Some("scan-2"),
+        )
+        .await
+        .expect(StatusCode::OK);
+    secrets.push(token_of_link(&resent.link.unwrap()));
+    let emailed = create(
+        &api,
+        json!({"email": "loud@example.com", "role": "analyst"}),
+    )
+    .await;
+    app.deliver_all().await;
+
+    let mut seen = vec![
+        api.get("/invitations").await.text,
+        api.get(&format!("/invitations/{id}")).await.text,
+        api.get(&format!("/invitations/{}", emailed.invitation.id))
+            .await
+            .text,
+        api.get("/audit?limit=500").await.text,
+        // The replays of the two answers that showed links.
+        api.send(
+            Method::POST,
+            "/invitations",
+            Some(&json!({"email": "quiet@example.com", "role": "analyst", "send_email": false})),
+            Some("scan-1"),
+        )
+        .await
+        .text,
+        api.send(
+            Method::POST,
+            &format!("/invitations/{id}/resend"),
+            Some(&json!({"send_email": false})),
+            Some("scan-2"),
+        )
+        .await
+        .text,
+    ];
+    seen.push(crate::common::dump::as_text(
+        &crate::common::dump::dump(&app.services.db).await,
+    ));
+    let keys: Vec<domain::model::ApiKeyInfo> = app.read("list_api_keys", &[]).await;
+    seen.push(format!("{keys:?}"));
+    for text in &seen {
+        assert!(!text.contains("/invite/"), "a link in: {text}");
+        for s in &secrets {
+            assert!(!text.contains(s.as_str()), "a secret in: {text}");
+        }
+    }
+    // The replays say that the link is not shown again.
+    let replay: IssuedInvitation = crate::common::from_json("replay", &seen[4]);
+    assert_eq!(replay.link, None);
+}

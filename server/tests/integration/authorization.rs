@@ -148,6 +148,16 @@ const PROBES: &[Probe] = &[
             ("daily_cap", "0"),
         ],
     ),
+    post("POST /api/list_api_keys", &[]),
+    post(
+        "POST /api/create_api_key",
+        &[
+            ("name", "probe{n}"),
+            ("scopes[0]", "invitations:read"),
+            ("expires_in_days", "30"),
+        ],
+    ),
+    post("POST /api/revoke_api_key", &[("id", "no-such-key")]),
     get("GET /healthz"),
     get("GET /events"),
     get("GET /sign-in"),
@@ -163,6 +173,10 @@ const PROBES: &[Probe] = &[
     get("GET /audit"),
     get("GET /policy"),
     get("GET /confirm-address/x"),
+    get("GET /api-keys"),
+    // The REST API takes keys, not cookies: a signed-in browser gets nowhere with it.
+    get("GET /api/v1/invitations"),
+    get("GET /api/v1/openapi.json"),
     post("POST /api/sign_out", &[]),
 ];
 
@@ -224,7 +238,8 @@ async fn allowed(r: reqwest::Response) -> bool {
                 || body.contains("Forbidden")
                 || body.is_empty()
                 || body.contains("not allowed")
-                || body.contains("Sign in"))
+                || body.contains("Sign in")
+                || body.contains("urn:vestibule:problem:unauthenticated"))
         }
         _ => true,
     }
