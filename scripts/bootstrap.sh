@@ -80,5 +80,12 @@ if [ "$want_test" = 1 ]; then
     else
         python3 -m pip install --quiet "aiosmtpd==1.4.6" || die "could not install aiosmtpd from PyPI"
     fi
+
+    say "schemathesis (property-based tests of the REST API against its OpenAPI document)"
+    if python3 -m schemathesis.cli --version 2>/dev/null | grep -q "4.32.5"; then
+        ok "already installed"
+    else
+        python3 -m pip install --quiet "schemathesis==4.32.5" || die "could not install schemathesis from PyPI"
+    fi
 fi
 say "Tools ready"

@@ -96,6 +96,54 @@ run_browser_suite() {
     fi
 }
 
+# The REST API against its own OpenAPI document: schemathesis generates requests from it
+# (each operation's examples, boundaries, random data, and stateful sequences that feed one
+# answer's ids into the next request) and fails on any server error or any answer that the
+# document does not describe (status, content type, headers, body schema), and on any
+# request outside the schema that is accepted.
+run_api_property_tests() {
+    local backend=$1 dir="$work/st-$1" port db_url key
+    mkdir -p "$dir"
+    port=$(free_port)
+    if [ "$backend" = postgres ]; then
+        db_url="$pg_url/st_$RANDOM$RANDOM"
+        psql -q "$pg_url/postgres" -c "CREATE DATABASE ${db_url##*/}" || die "cannot create the schemathesis database"
+    else
+        db_url="sqlite://$dir/vestibule.db"
+    fi
+    (
+        export VESTIBULE_DATABASE_URL="$db_url" VESTIBULE_PUBLIC_URL="http://127.0.0.1:$port" \
+            VESTIBULE_LISTEN="127.0.0.1:$port" VESTIBULE_DATA_DIR="$dir" VESTIBULE_SITE_ROOT="$ROOT/target/site" \
+            VESTIBULE_MAIL_TRANSPORT=file VESTIBULE_MAIL_DIR="$dir/mail" VESTIBULE_LOG=warn \
+            VESTIBULE_API_REQUESTS_PER_MINUTE=0 VESTIBULE_INVITES_PER_MINUTE=0
+        bin="$ROOT/target/release/vestibule"
+        "$bin" admin bootstrap --email admin@example.com --name Admin >/dev/null
+        key=$("$bin" api-key create --name schemathesis \
+            --scopes invitations:read,invitations:write,invitations:revoke,members:read,members:write,audit:read \
+            | grep -o 'vsk_[A-Za-z0-9_-]*')
+        "$bin" serve >"$dir/server.log" 2>&1 &
+        echo $! >"$dir/server.pid"
+        wait_for_http "http://127.0.0.1:$port/healthz" 60 || { cat "$dir/server.log"; die "the server did not start ($backend)"; }
+        python3 -m schemathesis.cli run "http://127.0.0.1:$port/api/v1/openapi.json" \
+            -H "Authorization: Bearer $key" --max-examples 50 --seed 1 --no-color \
+            --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection \
+            >"$dir/schemathesis.log" 2>&1
+    ) && status=0 || status=$?
+    pids+=("$(cat "$dir/server.pid" 2>/dev/null || echo 0)")
+    grep -E "generated|passed|failed" "$dir/schemathesis.log" | tail -3 || true
+    if [ "$status" != 0 ]; then
+        tail -80 "$dir/schemathesis.log"; echo "---- server log ($backend) ----"; tail -30 "$dir/server.log"
+        die "schemathesis found problems in the REST API on $backend"
+    fi
+}
+
+if [ "$browser_only" = 0 ]; then
+    say "REST API property tests (schemathesis), SQLite backend"
+    run_api_property_tests sqlite
+    say "REST API property tests (schemathesis), PostgreSQL backend"
+    run_api_property_tests postgres
+fi
+
 say "browser tests in Chromium, SQLite backend"
 run_browser_suite sqlite
 say "browser tests in Chromium, PostgreSQL backend"

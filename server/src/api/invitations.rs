@@ -161,19 +161,23 @@ pub struct IssuedInvitation {
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewInvitation {
+    #[schema(min_length = 3, max_length = 254, example = "ann@example.com")]
     pub email: String,
     /// A role's id or name (any case).
+    #[schema(min_length = 1, example = "Editor")]
     pub role: String,
     #[serde(default)]
     pub team_ids: Vec<String>,
     /// Hours until the link stops working (1 to 720, within the invite policy); the policy's
     /// default when neither this nor `expires_at` is given.
+    #[schema(minimum = 1, maximum = 720)]
     pub expires_in_hours: Option<i64>,
     /// When the link stops working, instead of `expires_in_hours`.
     #[schema(format = DateTime)]
     pub expires_at: Option<String>,
     /// A note shown in the email and on the invitation page (at most 500 characters).
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub message: String,
     /// False: send no email, and answer with the link instead, once.
     #[serde(default = "yes")]
@@ -428,6 +432,7 @@ pub struct InvitationChanges {
     pub role: Option<String>,
     /// The teams, all of them (`[]` for none).
     pub team_ids: Option<Vec<String>>,
+    #[schema(minimum = 1, maximum = 720)]
     pub expires_in_hours: Option<i64>,
     #[schema(format = DateTime)]
     pub expires_at: Option<String>,
@@ -462,6 +467,8 @@ pub async fn update(
     Ok(Json(detail(&state, caller, &id).await?))
 }
 
+/// One invitation of a bulk request. An item that breaks a rule (a bad address, an unknown
+/// role) does not fail the request: its result says what is wrong, as a CSV row's would.
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkItem {
@@ -477,10 +484,13 @@ pub struct BulkItem {
 #[serde(deny_unknown_fields)]
 pub struct BulkRequest {
     /// Up to 1,000 invitations.
+    #[schema(min_items = 1, max_items = 1000)]
     pub items: Vec<BulkItem>,
     /// For every item; the policy's default if absent.
+    #[schema(minimum = 1, maximum = 720)]
     pub expires_in_hours: Option<i64>,
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub message: String,
 }
 

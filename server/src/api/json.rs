@@ -31,17 +31,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             Problem::bad_request(format!("The body could not be read: {}.", e.body_text()))
         })?;
-        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else if json_type {
-            &bytes
-        } else {
-            return Err(Problem::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported-media-type",
-                "Send the body as JSON, with Content-Type: application/json.",
-            ));
-        };
+        // `null` too: a client that serialises "no options" as null means none.
+        let text: &[u8] =
+            if bytes.iter().all(u8::is_ascii_whitespace) || bytes.trim_ascii() == b"null" {
+                b"{}"
+            } else if json_type {
+                &bytes
+            } else {
+                return Err(Problem::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    "Send the body as JSON, with Content-Type: application/json.",
+                ));
+            };
         serde_json::from_slice(text)
             .map(ApiJson)
             .map_err(|e| match e.classify() {

@@ -24,6 +24,7 @@ pub struct AuditQuery {
     /// A cursor: the entries after this entry id (`next_before` of the previous page).
     pub before: Option<String>,
     /// Entries per page, 1 to 500 (100 by default).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

@@ -83,14 +83,14 @@ fn routes() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.
 pub fn document() -> utoipa::openapi::OpenApi {
-    routes().split_for_parts().1
+    openapi::with_problems(routes().split_for_parts().1)
 }
 
 /// `/api/v1`, ready to nest. Authenticated by key (no cookies, no CSRF check), idempotent
 /// POSTs; the document and its reference page need no key.
 pub fn router(state: AppState) -> Router<AppState> {
     let (api, doc) = routes().split_for_parts();
-    let doc = std::sync::Arc::new(doc);
+    let doc = std::sync::Arc::new(openapi::with_problems(doc));
     let api = api
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -61,6 +61,80 @@ pub fn base() -> Document {
     ApiDoc::openapi()
 }
 
+/// The refusals every operation can answer, whatever its own annotations list: a bad body or
+/// query (400, 422), no or a bad key (401), a missing scope or permission (403), the rate
+/// limit (429), a body that is not JSON (415, with a body), an unknown id (404, with one in
+/// the path), and our own failure (500). All are problem documents, so every error answer's
+/// content type is `application/problem+json`. Applied to the finished document
+/// (`super::document`), after the handlers' paths are in.
+pub fn with_problems(mut doc: Document) -> Document {
+    use utoipa::openapi::path::Operation;
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let problem = || {
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build()
+    };
+    let add = |op: &mut Operation, code: &str, what: &str| {
+        let answers = &mut op.responses.responses;
+        let entry = answers
+            .entry(code.to_owned())
+            .or_insert_with(|| RefOr::T(ResponseBuilder::new().description(what).build()));
+        if let RefOr::T(response) = entry {
+            response.content.clear();
+            response
+                .content
+                .insert("application/problem+json".into(), RefOr::T(problem()));
+        }
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let has_id = path.contains('{');
+        for op in [
+            item.get.as_mut(),
+            item.post.as_mut(),
+            item.patch.as_mut(),
+            item.put.as_mut(),
+            item.delete.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let errors: Vec<String> = op
+                .responses
+                .responses
+                .keys()
+                .filter(|c| !c.starts_with('2'))
+                .cloned()
+                .collect();
+            for code in errors {
+                add(op, &code, "");
+            }
+            add(op, "400", "The body or query string could not be read");
+            add(
+                op,
+                "401",
+                "No API key, or one that is not valid, revoked or expired",
+            );
+            add(
+                op,
+                "403",
+                "The key lacks the scope, or its creator the permission",
+            );
+            add(op, "422", "A property is wrong: `field` names it");
+            add(op, "429", "Too many requests: wait `Retry-After` seconds");
+            add(op, "500", "Something went wrong on our side");
+            if op.request_body.is_some() {
+                add(op, "415", "The body is not JSON");
+                add(op, "413", "The body is over 4 MiB");
+            }
+            if has_id {
+                add(op, "404", "No such id");
+            }
+        }
+    }
+    doc
+}
+
 pub fn serve(doc: Arc<Document>) -> Router<AppState> {
     let json = serde_json::to_string_pretty(&*doc).unwrap_or_default();
     let page = reference_page(&serde_json::to_value(&*doc).unwrap_or_default());

@@ -685,3 +685,58 @@ async fn no_link_after_issue(backend: Backend) {
     let replay: IssuedInvitation = crate::common::from_json("replay", &seen[4]);
     assert_eq!(replay.link, None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_describes_every_operation_with_its_scope_and_problems() {
+    let app = TestApp::builder().start().await;
+    let r = reqwest::get(app.url("/api/v1/openapi.json")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let doc: Value = r.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["servers"][0]["url"], "/api/v1");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["api_key"]["scheme"],
+        "bearer"
+    );
+    let paths = doc["paths"].as_object().unwrap();
+    let mut operations = 0;
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let what = format!("{method} {path}");
+            let scopes = &op["security"][0]["api_key"];
+            assert!(
+                scopes.as_array().is_some_and(|s| s.len() == 1),
+                "{what}: one scope"
+            );
+            for code in ["401", "403", "422", "429"] {
+                let content = &op["responses"][code]["content"];
+                assert!(
+                    content["application/problem+json"].is_object(),
+                    "{what}: {code} is a problem"
+                );
+            }
+        }
+    }
+    let documented: Vec<String> = endpoints()
+        .iter()
+        .map(|e| {
+            let path = e.path.split('?').next().unwrap();
+            let path = path.replace("{invite}", "{id}").replace("{member}", "{id}");
+            format!("{} {path}", e.method.as_str().to_lowercase())
+        })
+        .collect();
+    for d in &documented {
+        let (method, path) = d.split_once(' ').unwrap();
+        assert!(paths[path][method].is_object(), "{d} is in the document");
+    }
+    assert_eq!(
+        operations,
+        documented.len(),
+        "every operation is in the key matrix"
+    );
+    let page = reqwest::get(app.url("/api/v1/docs")).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("POST /api/v1/invitations/bulk") && html.contains("invitations:write"));
+}
