@@ -28,11 +28,22 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::layout::SignedInLayout;
 use crate::pages::{
-    accept::AcceptPage, api_keys::ApiKeysPage, audit::AuditPage, bulk::BulkInvitePage,
-    confirm_address::ConfirmAddressPage, dashboard::DashboardPage, home::HomePage,
-    invite_detail::InviteDetailPage, invites::InvitesPage, members::MembersPage,
-    not_found::NotFound, policy::PolicyPage, roles::RolesPage, set_password::SetPasswordPage,
+    accept::AcceptPage,
+    api_keys::ApiKeysPage,
+    audit::AuditPage,
+    bulk::BulkInvitePage,
+    confirm_address::ConfirmAddressPage,
+    dashboard::DashboardPage,
+    home::HomePage,
+    invite_detail::InviteDetailPage,
+    invites::InvitesPage,
+    members::MembersPage,
+    not_found::NotFound,
+    policy::PolicyPage,
+    roles::RolesPage,
+    set_password::SetPasswordPage,
     sign_in::SignInPage,
+    webhooks::{WebhookPage, WebhooksPage},
 };
 
 /// The HTML document around the app.
@@ -82,6 +93,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("audit") view=AuditPage/>
                     <Route path=path!("policy") view=PolicyPage/>
                     <Route path=path!("api-keys") view=ApiKeysPage/>
+                    <Route path=path!("webhooks") view=WebhooksPage/>
+                    <Route path=path!("webhooks/:id") view=WebhookPage/>
                     <Route path=path!("confirm-address/:token") view=ConfirmAddressPage/>
                 </ParentRoute>
             </Routes>

@@ -44,6 +44,7 @@ pub enum Action {
     InviteResent,
     InviteRevoked,
     InviteUpdated,
+    InviteExpired,
     InviteOpened,
     InviteAccepted,
     InviteAcceptRefused,
@@ -68,9 +69,32 @@ pub enum Action {
     MemberEmailConfirmed,
     ApiKeyCreated,
     ApiKeyRevoked,
+    WebhookCreated,
+    WebhookChanged,
+    WebhookSecretRotated,
+    WebhookDeleted,
+    WebhookDisabled,
+    WebhookReplayed,
 }
 
 impl Action {
+    /// The webhook events an action is, by itself (see `Event::hooks`).
+    pub fn hooks(self) -> &'static [&'static str] {
+        match self {
+            Action::InviteCreated => &["invitation.created"],
+            Action::InviteOpened => &["invitation.opened"],
+            Action::InviteResent => &["invitation.resent"],
+            Action::InviteUpdated => &["invitation.updated"],
+            Action::InviteAccepted => &["invitation.accepted", "member.joined"],
+            Action::InviteRevoked => &["invitation.revoked"],
+            Action::InviteExpired => &["invitation.expired"],
+            Action::MemberRoleChanged => &["member.role_changed"],
+            Action::MemberDeactivated => &["member.deactivated"],
+            Action::MemberReactivated => &["member.reactivated"],
+            _ => &[],
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::AdminBootstrapped => "admin.bootstrapped",
@@ -83,6 +107,7 @@ impl Action {
             Action::InviteResent => "invite.resent",
             Action::InviteRevoked => "invite.revoked",
             Action::InviteUpdated => "invite.updated",
+            Action::InviteExpired => "invite.expired",
             Action::InviteOpened => "invite.opened",
             Action::InviteAccepted => "invite.accepted",
             Action::InviteAcceptRefused => "invite.accept_refused",
@@ -107,6 +132,12 @@ impl Action {
             Action::MemberEmailConfirmed => "member.email_confirmed",
             Action::ApiKeyCreated => "api_key.created",
             Action::ApiKeyRevoked => "api_key.revoked",
+            Action::WebhookCreated => "webhook.created",
+            Action::WebhookChanged => "webhook.changed",
+            Action::WebhookSecretRotated => "webhook.secret_rotated",
+            Action::WebhookDeleted => "webhook.deleted",
+            Action::WebhookDisabled => "webhook.disabled",
+            Action::WebhookReplayed => "webhook.replayed",
         }
     }
 }
@@ -120,6 +151,11 @@ pub struct Event {
     pub detail: String,
     /// The invite this event belongs to, if any.
     pub invite_id: Option<String>,
+    /// The member it is about, if any (member events, and the member an accept created).
+    pub member_id: Option<String>,
+    /// The webhook event types it is delivered as (`webhooks`): set from the action, so every
+    /// door that records the action also tells the webhooks, in the same transaction.
+    pub hooks: &'static [&'static str],
 }
 
 impl Event {
@@ -130,7 +166,21 @@ impl Event {
             subject: subject.map(|s| bounded(s, MAX_SUBJECT_CHARS)),
             detail: String::new(),
             invite_id: None,
+            member_id: None,
+            hooks: action.hooks(),
         }
+    }
+
+    pub fn member(mut self, member_id: &str) -> Event {
+        self.member_id = Some(member_id.to_owned());
+        self
+    }
+
+    /// Delivered to webhooks as `hooks` (for actions whose meaning depends on more than the
+    /// action: an email sent is `invitation.sent` only for an invitation's email).
+    pub fn hooks(mut self, hooks: &'static [&'static str]) -> Event {
+        self.hooks = hooks;
+        self
     }
 
     pub fn invite(mut self, invite_id: &str) -> Event {

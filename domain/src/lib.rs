@@ -30,6 +30,7 @@ pub mod seed;
 pub mod store;
 pub mod teams;
 pub mod token;
+pub mod webhooks;
 
 pub use error::DomainError;
 pub use model;
@@ -60,6 +61,8 @@ pub struct Services {
     pub mail_wakeup: Arc<tokio::sync::Notify>,
     /// Tells open admin pages (on every server process) what changed.
     pub live: live::LiveHub,
+    /// Where webhooks may go (loopback only with the development setting).
+    pub outbound: webhooks::address::Outbound,
 }
 
 impl Services {
@@ -85,6 +88,7 @@ impl Services {
             limits: Arc::new(limits),
             mailer,
             mail_wakeup: Arc::new(tokio::sync::Notify::new()),
+            outbound: webhooks::address::Outbound::default(),
         }
     }
 }

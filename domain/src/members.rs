@@ -98,7 +98,8 @@ impl Services {
             Action::MemberRoleChanged,
             Some(&target.email),
         )
-        .detail(format!("{} → {}", target.role_name, role.name));
+        .detail(format!("{} → {}", target.role_name, role.name))
+        .member(&target.id);
         audit_store::insert_tx(&mut tx, &event, now).await?;
         tx.commit().await?;
         Ok(())
@@ -159,7 +160,7 @@ impl Services {
         } else {
             Action::MemberDeactivated
         };
-        let event = Event::new(&caller.actor, action, Some(&target.email));
+        let event = Event::new(&caller.actor, action, Some(&target.email)).member(&target.id);
         audit_store::insert_tx(&mut tx, &event, now).await?;
         tx.commit().await?;
         if !active {

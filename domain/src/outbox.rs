@@ -72,7 +72,8 @@ impl Services {
                 outbox::mark_sent(&mut tx, &job.id, now).await?;
                 let event = Event::new(&worker(), Action::EmailSent, Some(&job.recipient))
                     .detail(format!("{} email, attempt {}", job.kind, job.attempts))
-                    .invite(&invite_id);
+                    .invite(&invite_id)
+                    .hooks(if is_invite { &["invitation.sent"] } else { &[] });
                 audit_store::insert_tx(&mut tx, &event, now).await?;
                 tx.commit().await?;
             }
@@ -104,7 +105,12 @@ impl Services {
                 outbox::mark_failed(&mut tx, &job.id, now, &e).await?;
                 let event = Event::new(&worker(), Action::EmailFailed, Some(&job.recipient))
                     .detail(format!("attempt {}: {e}", job.attempts))
-                    .invite(&invite_id);
+                    .invite(&invite_id)
+                    .hooks(if is_invite {
+                        &["invitation.delivery_failed"]
+                    } else {
+                        &[]
+                    });
                 audit_store::insert_tx(&mut tx, &event, now).await?;
                 tx.commit().await?;
             }

@@ -63,6 +63,13 @@ pub fn action_label(action: &str) -> &str {
         "member.email_confirmed" => "Member confirmed their address",
         "policy.changed" => "Invite policy changed",
         "invite.updated" => "Invite changed",
+        "invite.expired" => "Invite expired",
+        "webhook.created" => "Webhook endpoint added",
+        "webhook.changed" => "Webhook endpoint changed",
+        "webhook.secret_rotated" => "Webhook secret rotated",
+        "webhook.deleted" => "Webhook endpoint deleted",
+        "webhook.disabled" => "Webhook endpoint disabled",
+        "webhook.replayed" => "Webhook delivery replayed",
         "api_key.created" => "API key created",
         "api_key.revoked" => "API key revoked",
         other => other,
@@ -70,7 +77,7 @@ pub fn action_label(action: &str) -> &str {
 }
 
 /// The action codes, for the audit log's filter.
-pub const ACTION_GROUPS: [(&str, &str); 8] = [
+pub const ACTION_GROUPS: [(&str, &str); 9] = [
     ("invite.", "Invites"),
     ("email.", "Email"),
     ("auth.", "Sign-in"),
@@ -79,6 +86,7 @@ pub const ACTION_GROUPS: [(&str, &str); 8] = [
     ("member.", "Members"),
     ("policy.", "Policy"),
     ("api_key.", "API keys"),
+    ("webhook.", "Webhooks"),
 ];
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod list;
 mod permissions;
 mod policy;
 mod user;
+mod webhook;
 
 pub use api_key::{ApiKeyInfo, ApiKeyState, ApiScope, ApiScopes, IssuedApiKey};
 pub use dashboard::{fmt_duration, Dashboard, DASHBOARD_DAYS};
@@ -27,6 +28,10 @@ pub use list::{
 pub use permissions::{Permission, Permissions};
 pub use policy::{parse_domains, InvitePolicy, EXPIRY_CHOICES, MAX_DAILY_CAP};
 pub use user::{CurrentUser, BUILT_IN_ROLES};
+pub use webhook::{
+    is_event_type, DeliveryState, IssuedSecret, WebhookAttemptInfo, WebhookDeliveryInfo,
+    WebhookEndpointInfo, EVENT_TYPES,
+};
 
 /// Where to go after signing in: only a path on this site. Anything that could leave it
 /// (`//evil.example`, `https://…`, `javascript:`, backslash tricks) becomes "/".

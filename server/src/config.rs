@@ -80,6 +80,14 @@ pub struct RawConfig {
     /// Requests one API key may make per minute (0: no limit, for load tests).
     #[arg(long, env = "VESTIBULE_API_REQUESTS_PER_MINUTE", default_value = "600")]
     pub api_requests_per_minute: String,
+    /// Let webhook endpoints be on loopback addresses (127.0.0.1, ::1, over plain http too):
+    /// for receivers on a development machine and tests, never in production
+    #[arg(
+        long,
+        env = "VESTIBULE_ALLOW_LOOPBACK_WEBHOOKS",
+        default_value = "false"
+    )]
+    pub allow_loopback_webhooks: String,
     /// Reverse proxies whose X-Forwarded-For is believed, comma-separated IP addresses (e.g.
     /// 127.0.0.1,10.0.0.5). Empty: the client IP is the socket's peer, whatever headers say.
     #[arg(long, env = "VESTIBULE_TRUSTED_PROXIES", default_value = "")]
@@ -121,6 +129,7 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub invites_per_minute: u32,
     pub api_requests_per_minute: u32,
+    pub allow_loopback_webhooks: bool,
     pub max_live_streams: usize,
     pub log: String,
 }
@@ -212,6 +221,16 @@ impl Config {
                         ),
                     )
                 })?;
+        let allow_loopback_webhooks = match raw.allow_loopback_webhooks.trim() {
+            "true" | "1" | "yes" => true,
+            "false" | "0" | "no" | "" => false,
+            other => {
+                return Err(bad(
+                    "VESTIBULE_ALLOW_LOOPBACK_WEBHOOKS",
+                    format!("must be true or false (got {other:?})"),
+                ))
+            }
+        };
         let max_live_streams = raw
             .max_live_streams
             .trim()
@@ -242,6 +261,7 @@ impl Config {
             trusted_proxies,
             invites_per_minute,
             api_requests_per_minute,
+            allow_loopback_webhooks,
             max_live_streams,
             log: raw.log.clone(),
         })

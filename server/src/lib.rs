@@ -16,3 +16,4 @@ pub mod mail_worker;
 pub mod progress;
 pub mod request_text;
 pub mod startup;
+pub mod webhook_worker;

@@ -63,14 +63,11 @@ pub async fn build_services_with_clock(
     tracing::info!(database = %redact_url(&config.database_url), backend = db.backend(), mail = mailer.describe(), "services ready");
     let limits = Limits::new(config.invites_per_minute)
         .with_api_requests_per_minute(config.api_requests_per_minute);
-    Ok(Services::new(
-        db,
-        key,
-        clock,
-        config.public_url.clone(),
-        mailer,
-        limits,
-    ))
+    let mut services = Services::new(db, key, clock, config.public_url.clone(), mailer, limits);
+    services.outbound = domain::webhooks::address::Outbound {
+        allow_loopback: config.allow_loopback_webhooks,
+    };
+    Ok(services)
 }
 
 pub struct Application {
@@ -129,6 +126,7 @@ impl Application {
         tracing::info!(%addr, "listening");
         let worker = crate::mail_worker::spawn(self.services.clone());
         let housekeeping = spawn_housekeeping(self.services.clone());
+        let webhooks = crate::webhook_worker::spawn(self.services.clone());
         let rechecks = self.streams.spawn_rechecks(self.services.clone());
         let listener = self.services.live.spawn_listener();
         let live = self.services.live.clone();
@@ -145,6 +143,7 @@ impl Application {
         .await;
         worker.abort();
         housekeeping.abort();
+        webhooks.iter().for_each(|t| t.abort());
         rechecks.abort();
         if let Some(l) = listener {
             l.abort();

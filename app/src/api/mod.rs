@@ -11,3 +11,4 @@ pub mod directory;
 pub mod invites;
 pub mod members;
 pub mod policy;
+pub mod webhooks;

@@ -43,6 +43,7 @@ fn Frame(user: CurrentUser) -> impl IntoView {
         ("/audit", "Audit log", Some(Permission::ViewAuditLog)),
         ("/policy", "Policy", Some(Permission::ManagePolicy)),
         ("/api-keys", "API keys", Some(Permission::ManageApiKeys)),
+        ("/webhooks", "Webhooks", Some(Permission::ManageApiKeys)),
     ];
     let visible: Vec<_> = links
         .into_iter()

@@ -24,7 +24,7 @@ pub fn ApiKeysPage() -> impl IntoView {
         </p>
         <Enhance live=true>
             <CreateKey user=user/>
-            <IssuedKey/>
+            <IssuedKey what="The key"/>
             <AreaError/>
             <section class="card">
                 <h2>"Keys"</h2>

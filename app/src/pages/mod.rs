@@ -13,3 +13,4 @@ pub mod policy;
 pub mod roles;
 pub mod set_password;
 pub mod sign_in;
+pub mod webhooks;

@@ -3,7 +3,7 @@
 use crate::audit::Event;
 use crate::clock::Millis;
 use crate::on_tx;
-use crate::store::{Db, Tx};
+use crate::store::{webhooks, Db, Tx};
 use crate::{on_db, on_db_write};
 
 const INSERT: &str = "INSERT INTO audit_log \
@@ -26,14 +26,30 @@ macro_rules! bind_event {
     };
 }
 
+// Every insert also enqueues the event's webhook deliveries (`Event::hooks`), in the same
+// transaction: an event reaches webhooks exactly when it is in the log.
+
 pub async fn insert(db: &Db, e: &Event, at: Millis) -> Result<(), sqlx::Error> {
+    if !e.hooks.is_empty() {
+        let mut tx = db.begin().await?;
+        insert_tx(&mut tx, e, at).await?;
+        return tx.commit().await;
+    }
     on_db_write!(db, p => bind_event!(sqlx::query(INSERT), e, at).execute(p).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 pub async fn insert_tx(tx: &mut Tx, e: &Event, at: Millis) -> Result<(), sqlx::Error> {
     on_tx!(tx, c => bind_event!(sqlx::query(INSERT), e, at).execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(())
+    enqueue_hooks(tx, std::slice::from_ref(e), at).await
+}
+
+async fn enqueue_hooks(tx: &mut Tx, events: &[Event], at: Millis) -> Result<(), sqlx::Error> {
+    let outgoing = webhooks::outgoing(events, at);
+    if outgoing.is_empty() {
+        return Ok(());
+    }
+    webhooks::enqueue(tx, &outgoing, at).await
 }
 
 /// `insert_tx` for many events in one statement (bulk imports, and the two events of a create).
@@ -63,7 +79,7 @@ pub async fn insert_many_tx(tx: &mut Tx, events: &[Event], at: Millis) -> Result
         );
         dynamic::execute(tx, sql, &args).await?;
     }
-    Ok(())
+    enqueue_hooks(tx, events, at).await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -283,7 +283,7 @@ pub async fn renew(
 ) -> Result<u64, sqlx::Error> {
     on_tx!(tx, c => sqlx::query(
         "UPDATE invites SET token_digest = $2, copy_digest = $5, lifetime = COALESCE(lifetime, expires_at - created_at), \
-         expires_at = $3, inviter_id = $4, delivery = $6, \
+         expires_at = $3, inviter_id = $4, delivery = $6, expiry_notified_at = NULL, \
          delivery_error = NULL WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL",
     )
     .bind(id)
@@ -309,7 +309,8 @@ pub async fn change_pending(
     let (expires_at, lifetime) = expiry.unzip();
     on_tx!(tx, c => sqlx::query(
         "UPDATE invites SET role_id = $2, expires_at = COALESCE($3, expires_at), \
-         lifetime = COALESCE($4, lifetime) \
+         lifetime = COALESCE($4, lifetime), \
+         expiry_notified_at = CASE WHEN $3 IS NULL THEN expiry_notified_at ELSE NULL END \
          WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL \
          AND expires_at > $5",
     )

@@ -20,6 +20,7 @@ pub mod roles;
 pub mod sessions;
 pub mod teams;
 pub mod users;
+pub mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! the body is read once to fingerprint the request, the answer is kept, and a retry gets
 //! the kept answer with `Idempotent-Replayed: true`. A link shown once (a create or resend
 //! without email) is not kept: a link lives only as a digest in the database, so the replay
-//! says `"link": null`.
+//! says `"link": null` (and likewise `"secret": null` for a webhook's signing secret).
 
 use app::state::AppState;
 use axum::body::{to_bytes, Body};
@@ -87,12 +87,14 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     }
 }
 
-/// The answer as it is kept: any `link` property emptied.
+/// The answer as it is kept: any `link` or `secret` property emptied.
 fn without_link(body: &[u8]) -> String {
     match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(serde_json::Value::Object(mut map)) => {
-            if let Some(link) = map.get_mut("link") {
-                *link = serde_json::Value::Null;
+            for shown_once in ["link", "secret"] {
+                if let Some(v) = map.get_mut(shown_once) {
+                    *v = serde_json::Value::Null;
+                }
             }
             serde_json::Value::Object(map).to_string()
         }

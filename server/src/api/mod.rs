@@ -13,6 +13,7 @@ pub mod log;
 pub mod members;
 mod openapi;
 mod problem;
+pub mod webhooks;
 
 use app::state::AppState;
 use axum::middleware;
@@ -79,6 +80,10 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(directory::roles))
         .routes(routes!(directory::teams))
         .routes(routes!(log::list))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))
+        .routes(routes!(webhooks::rotate))
+        .routes(routes!(webhooks::replay))
 }
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.

@@ -34,6 +34,7 @@ use utoipa::{Modify, OpenApi};
         (name = "members", description = "The people who joined"),
         (name = "directory", description = "Roles and teams an invitation can name"),
         (name = "audit", description = "The audit log"),
+        (name = "webhooks", description = "Endpoints that receive signed events (Standard Webhooks 1.0)"),
     )
 )]
 struct ApiDoc;

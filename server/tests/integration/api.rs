@@ -350,22 +350,55 @@ fn endpoints() -> Vec<Endpoint> {
         ep(M::GET, "/roles", None, "invitations:read", true),
         ep(M::GET, "/teams", None, "invitations:read", true),
         ep(M::GET, "/audit", None, "audit:read", false),
+        ep(M::GET, "/webhooks", None, "webhooks:manage", true),
+        ep(
+            M::POST,
+            "/webhooks",
+            Some(r#"{"url": "http://127.0.0.1:9/h{n}", "event_types": ["*"]}"#),
+            "webhooks:manage",
+            true,
+        ),
+        ep(M::GET, "/webhooks/{hook}", None, "webhooks:manage", true),
+        ep(
+            M::PATCH,
+            "/webhooks/{hook}",
+            Some(r#"{"description": "probe {n}"}"#),
+            "webhooks:manage",
+            true,
+        ),
+        ep(
+            M::POST,
+            "/webhooks/{hook}/rotate-secret",
+            Some("{}"),
+            "webhooks:manage",
+            true,
+        ),
+        ep(
+            M::POST,
+            "/webhooks/{hook}/deliveries/msg_none/replay",
+            None,
+            "webhooks:manage",
+            true,
+        ),
+        ep(M::DELETE, "/webhooks/{hook}", None, "webhooks:manage", true),
     ]
+}
+
+/// The ids the endpoints' paths name.
+struct Ids {
+    invite: String,
+    member: String,
+    hook: String,
 }
 
 /// Calls `e` with `api`; whether it got past the key and permission checks (any answer but
 /// 401 and 403), and the status.
-async fn passes(
-    api: &Api,
-    e: &Endpoint,
-    invite: &str,
-    member: &str,
-    n: usize,
-) -> (bool, StatusCode) {
+async fn passes(api: &Api, e: &Endpoint, ids: &Ids, n: usize) -> (bool, StatusCode) {
     let path = e
         .path
-        .replace("{invite}", invite)
-        .replace("{member}", member);
+        .replace("{invite}", &ids.invite)
+        .replace("{member}", &ids.member)
+        .replace("{hook}", &ids.hook);
     let body = e
         .body
         .map(|b| serde_json::from_str::<Value>(&b.replace("{n}", &n.to_string())).unwrap());
@@ -383,8 +416,21 @@ both_backends!(
     every_endpoint_answers_each_scope_and_key_state_as_security_md_says,
     super::key_matrix
 );
+/// The signed-in admin as the rules see them, for setting things up directly.
+async fn admin_caller(app: &TestApp) -> domain::access::Caller {
+    let user = domain::store::users::find_by_email(&app.services.db, crate::common::ADMIN_EMAIL)
+        .await
+        .unwrap()
+        .unwrap();
+    domain::access::Caller::signed_in(user, &domain::audit::Actor::default())
+}
+
 async fn key_matrix(backend: Backend) {
-    let app = TestApp::builder().backend(backend).start().await;
+    let app = TestApp::builder()
+        .backend(backend)
+        .flags(&["--allow-loopback-webhooks", "true"])
+        .start()
+        .await;
     app.signed_in_admin().await;
     // To a role within the Integrator's reach (below), so its key may change it.
     let (invite, _) = app.invite_ok("target@example.com", "editor", &[]).await;
@@ -407,6 +453,24 @@ async fn key_matrix(backend: Backend) {
     let integrator = app.role_id("Integrator").await;
     let editor_browser = app.join("integrator@example.com", &integrator).await;
     let editor_id = app.member_id("integrator@example.com").await;
+    let hook = app
+        .services
+        .create_webhook(
+            &admin_caller(&app).await,
+            domain::webhooks::NewWebhook {
+                url: "http://127.0.0.1:9/target",
+                event_types: &["*".to_owned()],
+                description: "",
+            },
+        )
+        .await
+        .unwrap()
+        .endpoint_id;
+    let ids = Ids {
+        invite,
+        member,
+        hook,
+    };
     let mut n = 0;
     let mut wrong = Vec::new();
     let mut check = |what: String, got: (bool, StatusCode), want: bool| {
@@ -421,7 +485,7 @@ async fn key_matrix(backend: Backend) {
         let only = app.api_key(&format!("only-{n}"), &[e.scope]).await;
         check(
             format!("{} {} with only {}", e.method, e.path, e.scope),
-            passes(&only, &e, &invite, &member, n).await,
+            passes(&only, &e, &ids, n).await,
             true,
         );
         let others: Vec<&str> = ALL_SCOPES
@@ -432,7 +496,7 @@ async fn key_matrix(backend: Backend) {
         let rest = app.api_key(&format!("rest-{n}"), &others).await;
         check(
             format!("{} {} without {}", e.method, e.path, e.scope),
-            passes(&rest, &e, &invite, &member, n).await,
+            passes(&rest, &e, &ids, n).await,
             false,
         );
     }
@@ -461,7 +525,7 @@ async fn key_matrix(backend: Backend) {
         ] {
             check(
                 format!("{} {} with a {state} key", e.method, e.path),
-                passes(key, &e, &invite, &member, n).await,
+                passes(key, &e, &ids, n).await,
                 want,
             );
         }
@@ -477,7 +541,7 @@ async fn key_matrix(backend: Backend) {
         let scoped = ALL_INVITATION_SCOPES.contains(&e.scope);
         check(
             format!("{} {} with the Integrator's key", e.method, e.path),
-            passes(&editors, &e, &invite, &member, n).await,
+            passes(&editors, &e, &ids, n).await,
             scoped && e.editor,
         );
     }
@@ -493,7 +557,7 @@ async fn key_matrix(backend: Backend) {
         let reads = e.scope == "invitations:read";
         check(
             format!("{} {} with the demoted Integrator's key", e.method, e.path),
-            passes(&editors, &e, &invite, &member, n).await,
+            passes(&editors, &e, &ids, n).await,
             reads,
         );
     }
@@ -511,7 +575,7 @@ async fn key_matrix(backend: Backend) {
                 "{} {} with the deactivated Integrator's key",
                 e.method, e.path
             ),
-            passes(&editors, &e, &invite, &member, n).await,
+            passes(&editors, &e, &ids, n).await,
             false,
         );
     }
@@ -722,7 +786,11 @@ async fn the_openapi_document_describes_every_operation_with_its_scope_and_probl
         .iter()
         .map(|e| {
             let path = e.path.split('?').next().unwrap();
-            let path = path.replace("{invite}", "{id}").replace("{member}", "{id}");
+            let path = path
+                .replace("{invite}", "{id}")
+                .replace("{member}", "{id}")
+                .replace("{hook}", "{id}")
+                .replace("msg_none", "{msg_id}");
             format!("{} {path}", e.method.as_str().to_lowercase())
         })
         .collect();

@@ -158,6 +158,28 @@ const PROBES: &[Probe] = &[
         ],
     ),
     post("POST /api/revoke_api_key", &[("id", "no-such-key")]),
+    post("POST /api/list_webhooks", &[]),
+    post(
+        "POST /api/create_webhook",
+        &[
+            ("url", "https://203.0.113.7/hooks"),
+            ("event_types[0]", "*"),
+        ],
+    ),
+    post(
+        "POST /api/set_webhook_enabled",
+        &[("id", "no-such-endpoint"), ("enabled", "false")],
+    ),
+    post(
+        "POST /api/rotate_webhook_secret",
+        &[("id", "no-such-endpoint"), ("overlap_hours", "24")],
+    ),
+    post("POST /api/delete_webhook", &[("id", "no-such-endpoint")]),
+    post("POST /api/webhook_detail", &[("id", "no-such-endpoint")]),
+    post(
+        "POST /api/replay_webhook",
+        &[("id", "no-such-endpoint"), ("msg_id", "msg_x")],
+    ),
     get("GET /healthz"),
     get("GET /events"),
     get("GET /sign-in"),
@@ -174,6 +196,7 @@ const PROBES: &[Probe] = &[
     get("GET /policy"),
     get("GET /confirm-address/x"),
     get("GET /api-keys"),
+    get("GET /webhooks"),
     // The REST API takes keys, not cookies: a signed-in browser gets nowhere with it.
     get("GET /api/v1/invitations"),
     get("GET /api/v1/openapi.json"),

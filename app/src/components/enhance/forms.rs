@@ -3,7 +3,7 @@
 
 use leptos::prelude::{document, window};
 use leptos::wasm_bindgen::{JsCast, JsValue};
-use model::{IssuedApiKey, IssuedLink};
+use model::IssuedLink;
 use web_sys::{
     Element, FormData, HtmlElement, HtmlFormElement, HtmlInputElement, RequestInit, UrlSearchParams,
 };
@@ -125,8 +125,13 @@ async fn done(form: &HtmlFormElement, area: Option<&Element>, body: &str) {
                 }
             }
             "key" => {
-                if let Ok(key) = serde_json::from_str::<IssuedApiKey>(body) {
-                    show_key(area, &key);
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
+                    // An API key (`key`) or a webhook's signing secret (`secret`).
+                    let secret = v["key"]
+                        .as_str()
+                        .or(v["secret"].as_str())
+                        .unwrap_or_default();
+                    show_key(area, v["name"].as_str().unwrap_or_default(), secret);
                 }
             }
             "notice" => show_notice(area, &done_text),
@@ -168,17 +173,17 @@ fn show_notice(area: Option<&Element>, text: &str) {
     }
 }
 
-fn show_key(area: Option<&Element>, key: &IssuedApiKey) {
+fn show_key(area: Option<&Element>, name: &str, secret: &str) {
     let Some(panel) = find(area, "[data-issued-key]") else {
         return;
     };
     if let Some(el) = find(Some(&panel), "[data-issued-name]") {
-        el.set_text_content(Some(&key.name));
+        el.set_text_content(Some(name));
     }
     if let Some(input) =
         find(Some(&panel), "input").and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
     {
-        input.set_value(&key.key);
+        input.set_value(secret);
     }
     let _ = panel.remove_attribute("hidden");
 }

@@ -72,16 +72,17 @@ pub fn Notice() -> impl IntoView {
     view! { <p class="notice" role="status" data-notice hidden></p> }
 }
 
-/// Where a `key` outcome shows the API key just created, once, for copying.
+/// Where a `key` outcome shows a secret just made (an API key, a webhook's signing secret),
+/// once, for copying. `what` names it ("The key", "The signing secret").
 #[component]
-pub fn IssuedKey() -> impl IntoView {
+pub fn IssuedKey(what: &'static str) -> impl IntoView {
     view! {
         <section class="card notice-card" role="status" data-issued-key hidden>
             <p>
-                "The key " <strong data-issued-name></strong>
-                " is ready. Copy it now: it is not shown again, and only a digest of it is kept."
+                {what} " " <strong data-issued-name></strong>
+                " is ready. Copy it now: it is not shown again."
             </p>
-            <label class="sr-only" for="issued-key">"API key"</label>
+            <label class="sr-only" for="issued-key">{what}</label>
             <input id="issued-key" class="copy-link" readonly=true value=""/>
         </section>
     }
