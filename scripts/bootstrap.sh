@@ -81,6 +81,13 @@ if [ "$want_test" = 1 ]; then
         python3 -m pip install --quiet "aiosmtpd==1.4.6" || die "could not install aiosmtpd from PyPI"
     fi
 
+    say "standardwebhooks (the reference library the webhook tests verify signatures with)"
+    if python3 -c "import standardwebhooks" 2>/dev/null; then
+        ok "already installed"
+    else
+        python3 -m pip install --quiet "standardwebhooks==1.1.0" || die "could not install standardwebhooks from PyPI"
+    fi
+
     say "schemathesis (property-based tests of the REST API against its OpenAPI document)"
     if python3 -m schemathesis.cli --version 2>/dev/null | grep -q "4.32.5"; then
         ok "already installed"

@@ -120,7 +120,11 @@ impl Services {
             Ok(a) => a,
             Err(e) => return fail(e.to_string()),
         };
-        let timestamp = now / 1000;
+        // The receiver checks webhook-timestamp against its own clock (5 minutes' tolerance),
+        // so it is the machine's time, not the rules' clock (which tests move).
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(now / 1000, |d| d.as_secs() as i64);
         let mut signatures = Vec::new();
         let mut seeds = vec![endpoint.secret_seed.as_str()];
         if let (Some(prev), Some(until)) = (&endpoint.previous_seed, endpoint.previous_until) {

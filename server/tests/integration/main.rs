@@ -29,3 +29,4 @@ mod races;
 mod security;
 mod seed;
 mod smtp_outage;
+mod webhooks;

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod dump;
 pub mod process;
+pub mod receiver;
 pub mod sink;
 
 use std::sync::Arc;

@@ -1,0 +1,544 @@
+//! Webhooks, received by a real HTTP server that checks every signature with the Standard
+//! Webhooks reference library (scripts/webhook_receiver.py): each change arrives once, signed,
+//! in commit order per invite; retries, 410, rotation, and where webhooks may not go.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use server::api::invitations::IssuedInvitation;
+use server::api::webhooks::Secret;
+
+use crate::common::api::Api;
+use crate::common::receiver::{Received, Receiver};
+use crate::common::sink::Sink;
+use crate::common::{Backend, TestApp};
+
+const SCOPES: [&str; 6] = [
+    "webhooks:manage",
+    "invitations:read",
+    "invitations:write",
+    "invitations:revoke",
+    "members:read",
+    "members:write",
+];
+
+async fn app_with_loopback_hooks(backend: Backend, sink: &Sink) -> TestApp {
+    let port = sink.port.to_string();
+    let app = TestApp::builder()
+        .backend(backend)
+        .flags(&[
+            "--allow-loopback-webhooks",
+            "true",
+            "--mail-transport",
+            "smtp",
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            &port,
+            "--smtp-tls",
+            "none",
+        ])
+        .start()
+        .await;
+    app.signed_in_admin().await;
+    app
+}
+
+/// Adds an endpoint for every event at the receiver and tells the receiver its secret.
+async fn subscribe(api: &Api, receiver: &Receiver, types: &[&str]) -> String {
+    let s: Secret = api
+        .post(
+            "/webhooks",
+            &json!({"url": receiver.url("/hook"), "event_types": types}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    receiver.set_secrets(&[s.secret.as_deref().unwrap()]);
+    s.endpoint_id
+}
+
+/// Sends every due delivery and emails until none is left, moving the clock past retries;
+/// then waits for the receiver to hold `n` accepted requests.
+async fn settle(app: &TestApp, receiver: &Receiver, n: usize) -> Vec<Received> {
+    for _ in 0..400 {
+        app.deliver_all().await;
+        while app.services.deliver_next_webhook().await.unwrap() {}
+        let got = receiver.accepted();
+        if got.len() >= n {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            return receiver.accepted();
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!(
+        "the receiver accepted {} of {n}: {:?}",
+        receiver.accepted().len(),
+        receiver.received()
+    );
+}
+
+fn token(link: &str) -> String {
+    link.rsplit('/').next().unwrap().to_owned()
+}
+
+fn by_invite(got: &[Received]) -> BTreeMap<String, Vec<String>> {
+    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in got {
+        let key = r.data()["invitation_id"]
+            .as_str()
+            .or(r.data()["member_id"].as_str())
+            .unwrap()
+            .to_owned();
+        map.entry(key)
+            .or_default()
+            .push(r.event_type.clone().unwrap());
+    }
+    map
+}
+
+crate::both_backends!(
+    each_change_arrives_once_signed_and_in_commit_order_per_invite,
+    super::each_change_arrives_once
+);
+async fn each_change_arrives_once(backend: Backend) {
+    let sink = Sink::start("accept").await;
+    let app = app_with_loopback_hooks(backend, &sink).await;
+    let receiver = Receiver::start().await;
+    let api = app.api_key("hooks", &SCOPES).await;
+    subscribe(&api, &receiver, &["*"]).await;
+
+    // Ann: created (and emailed), resent as a link, opened, changed, accepted.
+    let ann: IssuedInvitation = api
+        .post(
+            "/invitations",
+            &json!({"email": "ann@example.com", "role": "editor"}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let ann_id = ann.invitation.id.clone();
+    app.deliver_all().await;
+    let resent: IssuedInvitation = api
+        .send(
+            Method::POST,
+            &format!("/invitations/{ann_id}/resend"),
+            Some(&json!({"send_email": false})),
+            None,
+        )
+        .await
+        .expect(StatusCode::OK);
+    let link = token(&resent.link.unwrap());
+    app.open_link(&link).await;
+    api.patch(
+        &format!("/invitations/{ann_id}"),
+        &json!({"expires_in_hours": 48}),
+    )
+    .await
+    .expect::<serde_json::Value>(StatusCode::OK);
+    let (r, _) = app.accept(&link, "Ann").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let member = app.member_id("ann@example.com").await;
+    // Her membership: role changed, deactivated, reactivated.
+    for change in [
+        json!({"role": "analyst"}),
+        json!({"active": false}),
+        json!({"active": true}),
+    ] {
+        api.patch(&format!("/members/{member}"), &change)
+            .await
+            .expect::<serde_json::Value>(StatusCode::OK);
+    }
+    // Bob: created without email, revoked.
+    let bob: IssuedInvitation = api
+        .post(
+            "/invitations",
+            &json!({"email": "bob@example.com", "role": "analyst", "send_email": false}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    api.send(
+        Method::POST,
+        &format!("/invitations/{}/revoke", bob.invitation.id),
+        None,
+        None,
+    )
+    .await
+    .expect::<serde_json::Value>(StatusCode::OK);
+    // Dave: the mail server refuses the address for good.
+    sink.set_mode("reject");
+    let dave: IssuedInvitation = api
+        .post(
+            "/invitations",
+            &json!({"email": "dave@example.com", "role": "analyst"}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    app.deliver_all().await;
+    // Carl: expires.
+    let carl: IssuedInvitation = api
+        .post("/invitations", &json!({"email": "carl@example.com", "role": "analyst", "send_email": false, "expires_in_hours": 1}))
+        .await
+        .expect(StatusCode::CREATED);
+    app.clock.advance(2 * 3_600_000);
+    assert_eq!(app.services.announce_expired().await.unwrap(), 1);
+    assert_eq!(
+        app.services.announce_expired().await.unwrap(),
+        0,
+        "once per expiry"
+    );
+
+    let got = settle(&app, &receiver, 16).await;
+    assert_eq!(
+        got.len(),
+        16,
+        "{:#?}",
+        got.iter().map(|r| &r.event_type).collect::<Vec<_>>()
+    );
+    for r in &got {
+        assert!(r.verified, "the reference library verifies {r:?}");
+        assert!(r.tampered_rejected, "and refuses a changed body: {r:?}");
+        assert!(!r.body.contains("/invite/"), "no link in {}", r.body);
+    }
+    let ids: BTreeSet<&str> = got.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids.len(), got.len(), "each event once");
+    let order = by_invite(&got);
+    let want = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        order[&ann_id],
+        want(&[
+            "invitation.created",
+            "invitation.sent",
+            "invitation.resent",
+            "invitation.opened",
+            "invitation.updated",
+            "invitation.accepted",
+            "member.joined"
+        ])
+    );
+    assert_eq!(
+        order[&member],
+        want(&[
+            "member.role_changed",
+            "member.deactivated",
+            "member.reactivated"
+        ])
+    );
+    assert_eq!(
+        order[&bob.invitation.id],
+        want(&["invitation.created", "invitation.revoked"])
+    );
+    assert_eq!(
+        order[&dave.invitation.id],
+        want(&["invitation.created", "invitation.delivery_failed"])
+    );
+    assert_eq!(
+        order[&carl.invitation.id],
+        want(&["invitation.created", "invitation.expired"])
+    );
+    let joined = got
+        .iter()
+        .find(|r| r.event_type.as_deref() == Some("member.joined"))
+        .unwrap();
+    assert_eq!(joined.data()["member_id"], member.as_str());
+    assert_eq!(joined.data()["email"], "ann@example.com");
+    let created = got
+        .iter()
+        .find(|r| r.event_type.as_deref() == Some("invitation.created"))
+        .unwrap();
+    assert_eq!(created.data()["api_key"], "hooks");
+}
+
+crate::both_backends!(
+    a_receiver_down_for_a_while_gets_everything_once_after_retries,
+    super::receiver_down_then_up
+);
+async fn receiver_down_then_up(backend: Backend) {
+    let sink = Sink::start("accept").await;
+    let app = app_with_loopback_hooks(backend, &sink).await;
+    let receiver = Receiver::start().await;
+    let api = app.api_key("hooks", &SCOPES).await;
+    let endpoint = subscribe(
+        &api,
+        &receiver,
+        &["invitation.created", "invitation.revoked"],
+    )
+    .await;
+    receiver.set_mode("fail");
+    let mut invites = Vec::new();
+    for i in 0..5 {
+        let issued: IssuedInvitation = api
+            .post("/invitations", &json!({"email": format!("r{i}@example.com"), "role": "analyst", "send_email": false}))
+            .await
+            .expect(StatusCode::CREATED);
+        invites.push(issued.invitation.id);
+    }
+    api.send(
+        Method::POST,
+        &format!("/invitations/{}/revoke", invites[0]),
+        None,
+        None,
+    )
+    .await
+    .expect::<serde_json::Value>(StatusCode::OK);
+    // Three rounds of refusals, the clock moved past each retry.
+    for _ in 0..3 {
+        while app.services.deliver_next_webhook().await.unwrap() {}
+        app.clock.advance(3 * 60_000);
+    }
+    let refused = receiver.received().len();
+    assert!(refused >= 5, "the receiver was tried: {refused}");
+    assert!(receiver.accepted().is_empty());
+    let detail: serde_json::Value = api
+        .get(&format!("/webhooks/{endpoint}"))
+        .await
+        .expect(StatusCode::OK);
+    let tried = detail["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["type"] == "invitation.created")
+        .unwrap();
+    assert_eq!(tried["state"], "pending");
+    assert!(tried["attempt_log"][0]["status"] == 503, "{tried}");
+    // The revoke waits behind the create of the same invite: never delivered first.
+    assert!(receiver
+        .received()
+        .iter()
+        .all(|r| r.event_type.as_deref() != Some("invitation.revoked")));
+
+    receiver.set_mode("ok");
+    app.clock.advance(15 * 60_000);
+    let got = settle(&app, &receiver, 6).await;
+    let ids: BTreeSet<&str> = got.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        (got.len(), ids.len()),
+        (6, 6),
+        "each event accepted exactly once"
+    );
+    let order = by_invite(&got);
+    assert_eq!(
+        order[&invites[0]],
+        ["invitation.created", "invitation.revoked"]
+    );
+    // Every attempt of one event carried the same webhook-id.
+    let tried: BTreeSet<String> = receiver.received().into_iter().map(|r| r.id).collect();
+    assert_eq!(tried.len(), 6, "retries reuse the webhook-id");
+}
+
+crate::both_backends!(
+    a_410_disables_the_endpoint_and_replay_sends_the_same_webhook_id,
+    super::gone_and_replay
+);
+async fn gone_and_replay(backend: Backend) {
+    let sink = Sink::start("accept").await;
+    let app = app_with_loopback_hooks(backend, &sink).await;
+    let receiver = Receiver::start().await;
+    let api = app.api_key("hooks", &SCOPES).await;
+    let endpoint = subscribe(&api, &receiver, &["invitation.created"]).await;
+    receiver.set_mode("gone");
+    create_one(&api, "gone@example.com").await;
+    while app.services.deliver_next_webhook().await.unwrap() {}
+    let detail: serde_json::Value = api
+        .get(&format!("/webhooks/{endpoint}"))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(detail["enabled"], false);
+    assert!(detail["disabled_reason"].as_str().unwrap().contains("410"));
+    assert_eq!(detail["deliveries"][0]["state"], "failed");
+    assert!(app
+        .audit_actions()
+        .await
+        .contains(&"webhook.disabled".to_owned()));
+    // Disabled: new events are not even queued for it.
+    create_one(&api, "later@example.com").await;
+    let detail: serde_json::Value = api
+        .get(&format!("/webhooks/{endpoint}"))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(detail["deliveries"].as_array().unwrap().len(), 1);
+
+    // Enabled again and replayed: the same webhook-id, now accepted.
+    receiver.set_mode("ok");
+    api.patch(&format!("/webhooks/{endpoint}"), &json!({"enabled": true}))
+        .await
+        .expect::<serde_json::Value>(StatusCode::OK);
+    let msg = detail["deliveries"][0]["msg_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = api
+        .send(
+            Method::POST,
+            &format!("/webhooks/{endpoint}/deliveries/{msg}/replay"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let got = settle(&app, &receiver, 1).await;
+    assert_eq!(got[0].id, msg);
+    // A redirect is not followed: it counts as a failure, to be retried.
+    receiver.set_mode("redirect");
+    create_one(&api, "moved@example.com").await;
+    while app.services.deliver_next_webhook().await.unwrap() {}
+    let detail: serde_json::Value = api
+        .get(&format!("/webhooks/{endpoint}"))
+        .await
+        .expect(StatusCode::OK);
+    let newest = &detail["deliveries"][0];
+    assert_eq!(newest["state"], "pending");
+    assert!(
+        newest["attempt_log"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("redirect"),
+        "{newest}"
+    );
+}
+
+async fn create_one(api: &Api, email: &str) {
+    api.post(
+        "/invitations",
+        &json!({"email": email, "role": "analyst", "send_email": false}),
+    )
+    .await
+    .expect::<IssuedInvitation>(StatusCode::CREATED);
+}
+
+crate::both_backends!(
+    during_a_rotation_both_secrets_sign_and_then_only_the_new_one,
+    super::rotation
+);
+async fn rotation(backend: Backend) {
+    let sink = Sink::start("accept").await;
+    let app = app_with_loopback_hooks(backend, &sink).await;
+    let receiver = Receiver::start().await;
+    let api = app.api_key("hooks", &SCOPES).await;
+    let endpoint = subscribe(&api, &receiver, &["invitation.created"]).await;
+    let old = receiver.secrets()[0].clone();
+    let rotated: Secret = api
+        .send(
+            Method::POST,
+            &format!("/webhooks/{endpoint}/rotate-secret"),
+            Some(&json!({"overlap_hours": 1})),
+            None,
+        )
+        .await
+        .expect(StatusCode::OK);
+    let new = rotated.secret.unwrap();
+    assert_ne!(new, old);
+    // A receiver that knows only the new secret verifies, during the overlap and after it.
+    receiver.set_secrets(&[&new]);
+    create_one(&api, "during@example.com").await;
+    let got = settle(&app, &receiver, 1).await;
+    assert_eq!((got[0].signatures, got[0].verified), (2, true));
+    // One that knows only the old one verifies during the overlap...
+    receiver.set_secrets(&[&old]);
+    create_one(&api, "old@example.com").await;
+    let got = settle(&app, &receiver, 2).await;
+    assert!(got[1].verified);
+    // ...and not after it.
+    app.clock.advance(2 * 3_600_000);
+    create_one(&api, "after@example.com").await;
+    while app.services.deliver_next_webhook().await.unwrap() {}
+    let last = receiver.received().pop().unwrap();
+    assert_eq!((last.signatures, last.verified), (1, false));
+}
+
+crate::both_backends!(
+    endpoints_on_private_loopback_or_metadata_addresses_are_refused,
+    super::refused_addresses
+);
+async fn refused_addresses(backend: Backend) {
+    // No development setting here: loopback is as forbidden as the rest.
+    let app = TestApp::builder().backend(backend).start().await;
+    app.signed_in_admin().await;
+    let api = app.api_key("hooks", &["webhooks:manage"]).await;
+    for (url, why) in [
+        ("http://127.0.0.1:9000/hook", "https"),
+        ("https://127.0.0.1:9000/hook", "loopback"),
+        ("https://localhost/hook", "loopback"),
+        ("https://169.254.169.254/latest/meta-data", "link-local"),
+        ("https://10.1.2.3/hook", "private"),
+        ("https://[::ffff:127.0.0.1]/hook", "loopback"),
+        ("https://[fd00::1]/hook", "private"),
+        ("https://user:pw@example.com/hook", "password"),
+    ] {
+        let r = api
+            .post("/webhooks", &json!({"url": url, "event_types": ["*"]}))
+            .await;
+        let (field, detail) = r.problem(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(field.as_deref(), Some("url"), "{url}");
+        assert!(detail.contains(why), "{url}: {detail}");
+    }
+    let list: Vec<serde_json::Value> = api.get("/webhooks").await.expect(StatusCode::OK);
+    assert!(list.is_empty(), "nothing was stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn invitation_expired_fires_exactly_once_with_two_servers_postgres() {
+    let first = TestApp::builder().postgres().start().await;
+    first.signed_in_admin().await;
+    let second = TestApp::builder().peer_of(&first).start().await;
+    let api = first.api_key("hooks", &SCOPES).await;
+    // An endpoint whose deliveries we only count (nobody listens on port 9).
+    let admin = domain::store::users::find_by_email(&first.services.db, crate::common::ADMIN_EMAIL)
+        .await
+        .unwrap()
+        .unwrap();
+    let caller = domain::access::Caller::signed_in(admin, &domain::audit::Actor::default());
+    let mut outbound = first.services.clone();
+    outbound.outbound.allow_loopback = true;
+    outbound
+        .create_webhook(
+            &caller,
+            domain::webhooks::NewWebhook {
+                url: "http://127.0.0.1:9/count",
+                event_types: &["invitation.expired".to_owned()],
+                description: "",
+            },
+        )
+        .await
+        .unwrap();
+    for i in 0..40 {
+        api.post("/invitations", &json!({"email": format!("x{i}@example.com"), "role": "analyst", "send_email": false, "expires_in_hours": 1}))
+            .await
+            .expect::<IssuedInvitation>(StatusCode::CREATED);
+    }
+    first.clock.advance(2 * 3_600_000);
+    second.clock.advance(2 * 3_600_000);
+    // Both servers' schedulers, several times each, at once.
+    let runs = (0..6).map(|i| {
+        let s = if i % 2 == 0 {
+            first.services.clone()
+        } else {
+            second.services.clone()
+        };
+        tokio::spawn(async move { s.announce_expired().await.unwrap() })
+    });
+    let announced: usize = futures_util::future::join_all(runs)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .sum();
+    assert_eq!(announced, 40, "every invite announced by exactly one run");
+    let count = |sql: &'static str| {
+        let db = first.services.db.clone();
+        async move {
+            domain::on_db!(&db, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await).unwrap()
+        }
+    };
+    assert_eq!(
+        count("SELECT COUNT(*) FROM audit_log WHERE action = 'invite.expired'").await,
+        40
+    );
+    assert_eq!(
+        count("SELECT COUNT(DISTINCT subject_key) FROM webhook_deliveries WHERE type = 'invitation.expired'").await,
+        40
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM webhook_deliveries WHERE type = 'invitation.expired'").await,
+        40
+    );
+}
