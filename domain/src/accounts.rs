@@ -168,17 +168,17 @@ impl Services {
         };
         let ip_key = actor.ip.clone().unwrap_or_default();
         let limits = &self.limits.sign_in;
-        let ip_wait = limits.per_ip.check(&ip_key, now);
-        let account_wait = limits.per_account.check(&account_key, now);
+        let ip_wait = limits.per_ip.check(&ip_key, now).await;
+        let account_wait = limits.per_account.check(&account_key, now).await;
         // Every attempt counts against its address, refused ones too: a locked account must
         // not become a way to try forever from one place.
-        limits.per_ip.hit(&ip_key, now);
+        limits.per_ip.hit(&ip_key, now).await;
         if let Some(secs) = ip_wait.max(account_wait) {
             // One row per limited key and window, not one per attempt: a flood of refused
             // attempts costs no writes.
-            let first_ip = ip_wait.is_some() && limits.per_ip.first_refusal(&ip_key, now);
+            let first_ip = ip_wait.is_some() && limits.per_ip.first_refusal(&ip_key, now).await;
             let first_account =
-                account_wait.is_some() && limits.per_account.first_refusal(&account_key, now);
+                account_wait.is_some() && limits.per_account.first_refusal(&account_key, now).await;
             if first_ip || first_account {
                 let why = if first_ip {
                     "too many attempts from this IP address"
@@ -211,7 +211,7 @@ impl Services {
                     audit_store::insert(&self.db, &event, now).await?;
                     return Err(DomainError::AccountDeactivated);
                 }
-                limits.per_account.reset(&account_key);
+                limits.per_account.reset(&account_key).await;
                 users::touch_sign_in(&self.db, &user.id, now).await?;
                 let mut actor = actor.clone();
                 actor.user_id = Some(user.id.clone());
@@ -221,7 +221,7 @@ impl Services {
                 Ok(user)
             }
             _ => {
-                limits.per_account.hit(&account_key, now);
+                limits.per_account.hit(&account_key, now).await;
                 let event = Event::new(actor, Action::SignInFailed, Some(&account_key));
                 audit_store::insert(&self.db, &event, now).await?;
                 Err(DomainError::BadCredentials)

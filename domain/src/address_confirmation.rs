@@ -168,7 +168,7 @@ impl Services {
             ));
         }
         let now = self.clock.now();
-        if let Some(secs) = self.limits.confirmation_sends.take(caller.id(), now) {
+        if let Some(secs) = self.limits.confirmation_sends.take(caller.id(), now).await {
             return Err(DomainError::RateLimited {
                 retry_after_secs: secs,
                 message: format!(

@@ -213,7 +213,7 @@ impl Services {
         let refused = |why: &str| DomainError::KeyRefused(why.to_owned());
         let now = self.clock.now();
         let client = request.ip.as_deref().unwrap_or("unknown");
-        if let Some(secs) = self.limits.bad_api_keys.check(client, now) {
+        if let Some(secs) = self.limits.bad_api_keys.check(client, now).await {
             return Err(DomainError::RateLimited {
                 retry_after_secs: secs,
                 message: format!(
@@ -227,7 +227,7 @@ impl Services {
             None => None,
         };
         let Some(row) = found else {
-            self.limits.bad_api_keys.hit(client, now);
+            self.limits.bad_api_keys.hit(client, now).await;
             return Err(refused("This API key is not valid."));
         };
         match state_of(&row, now) {
@@ -244,7 +244,7 @@ impl Services {
                      longer works.",
                 )
             })?;
-        if let Some(secs) = self.limits.api_requests.take(&row.id, now) {
+        if let Some(secs) = self.limits.api_requests.take(&row.id, now).await {
             return Err(DomainError::RateLimited {
                 retry_after_secs: secs,
                 message: format!(

@@ -77,6 +77,10 @@ impl Services {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
+        let limits = match &db {
+            Db::Postgres(pool) => limits.shared_on(pool),
+            Db::Sqlite(_) => limits,
+        };
         Services {
             sessions: DbSessionStore::new(db.clone()),
             live: live::LiveHub::new(db.clone()),

@@ -231,8 +231,9 @@ async fn health(
     }
 }
 
-/// Hourly: forget `Idempotency-Key` answers past their 24 hours. Every server process runs
-/// it; the deletes are idempotent, so several at once only repeat each other.
+/// Hourly: forget `Idempotency-Key` answers past their 24 hours and rate-limit windows long
+/// over. Every server process runs it; the deletes are idempotent, so several at once only
+/// repeat each other.
 fn spawn_housekeeping(services: Services) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -242,6 +243,10 @@ fn spawn_housekeeping(services: Services) -> tokio::task::JoinHandle<()> {
                 Ok(n) if n > 0 => tracing::info!(forgotten = n, "idempotency answers expired"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "cannot purge idempotency answers"),
+            }
+            let now = domain::clock::Clock::now(&*services.clock);
+            if let Err(e) = domain::ratelimit::purge_shared(&services.db, now).await {
+                tracing::warn!(error = %e, "cannot purge old rate-limit windows");
             }
         }
     })

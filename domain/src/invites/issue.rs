@@ -195,7 +195,7 @@ impl Services {
     ) -> DomainResult<IssuedLink> {
         caller.require(Permission::SendInvites)?;
         let held = caller.ceiling();
-        self.count_invite_send(caller)?;
+        self.count_invite_send(caller).await?;
         let email = EmailAddress::parse(req.email)
             .map_err(|e| DomainError::invalid("email", e.to_string()))?;
         let role = self
@@ -288,9 +288,9 @@ impl Services {
     }
 
     /// Counts one invite created or resent by `user`; 429 past the per-minute limit.
-    pub(super) fn count_invite_send(&self, caller: &Caller) -> DomainResult<()> {
+    pub(super) async fn count_invite_send(&self, caller: &Caller) -> DomainResult<()> {
         let now = self.clock.now();
-        if let Some(secs) = self.limits.invite_sends.take(caller.id(), now) {
+        if let Some(secs) = self.limits.invite_sends.take(caller.id(), now).await {
             return Err(DomainError::RateLimited {
                 retry_after_secs: secs,
                 message: format!(

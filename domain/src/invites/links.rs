@@ -69,7 +69,7 @@ impl Services {
         let client = request.ip.as_deref().unwrap_or("unknown");
         let verified = token::verify(&self.key, Purpose::Invite, token).ok();
         if verified.is_none() {
-            if let Some(secs) = self.limits.bad_links.check(client, now) {
+            if let Some(secs) = self.limits.bad_links.check(client, now).await {
                 return Err(DomainError::RateLimited {
                     retry_after_secs: secs,
                     message: format!(
@@ -85,7 +85,7 @@ impl Services {
             None => (LinkView::Invalid, None),
         };
         if matches!(classified.0, LinkView::Invalid) {
-            self.limits.bad_links.hit(client, now);
+            self.limits.bad_links.hit(client, now).await;
         }
         Ok(classified)
     }
@@ -266,7 +266,7 @@ impl Services {
                 view.refusal()
             )));
         }
-        if let Some(secs) = self.limits.new_invite_requests.take(&invite.id, now) {
+        if let Some(secs) = self.limits.new_invite_requests.take(&invite.id, now).await {
             return Err(DomainError::RateLimited {
                 retry_after_secs: secs,
                 message: "Your administrator has already been asked. You can ask again later."

@@ -237,7 +237,7 @@ impl Services {
         send_email: bool,
     ) -> DomainResult<IssuedLink> {
         let held = caller.require(Permission::SendInvites)?;
-        self.count_invite_send(caller)?;
+        self.count_invite_send(caller).await?;
         let now = self.clock.now();
         let invite = store::find(&self.db, id, now)
             .await?

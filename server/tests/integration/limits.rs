@@ -156,3 +156,62 @@ both_backends!(
     the_invite_limit_can_be_set_and_turned_off,
     super::the_invite_limit_can_be_set_and_turned_off
 );
+
+/// Two servers on one PostgreSQL share every limit: failed sign-ins for one account spread
+/// over both are counted together, and so are an API key's requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn limits_hold_across_two_servers_on_one_postgres() {
+    let first = TestApp::builder()
+        .postgres()
+        .flags(&["--api-requests-per-minute", "10"])
+        .start()
+        .await;
+    first.signed_in_admin().await;
+    let second = TestApp::builder()
+        .peer_of(&first)
+        .flags(&["--api-requests-per-minute", "10"])
+        .start()
+        .await;
+    // Five failures per account per 15 minutes: three on each server make six.
+    let mut statuses = Vec::new();
+    for app in [&first, &second, &first, &second, &first, &second] {
+        let browser = common::client(&app.base);
+        let r = app
+            .call_with(
+                &browser,
+                "sign_in",
+                &[
+                    ("email", common::ADMIN_EMAIL),
+                    ("password", "wrong password"),
+                ],
+            )
+            .await;
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(
+        statuses,
+        [401, 401, 401, 401, 401, 429],
+        "counted across both servers"
+    );
+    // Ten requests a minute per key: five on each server, then the eleventh is refused.
+    let key = first.api_key("shared", &["invitations:read"]).await;
+    let on_second = common::api::Api::new(&second, &key.key);
+    for i in 0..10 {
+        let api = if i % 2 == 0 { &key } else { &on_second };
+        api.get("/roles")
+            .await
+            .expect::<serde_json::Value>(StatusCode::OK);
+    }
+    let refused = on_second.get("/roles").await;
+    let (_, detail) = refused.problem(StatusCode::TOO_MANY_REQUESTS);
+    assert!(detail.contains("too many requests"), "{detail}");
+    let wait: u64 = refused.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    key.get("/roles")
+        .await
+        .problem(StatusCode::TOO_MANY_REQUESTS);
+}

@@ -125,13 +125,9 @@ async fn done(form: &HtmlFormElement, area: Option<&Element>, body: &str) {
                 }
             }
             "key" => {
-                if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
-                    // An API key (`key`) or a webhook's signing secret (`secret`).
-                    let secret = v["key"]
-                        .as_str()
-                        .or(v["secret"].as_str())
-                        .unwrap_or_default();
-                    show_key(area, v["name"].as_str().unwrap_or_default(), secret);
+                if let Ok(shown) = serde_json::from_str::<ShownOnce>(body) {
+                    let secret = shown.key.or(shown.secret).unwrap_or_default();
+                    show_key(area, &shown.name.unwrap_or_default(), &secret);
                 }
             }
             "notice" => show_notice(area, &done_text),
@@ -171,6 +167,15 @@ fn show_notice(area: Option<&Element>, text: &str) {
     if let Some(el) = find(area, "[data-notice]") {
         show(&el, text);
     }
+}
+
+/// A secret just made, as its answer carries it: an API key (`model::IssuedApiKey`: `name`,
+/// `key`) or a webhook's signing secret (`model::IssuedSecret`: `secret`).
+#[derive(serde::Deserialize)]
+struct ShownOnce {
+    name: Option<String>,
+    key: Option<String>,
+    secret: Option<String>,
 }
 
 fn show_key(area: Option<&Element>, name: &str, secret: &str) {
