@@ -22,7 +22,7 @@ test('every page hydrates when loaded directly, at desktop and phone widths, and
   for (const width of [1280, 375]) {
     await page.setViewportSize({ width, height: 800 });
     const pages = ['/', '/dashboard', '/policy', '/invites', '/invites?status=accepted', '/invites?status=pending&role=analyst&sort=email&per_page=2',
-      '/invites/bulk', detail!, '/members', '/roles', '/audit', '/audit?action=invite.'];
+      '/invites/bulk', detail!, '/members', '/roles', '/audit', '/audit?action=invite.', '/api-keys', '/webhooks'];
     for (const path of pages) {
       await page.goto(path);
       await waitForHydration(page);

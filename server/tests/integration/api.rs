@@ -808,3 +808,90 @@ async fn the_openapi_document_describes_every_operation_with_its_scope_and_probl
     let html = page.text().await.unwrap();
     assert!(html.contains("POST /api/v1/invitations/bulk") && html.contains("invitations:write"));
 }
+
+/// `vestibule invite` and `vestibule api-key create|list|revoke`, through the same rules.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_invites_and_manages_api_keys() {
+    use crate::common::process::{env, free_port, run_cli};
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/vestibule.db", dir.path().display());
+    let env = env(&db, dir.path(), free_port(), &[]);
+    run_cli(
+        &env,
+        &["admin", "bootstrap", "--email", "admin@example.com"],
+    );
+    let out = run_cli(
+        &env,
+        &[
+            "invite",
+            "--email",
+            "Cli@Example.com",
+            "--role",
+            "Editor",
+            "--no-email",
+        ],
+    );
+    assert!(
+        out.contains("Invited cli@example.com") && out.contains("/invite/"),
+        "{out}"
+    );
+    let out = run_cli(
+        &env,
+        &["invite", "--email", "mail@example.com", "--role", "analyst"],
+    );
+    assert!(
+        out.contains("mail worker") && !out.contains("/invite/"),
+        "{out}"
+    );
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_vestibule"))
+        .args(["invite", "--email", "x@example.com", "--role", "Nope"])
+        .envs(env.iter().cloned())
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("There is no role"));
+
+    let out = run_cli(
+        &env,
+        &[
+            "api-key",
+            "create",
+            "--name",
+            "etl",
+            "--scopes",
+            "invitations:read,audit:read",
+        ],
+    );
+    let key = out
+        .split_whitespace()
+        .find(|w| w.starts_with("vsk_"))
+        .expect("the key")
+        .to_owned();
+    assert_eq!(key.len(), 4 + 43, "vsk_ and 256 bits in base64url");
+    let list = run_cli(&env, &["api-key", "list"]);
+    assert!(
+        list.contains("etl") && list.contains("Active") && !list.contains(&key),
+        "{list}"
+    );
+    let line = list.lines().find(|l| l.contains("etl")).unwrap();
+    let id = line.split_whitespace().next().unwrap().to_owned();
+    let out = run_cli(&env, &["api-key", "revoke", "--id", &id]);
+    assert!(out.contains("Revoked"), "{out}");
+    assert!(run_cli(&env, &["api-key", "list"]).contains("Revoked"));
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_vestibule"))
+        .args([
+            "api-key",
+            "create",
+            "--name",
+            "x",
+            "--scopes",
+            "invitations:everything",
+        ])
+        .envs(env.iter().cloned())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("no scope"),
+        "{bad:?}"
+    );
+}

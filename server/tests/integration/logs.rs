@@ -17,13 +17,32 @@ async fn at_trace_level_no_token_or_link_reaches_the_log(backend: Backend) {
         &database_url,
         dir.path(),
         port,
-        &[("VESTIBULE_LOG", "trace")],
+        &[
+            ("VESTIBULE_LOG", "trace"),
+            ("VESTIBULE_ALLOW_LOOPBACK_WEBHOOKS", "true"),
+        ],
     );
     run_cli(&env, &["migrate"]);
     let printed = run_cli(
         &env,
         &["admin", "bootstrap", "--email", "admin@example.com"],
     );
+    let made = run_cli(
+        &env,
+        &[
+            "api-key",
+            "create",
+            "--name",
+            "traced",
+            "--scopes",
+            "invitations:write,webhooks:manage",
+        ],
+    );
+    let api_key = made
+        .split_whitespace()
+        .find(|w| w.starts_with("vsk_"))
+        .expect("the key is printed")
+        .to_owned();
     let set_password_link = printed
         .split_whitespace()
         .find(|w| w.contains("/set-password/"))
@@ -139,6 +158,57 @@ async fn at_trace_level_no_token_or_link_reaches_the_log(backend: Backend) {
     .await
     .unwrap();
     assert_eq!(r.status(), StatusCode::GONE);
+    // Through the API: a link handed out (and its replay), a webhook's secret, deliveries
+    // attempted (nobody listens on port 9, so they fail and are logged).
+    let api = |path: &str, body: serde_json::Value| {
+        // The same key for the same request: the second create below is a replay.
+        let idempotency_key = format!("k{path}{}", body["email"]);
+        reqwest::Client::new()
+            .post(format!("{}/api/v1{path}", server.base))
+            .bearer_auth(&api_key)
+            .header("Idempotency-Key", idempotency_key)
+            .json(&body)
+            .send()
+    };
+    let created: serde_json::Value = api(
+        "/invitations",
+        serde_json::json!({"email": "api@example.com", "role": "analyst", "send_email": false}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let api_token = created["link"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let hook: serde_json::Value = api(
+        "/webhooks",
+        serde_json::json!({"url": "http://127.0.0.1:9/hook", "event_types": ["*"]}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let webhook_secret = hook["secret"].as_str().unwrap().to_owned();
+    api(
+        "/invitations",
+        serde_json::json!({"email": "api@example.com", "role": "analyst", "send_email": false}),
+    )
+    .await
+    .unwrap();
+    api(
+        "/invitations",
+        serde_json::json!({"email": "hooked@example.com", "role": "analyst"}),
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     server.stop();
 
     let text = server.log_text();
@@ -146,11 +216,21 @@ async fn at_trace_level_no_token_or_link_reaches_the_log(backend: Backend) {
     assert!(text.contains("db.statement"), "{text}");
     assert!(text.contains("TRACE"), "{text}");
     assert!(!text.contains(&session_id), "a session id reached the log");
-    for secret in [&token, &set_password_token] {
+    assert!(
+        text.contains("webhook not delivered"),
+        "deliveries were tried: {text}"
+    );
+    for secret in [
+        &token,
+        &set_password_token,
+        &api_token,
+        &api_key,
+        &webhook_secret,
+    ] {
         assert!(!text.contains(secret.as_str()), "a token reached the log");
         // Even a long piece of one (e.g. a truncated URL in a span).
         assert!(
-            !text.contains(&secret[20..60]),
+            !text.contains(&secret[secret.len() - 24..]),
             "part of a token reached the log"
         );
     }

@@ -122,19 +122,11 @@ async fn role_changes_obey_the_ceiling_and_keep_one_admin(backend: Backend) {
     );
 
     // A custom role with every permission may manage the Admin, but not remove the last one.
-    let perms: Vec<(String, String)> = [
-        "ViewInvites",
-        "SendInvites",
-        "RevokeInvites",
-        "ManageMembers",
-        "ManageRolesAndTeams",
-        "ViewAuditLog",
-        "ManagePolicy",
-    ]
-    .iter()
-    .enumerate()
-    .map(|(i, p)| (format!("permissions[{i}]"), p.to_string()))
-    .collect();
+    let perms: Vec<(String, String)> = domain::model::Permission::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (format!("permissions[{i}]"), format!("{p:?}")))
+        .collect();
     let mut form: Vec<(&str, &str)> = vec![("name", "Steward")];
     form.extend(perms.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     assert_eq!(

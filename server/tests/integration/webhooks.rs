@@ -444,6 +444,12 @@ async fn rotation(backend: Backend) {
     while app.services.deliver_next_webhook().await.unwrap() {}
     let last = receiver.received().pop().unwrap();
     assert_eq!((last.signatures, last.verified), (1, false));
+    // Neither secret is in the database: they are derived from seeds under the server key.
+    let dump = crate::common::dump::as_text(&crate::common::dump::dump(&app.services.db).await);
+    for secret in [&old, &new] {
+        let bytes = secret.trim_start_matches("whsec_");
+        assert!(!dump.contains(bytes), "a signing secret in the database");
+    }
 }
 
 crate::both_backends!(
@@ -541,4 +547,106 @@ async fn invitation_expired_fires_exactly_once_with_two_servers_postgres() {
         count("SELECT COUNT(*) FROM webhook_deliveries WHERE type = 'invitation.expired'").await,
         40
     );
+}
+
+/// `kill -9` of the real server while deliveries are in flight: after a restart each event is
+/// accepted by the receiver, and only the deliveries that were in flight at the kill arrive
+/// twice, with the same webhook-id (once the 30 s lease runs out).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_mid_delivery_repeats_at_most_the_deliveries_in_flight_with_their_ids() {
+    use crate::common::process::{env, free_port, run_cli, ServerProcess};
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let db = format!("sqlite://{}/vestibule.db", dir.path().display());
+    let env = env(
+        &db,
+        dir.path(),
+        port,
+        &[
+            ("VESTIBULE_ALLOW_LOOPBACK_WEBHOOKS", "true"),
+            ("VESTIBULE_API_REQUESTS_PER_MINUTE", "0"),
+        ],
+    );
+    run_cli(
+        &env,
+        &["admin", "bootstrap", "--email", "admin@example.com"],
+    );
+    let out = run_cli(
+        &env,
+        &[
+            "api-key",
+            "create",
+            "--name",
+            "crash",
+            "--scopes",
+            "webhooks:manage,invitations:write",
+        ],
+    );
+    let key = out
+        .split_whitespace()
+        .find(|w| w.starts_with("vsk_"))
+        .unwrap()
+        .to_owned();
+    let receiver = Receiver::start().await;
+    receiver.set_mode("slow");
+    let log = dir.path().join("server.log");
+    let mut server = ServerProcess::start(&env, &log).await;
+    let api = Api {
+        base: format!("{}/api/v1", server.base),
+        key,
+        http: reqwest::Client::new(),
+    };
+    subscribe(&api, &receiver, &["invitation.created"]).await;
+    for i in 0..3 {
+        create_one(&api, &format!("k{i}@example.com")).await;
+    }
+    // Wait until deliveries are on the wire (the receiver sits on them for 5 s), then kill.
+    let started = std::time::Instant::now();
+    while receiver.started().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "nothing was sent"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.kill_hard();
+    let in_flight: BTreeSet<String> = receiver.started().into_iter().collect();
+    receiver.set_mode("ok");
+    let _server = ServerProcess::start(&env, &log).await;
+    let started = std::time::Instant::now();
+    loop {
+        let accepted: BTreeSet<String> = receiver.accepted().into_iter().map(|r| r.id).collect();
+        if accepted.len() == 3 && receiver.received().len() >= 3 + in_flight.len() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "after the restart: {:?}",
+            receiver.received()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut per_id: BTreeMap<String, usize> = BTreeMap::new();
+    for r in receiver.received() {
+        assert!(r.verified, "{r:?}");
+        *per_id.entry(r.id).or_default() += 1;
+    }
+    assert_eq!(
+        per_id.len(),
+        3,
+        "three events, each with one webhook-id: {per_id:?}"
+    );
+    assert!(
+        per_id.values().any(|n| *n == 2),
+        "the kill caught a delivery on the wire, which was sent again: {per_id:?}"
+    );
+    for (id, n) in &per_id {
+        assert!(*n <= 2, "{id} arrived {n} times");
+        if *n == 2 {
+            assert!(
+                in_flight.contains(id),
+                "{id} was repeated without being in flight"
+            );
+        }
+    }
 }
