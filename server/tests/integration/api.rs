@@ -1,6 +1,8 @@
 //! The REST API (`/api/v1`) with a key, checked against the panel's own view of the same
 //! invitations: one door more to the same rules.
 
+use std::collections::BTreeMap;
+
 use domain::model::{Delivery, InviteStatus, LinkView};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -262,9 +264,41 @@ struct Endpoint {
     path: &'static str,
     body: Option<&'static str>,
     scope: &'static str,
-    /// Whether an Integrator (View, Send and Revoke invites, Manage API keys) may use it,
-    /// scope granted.
-    editor: bool,
+}
+
+impl Endpoint {
+    /// The endpoint as SECURITY.md's API key matrix names it.
+    fn label(&self) -> String {
+        format!("{} {}", self.method, self.path.split('?').next().unwrap())
+    }
+}
+
+/// SECURITY.md's "API key matrix": per endpoint, its scope and the ✓/✗ of each column.
+fn documented_key_matrix() -> BTreeMap<String, (String, Vec<bool>)> {
+    let text = include_str!("../../../SECURITY.md");
+    let section = text
+        .split("## API key matrix")
+        .nth(1)
+        .expect("SECURITY.md has an API key matrix")
+        .split("\n## ")
+        .next()
+        .unwrap();
+    let mut table = BTreeMap::new();
+    for line in section.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let label = cells[1].trim_matches('`').to_owned();
+        let scope = cells[2].trim_matches('`').to_owned();
+        let row = cells[3..cells.len() - 1]
+            .iter()
+            .map(|c| match *c {
+                "✓" => true,
+                "✗" => false,
+                other => panic!("SECURITY.md: {label}: cell {other:?} is neither ✓ nor ✗"),
+            })
+            .collect();
+        table.insert(label, (scope, row));
+    }
+    table
 }
 
 const fn ep(
@@ -272,14 +306,12 @@ const fn ep(
     path: &'static str,
     body: Option<&'static str>,
     scope: &'static str,
-    editor: bool,
 ) -> Endpoint {
     Endpoint {
         method,
         path,
         body,
         scope,
-        editor,
     }
 }
 
@@ -296,91 +328,75 @@ const ALL_SCOPES: [&str; 7] = [
 fn endpoints() -> Vec<Endpoint> {
     use Method as M;
     vec![
-        ep(M::GET, "/invitations", None, "invitations:read", true),
-        ep(
-            M::GET,
-            "/invitations/{invite}",
-            None,
-            "invitations:read",
-            true,
-        ),
+        ep(M::GET, "/invitations", None, "invitations:read"),
+        ep(M::GET, "/invitations/{invite}", None, "invitations:read"),
         ep(
             M::POST,
             "/invitations",
             Some(r#"{"email": "p{n}@example.com", "role": "analyst"}"#),
             "invitations:write",
-            true,
         ),
         ep(
             M::POST,
             "/invitations/bulk?dry_run=true",
             Some(r#"{"items": [{"email": "b{n}@example.com", "role": "analyst"}]}"#),
             "invitations:write",
-            true,
         ),
         ep(
             M::PATCH,
             "/invitations/{invite}",
             Some(r#"{"expires_in_hours": 24}"#),
             "invitations:write",
-            true,
         ),
         ep(
             M::POST,
             "/invitations/{invite}/resend",
             Some("{}"),
             "invitations:write",
-            true,
         ),
         ep(
             M::POST,
             "/invitations/{invite}/revoke",
             Some("{}"),
             "invitations:revoke",
-            true,
         ),
-        ep(M::GET, "/members", None, "members:read", false),
+        ep(M::GET, "/members", None, "members:read"),
         ep(
             M::PATCH,
             "/members/{member}",
             Some(r#"{"team_ids": []}"#),
             "members:write",
-            false,
         ),
-        ep(M::GET, "/roles", None, "invitations:read", true),
-        ep(M::GET, "/teams", None, "invitations:read", true),
-        ep(M::GET, "/audit", None, "audit:read", false),
-        ep(M::GET, "/webhooks", None, "webhooks:manage", true),
+        ep(M::GET, "/roles", None, "invitations:read"),
+        ep(M::GET, "/teams", None, "invitations:read"),
+        ep(M::GET, "/audit", None, "audit:read"),
+        ep(M::GET, "/webhooks", None, "webhooks:manage"),
         ep(
             M::POST,
             "/webhooks",
             Some(r#"{"url": "http://127.0.0.1:9/h{n}", "event_types": ["*"]}"#),
             "webhooks:manage",
-            true,
         ),
-        ep(M::GET, "/webhooks/{hook}", None, "webhooks:manage", true),
+        ep(M::GET, "/webhooks/{hook}", None, "webhooks:manage"),
         ep(
             M::PATCH,
             "/webhooks/{hook}",
             Some(r#"{"description": "probe {n}"}"#),
             "webhooks:manage",
-            true,
         ),
         ep(
             M::POST,
             "/webhooks/{hook}/rotate-secret",
             Some("{}"),
             "webhooks:manage",
-            true,
         ),
         ep(
             M::POST,
             "/webhooks/{hook}/deliveries/msg_none/replay",
             None,
             "webhooks:manage",
-            true,
         ),
-        ep(M::DELETE, "/webhooks/{hook}", None, "webhooks:manage", true),
+        ep(M::DELETE, "/webhooks/{hook}", None, "webhooks:manage"),
     ]
 }
 
@@ -472,36 +488,27 @@ async fn key_matrix(backend: Backend) {
         hook,
     };
     let mut n = 0;
-    let mut wrong = Vec::new();
-    let mut check = |what: String, got: (bool, StatusCode), want: bool| {
-        if got.0 != want {
-            wrong.push(format!("{what}: got {} ({}), want {}", got.0, got.1, want));
-        }
+    // Each endpoint's answers, in the columns of SECURITY.md's "API key matrix".
+    let mut actual: BTreeMap<String, Vec<bool>> = BTreeMap::new();
+    let mut record = |e: &Endpoint, got: (bool, StatusCode)| {
+        actual.entry(e.label()).or_default().push(got.0);
     };
 
-    // Scopes: each endpoint with exactly its scope passes; with every other scope, refused.
+    // Scopes: the endpoint's scope alone, then every other scope.
     for e in endpoints() {
         n += 1;
         let only = app.api_key(&format!("only-{n}"), &[e.scope]).await;
-        check(
-            format!("{} {} with only {}", e.method, e.path, e.scope),
-            passes(&only, &e, &ids, n).await,
-            true,
-        );
+        record(&e, passes(&only, &e, &ids, n).await);
         let others: Vec<&str> = ALL_SCOPES
             .iter()
             .copied()
             .filter(|s| *s != e.scope)
             .collect();
         let rest = app.api_key(&format!("rest-{n}"), &others).await;
-        check(
-            format!("{} {} without {}", e.method, e.path, e.scope),
-            passes(&rest, &e, &ids, n).await,
-            false,
-        );
+        record(&e, passes(&rest, &e, &ids, n).await);
     }
 
-    // Key states, every scope: valid passes; revoked and expired are refused everywhere.
+    // Key states, every scope: valid, revoked, expired.
     let valid = app.api_key("valid", &ALL_SCOPES).await;
     let revoked = app.api_key("revoked", &ALL_SCOPES).await;
     let expired = app.api_key("expired", &ALL_SCOPES).await;
@@ -518,32 +525,19 @@ async fn key_matrix(backend: Backend) {
     .await;
     for e in endpoints() {
         n += 1;
-        for (state, key, want) in [
-            ("valid", &valid, true),
-            ("revoked", &revoked, false),
-            ("expired", &expired, false),
-        ] {
-            check(
-                format!("{} {} with a {state} key", e.method, e.path),
-                passes(key, &e, &ids, n).await,
-                want,
-            );
+        for key in [&valid, &revoked, &expired] {
+            record(&e, passes(key, &e, &ids, n).await);
         }
     }
 
-    // The creator's current rights: an Integrator's key with every invitation scope; demoted to
-    // Analyst (view only) it may still read but no longer write; deactivated, nothing.
-    let editors = app
-        .api_key_with(&editor_browser, "editor's", &ALL_INVITATION_SCOPES)
+    // The creator's current rights: an Integrator's key with every invitation scope, then
+    // with its creator demoted to Analyst, then deactivated.
+    let integrators = app
+        .api_key_with(&editor_browser, "integrator's", &ALL_INVITATION_SCOPES)
         .await;
     for e in endpoints() {
         n += 1;
-        let scoped = ALL_INVITATION_SCOPES.contains(&e.scope);
-        check(
-            format!("{} {} with the Integrator's key", e.method, e.path),
-            passes(&editors, &e, &ids, n).await,
-            scoped && e.editor,
-        );
+        record(&e, passes(&integrators, &e, &ids, n).await);
     }
     let r = app
         .call(
@@ -554,12 +548,7 @@ async fn key_matrix(backend: Backend) {
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     for e in endpoints() {
         n += 1;
-        let reads = e.scope == "invitations:read";
-        check(
-            format!("{} {} with the demoted Integrator's key", e.method, e.path),
-            passes(&editors, &e, &ids, n).await,
-            reads,
-        );
+        record(&e, passes(&integrators, &e, &ids, n).await);
     }
     let r = app
         .call(
@@ -570,20 +559,30 @@ async fn key_matrix(backend: Backend) {
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     for e in endpoints() {
         n += 1;
-        check(
-            format!(
-                "{} {} with the deactivated Integrator's key",
-                e.method, e.path
-            ),
-            passes(&editors, &e, &ids, n).await,
-            false,
-        );
+        record(&e, passes(&integrators, &e, &ids, n).await);
+    }
+
+    let expected = documented_key_matrix();
+    let mut table = String::new();
+    let mut wrong = Vec::new();
+    for e in endpoints() {
+        let row = &actual[&e.label()];
+        let cells: Vec<&str> = row.iter().map(|&a| if a { "✓" } else { "✗" }).collect();
+        table.push_str(&format!(
+            "| `{}` | `{}` | {} |\n",
+            e.label(),
+            e.scope,
+            cells.join(" | ")
+        ));
+        if expected.get(&e.label()) != Some(&(e.scope.to_owned(), row.clone())) {
+            wrong.push(e.label());
+        }
     }
     assert!(
-        wrong.is_empty(),
-        "{} mismatches:\n{}",
-        wrong.len(),
-        wrong.join("\n")
+        wrong.is_empty() && expected.len() == endpoints().len(),
+        "behaviour differs from SECURITY.md's API key matrix for {wrong:?} (documented rows: {}, endpoints: {}).\nActual:\n{table}",
+        expected.len(),
+        endpoints().len()
     );
 
     // No key, a malformed one, or one we never issued: 401 with a problem, never a 500.

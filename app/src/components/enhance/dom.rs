@@ -47,10 +47,11 @@ pub fn each(root: &Element, selector: &str, mut f: impl FnMut(Element)) {
     }
 }
 
-/// Field names are ours (letters, digits, `_`), but a stray quote must not break the
-/// selector.
+/// Field and region names are ours (letters, digits, `_`, `-`), but a stray quote must not
+/// break the selector. (Dropping `-` once made the `api-keys` region unfindable, and every
+/// refresh of that page a full reload.)
 pub fn css_escape(name: &str) -> String {
     name.chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
         .collect()
 }
