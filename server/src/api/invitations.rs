@@ -111,14 +111,7 @@ impl From<InviteRow> for Invitation {
                 id: r.role_id,
                 name: r.role_name,
             },
-            teams: r
-                .teams
-                .into_iter()
-                .map(|t| IdName {
-                    id: t.id,
-                    name: t.name,
-                })
-                .collect(),
+            teams: r.teams.into_iter().map(IdName::from).collect(),
             inviter: Inviter {
                 id: r.inviter_id,
                 email: r.inviter_email,

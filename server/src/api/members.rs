@@ -42,14 +42,7 @@ impl From<MemberInfo> for Member {
                 id: m.role_id,
                 name: m.role_name,
             },
-            teams: m
-                .teams
-                .into_iter()
-                .map(|t| IdName {
-                    id: t.id,
-                    name: t.name,
-                })
-                .collect(),
+            teams: m.teams.into_iter().map(IdName::from).collect(),
             joined_at: rfc3339(m.joined_at),
             last_sign_in_at: m.last_sign_in_at.map(rfc3339),
             invited_by: m.invited_by,

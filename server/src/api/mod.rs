@@ -32,6 +32,15 @@ pub struct IdName {
     pub name: String,
 }
 
+impl From<domain::model::TeamRef> for IdName {
+    fn from(t: domain::model::TeamRef) -> IdName {
+        IdName {
+            id: t.id,
+            name: t.name,
+        }
+    }
+}
+
 /// One line of the audit log or of an invitation's timeline.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct Entry {
