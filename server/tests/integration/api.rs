@@ -67,7 +67,15 @@ async fn whole_life_cycle(backend: Backend) {
         (a.email.as_str(), a.status, a.role.id.as_str()),
         ("ann@example.com", InvitationStatus::Pending, "editor")
     );
-    assert_eq!(a.delivery.status, DeliveryStatus::Queued);
+    // Queued, or sent already: the mail worker may be quicker than the answer's read-back.
+    assert!(
+        matches!(
+            a.delivery.status,
+            DeliveryStatus::Queued | DeliveryStatus::Sent
+        ),
+        "{:?}",
+        a.delivery
+    );
     assert_eq!(a.metadata, Some(json!({"crm_id": "A-17"})));
     let panel = app.detail(&a.id).await;
     assert_eq!(panel.invite.email, "ann@example.com");

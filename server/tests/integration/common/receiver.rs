@@ -59,7 +59,8 @@ impl Receiver {
             dir,
             _tmp: tmp,
         };
-        for _ in 0..200 {
+        // Python and the library take a moment to load, longer on a busy machine.
+        for _ in 0..600 {
             if reqwest::get(receiver.url("/ready")).await.is_ok() {
                 return receiver;
             }
