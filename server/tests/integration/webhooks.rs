@@ -703,6 +703,9 @@ async fn a_kill_mid_delivery_repeats_at_most_the_deliveries_in_flight_with_their
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     server.kill_hard();
+    // Requests that reached the receiver before the kill note themselves a moment later; none
+    // can start after it (the server is gone).
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let in_flight: BTreeSet<String> = receiver.started().into_iter().collect();
     receiver.set_mode("ok");
     let _server = ServerProcess::start(&env, &log).await;
