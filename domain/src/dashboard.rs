@@ -15,7 +15,7 @@ impl Services {
         // Whole days ending now, so the last bar is the last 24 hours.
         let since = now - DASHBOARD_DAYS * DAY;
         let counts = invite_list::counts(&self.db, now).await?;
-        let (created, sent, opened, accepted) = store::funnel(&self.db, since).await?;
+        let funnel = store::funnel(&self.db, since).await?;
         let mut per_day: Vec<(i64, i64, i64)> = (0..DASHBOARD_DAYS)
             .map(|d| (since + d * DAY, 0, 0))
             .collect();
@@ -28,11 +28,12 @@ impl Services {
         Ok(Dashboard {
             counts,
             window_days: DASHBOARD_DAYS,
-            created,
-            sent,
-            opened,
-            accepted,
-            median_accept_ms: store::median_accept(&self.db, since, accepted).await?,
+            created: funnel.created,
+            sent: funnel.sent,
+            opened: funnel.opened,
+            accepted: funnel.accepted,
+            declined: funnel.declined,
+            median_accept_ms: store::median_accept(&self.db, since, funnel.accepted).await?,
             per_day,
         })
     }

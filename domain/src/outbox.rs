@@ -174,6 +174,11 @@ impl Services {
                 &invite.email,
                 &self.public_url.link(&format!("/invites/{}", invite.id)),
             ),
+            JobKind::InviteDeclined => templates::invite_declined(
+                &invite.email,
+                invite.decline_reason.as_deref(),
+                &self.public_url.link(&format!("/invites/{}", invite.id)),
+            ),
         };
         Ok(Rendered::Send(OutgoingEmail {
             to,

@@ -44,6 +44,7 @@ fn req<'a>(email: &'a str, role: &'a str) -> CreateInvite<'a> {
         message: "",
         send_email: true,
         metadata: None,
+        landing_path: "",
     }
 }
 
@@ -110,7 +111,7 @@ async fn pending_then_accepted_is_terminal_and_single_use() {
             .await
             .unwrap();
     assert_eq!(
-        (joined.email.as_str(), joined.role_name.as_str()),
+        (joined.user.email.as_str(), joined.user.role_name.as_str()),
         ("b@example.com", "Editor")
     );
     assert_eq!(status(&w, &link.invite_id).await, InviteStatus::Accepted);
@@ -125,6 +126,118 @@ async fn pending_then_accepted_is_terminal_and_single_use() {
     ));
     w.clock.advance(100 * DAY);
     assert_eq!(status(&w, &link.invite_id).await, InviteStatus::Accepted);
+}
+
+#[tokio::test]
+async fn pending_then_declined_is_terminal_and_frees_the_address() {
+    let w = world().await;
+    let link =
+        w.s.create_invite(&w.admin, req("dee@example.com", "analyst"))
+            .await
+            .unwrap();
+    let token = token_of(&link.link);
+    w.s.decline_invite(&token, "  Wrong person, sorry  ", &Actor::default())
+        .await
+        .unwrap();
+    let (row, events) = w.s.invite_detail(&w.admin, &link.invite_id).await.unwrap();
+    assert_eq!(row.status, InviteStatus::Declined);
+    assert_eq!(row.decline_reason.as_deref(), Some("Wrong person, sorry"));
+    let declined = events
+        .iter()
+        .find(|e| e.action == "invite.declined")
+        .unwrap();
+    assert_eq!(declined.actor.as_deref(), Some("dee@example.com"));
+    assert!(
+        declined.detail.contains("Wrong person, sorry"),
+        "{}",
+        declined.detail
+    );
+
+    // The link is dead for every use, and the invite for every admin action.
+    let again =
+        w.s.decline_invite(&token, "", &Actor::default())
+            .await
+            .unwrap_err();
+    assert_eq!(unusable(again), LinkView::Declined);
+    let accept =
+        w.s.accept_invite(&token, "Dee", &pw(), &Actor::default())
+            .await
+            .unwrap_err();
+    assert_eq!(unusable(accept), LinkView::Declined);
+    assert!(matches!(
+        w.s.revoke_invite(&w.admin, &link.invite_id).await,
+        Err(DomainError::Conflict(_))
+    ));
+    assert!(matches!(
+        w.s.resend_invite(&w.admin, &link.invite_id, true).await,
+        Err(DomainError::Conflict(_))
+    ));
+    w.clock.advance(100 * DAY);
+    assert_eq!(status(&w, &link.invite_id).await, InviteStatus::Declined);
+
+    // The address may be invited again; the declined invite stays as it was.
+    let fresh =
+        w.s.create_invite(&w.admin, req("dee@example.com", "analyst"))
+            .await
+            .unwrap();
+    assert_eq!(status(&w, &fresh.invite_id).await, InviteStatus::Pending);
+    assert_eq!(status(&w, &link.invite_id).await, InviteStatus::Declined);
+}
+
+#[tokio::test]
+async fn declining_a_dead_link_says_why_and_changes_nothing() {
+    let w = world().await;
+    let revoked =
+        w.s.create_invite(&w.admin, req("r@example.com", "analyst"))
+            .await
+            .unwrap();
+    w.s.revoke_invite(&w.admin, &revoked.invite_id)
+        .await
+        .unwrap();
+    let used =
+        w.s.create_invite(&w.admin, req("u@example.com", "analyst"))
+            .await
+            .unwrap();
+    w.s.accept_invite(&token_of(&used.link), "U", &pw(), &Actor::default())
+        .await
+        .unwrap();
+    let expired =
+        w.s.create_invite(&w.admin, req("e@example.com", "analyst"))
+            .await
+            .unwrap();
+    w.clock.advance(DAY);
+    for (link, view, status_then) in [
+        (&revoked, LinkView::Revoked, InviteStatus::Revoked),
+        (&used, LinkView::Used, InviteStatus::Accepted),
+        (&expired, LinkView::Expired, InviteStatus::Expired),
+    ] {
+        let err =
+            w.s.decline_invite(&token_of(&link.link), "no", &Actor::default())
+                .await
+                .unwrap_err();
+        assert_eq!(unusable(err), view);
+        let (row, events) = w.s.invite_detail(&w.admin, &link.invite_id).await.unwrap();
+        assert_eq!(row.status, status_then);
+        assert_eq!(row.decline_reason, None);
+        assert!(!events.iter().any(|e| e.action == "invite.declined"));
+    }
+    // A reason too long is refused before anything is looked up.
+    let open =
+        w.s.create_invite(&w.admin, req("o@example.com", "analyst"))
+            .await
+            .unwrap();
+    let err =
+        w.s.decline_invite(&token_of(&open.link), &"x".repeat(501), &Actor::default())
+            .await
+            .unwrap_err();
+    assert!(matches!(
+        err,
+        DomainError::Invalid {
+            field: "reason",
+            ..
+        }
+    ));
+    assert_eq!(status(&w, &open.invite_id).await, InviteStatus::Pending);
 }
 
 #[tokio::test]

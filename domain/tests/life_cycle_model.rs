@@ -1,8 +1,8 @@
 //! A property test of the invite life cycle as a state machine. Random sequences of
-//! accept, accept with a replaced link, revoke, resend, open and the passing of time run
+//! accept, accept with a replaced link, decline, revoke, resend, open and the passing of time run
 //! against the real services and database, and against a small model of the rules. After
 //! every step the status in Rust, the status in SQL (the list's filters and the per-status
-//! counts) and the model agree, and accepted or revoked invites never change again.
+//! counts) and the model agree, and accepted, revoked or declined invites never change again.
 //! Runs on SQLite, and on PostgreSQL when VESTIBULE_TEST_POSTGRES_URL names a cluster.
 
 mod support;
@@ -28,6 +28,8 @@ enum Op {
     Revoke,
     Resend,
     Open,
+    /// The invitee declines with the newest link.
+    Decline,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -38,6 +40,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => Just(Op::Revoke),
         2 => Just(Op::Resend),
         1 => Just(Op::Open),
+        1 => Just(Op::Decline),
     ]
 }
 
@@ -46,6 +49,7 @@ fn op() -> impl Strategy<Value = Op> {
 struct Model {
     accepted: bool,
     revoked: bool,
+    declined: bool,
     expires_at: Millis,
 }
 
@@ -57,6 +61,8 @@ impl Model {
             InviteStatus::Accepted
         } else if self.revoked {
             InviteStatus::Revoked
+        } else if self.declined {
+            InviteStatus::Declined
         } else if now >= self.expires_at {
             InviteStatus::Expired
         } else {
@@ -110,21 +116,13 @@ async fn assert_status(s: &Services, id: &str, want: InviteStatus, step: usize) 
     }
     let counts = invite_list::counts(&s.db, now).await.unwrap();
     let one = |st: InviteStatus| i64::from(st == want);
-    assert_eq!(
-        (
-            counts.pending,
-            counts.accepted,
-            counts.expired,
-            counts.revoked
-        ),
-        (
-            one(InviteStatus::Pending),
-            one(InviteStatus::Accepted),
-            one(InviteStatus::Expired),
-            one(InviteStatus::Revoked)
-        ),
-        "SQL counts after step {step}"
-    );
+    for status in InviteStatus::ALL {
+        assert_eq!(
+            counts.of(status),
+            one(status),
+            "SQL count of {status:?} after step {step}"
+        );
+    }
 }
 
 async fn run_case(postgres: bool, ops: Vec<Op>) {
@@ -144,6 +142,7 @@ async fn run_case(postgres: bool, ops: Vec<Op>) {
                 message: "",
                 send_email: true,
                 metadata: None,
+                landing_path: "",
             },
         )
         .await
@@ -153,6 +152,7 @@ async fn run_case(postgres: bool, ops: Vec<Op>) {
     let mut model = Model {
         accepted: false,
         revoked: false,
+        declined: false,
         expires_at: clock.now() + LIFETIME,
     };
     let password = NewPassword::parse("a long enough password", "a long enough password").unwrap();
@@ -198,6 +198,17 @@ async fn run_case(postgres: bool, ops: Vec<Op>) {
                     model.expires_at = now + LIFETIME;
                 }
             }
+            Op::Decline => {
+                let r = s
+                    .decline_invite(links.last().unwrap(), "not for me", &actor)
+                    .await;
+                assert_eq!(
+                    r.is_ok(),
+                    pending,
+                    "decline at step {step} ({before:?}): {r:?}"
+                );
+                model.declined |= pending;
+            }
             Op::Open => {
                 let view = s
                     .open_invite_link(links.last().unwrap(), &actor)
@@ -214,7 +225,7 @@ async fn run_case(postgres: bool, ops: Vec<Op>) {
         if let Some(t) = terminal {
             assert_eq!(after, t, "a terminal state changed at step {step}");
         }
-        if matches!(after, InviteStatus::Accepted | InviteStatus::Revoked) {
+        if after.is_terminal() {
             terminal = Some(after);
         }
         assert_status(&s, &id, after, step).await;

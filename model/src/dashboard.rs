@@ -16,6 +16,8 @@ pub struct Dashboard {
     pub sent: i64,
     pub opened: i64,
     pub accepted: i64,
+    /// Of those, declined by the invitee (a step of its own, beside accepted).
+    pub declined: i64,
     /// Median time from invite to acceptance, in ms, over the window's accepted invites.
     pub median_accept_ms: Option<i64>,
     /// One entry per day of the window, oldest first: (day start in ms, created, accepted).

@@ -43,6 +43,7 @@ pub fn action_label(action: &str) -> &str {
         "invite.opened" => "Link opened",
         "invite.accepted" => "Invite accepted",
         "invite.accept_refused" => "Acceptance refused",
+        "invite.declined" => "Invite declined",
         "invite.new_requested" => "New invitation requested",
         "invite.bulk_imported" => "Bulk invite",
         "invite.bulk_revoked" => "Bulk revoke",

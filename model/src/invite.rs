@@ -11,33 +11,51 @@ pub enum InviteStatus {
     Accepted,
     Expired,
     Revoked,
+    /// The invitee said no (terminal, like accepted and revoked).
+    Declined,
+}
+
+/// The moments an invite's life turned, as stored: what its status is derived from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Moments {
+    pub accepted_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub declined_at: Option<i64>,
+    pub expires_at: i64,
 }
 
 impl InviteStatus {
-    pub const ALL: [InviteStatus; 4] = [
+    pub const ALL: [InviteStatus; 5] = [
         InviteStatus::Pending,
         InviteStatus::Accepted,
         InviteStatus::Expired,
         InviteStatus::Revoked,
+        InviteStatus::Declined,
     ];
 
     /// The status of an invite at time `now` (ms). Mirrors the SQL `CASE` in
-    /// `domain::store::invites`; an integration test checks that both agree.
-    pub fn derive(
-        accepted_at: Option<i64>,
-        revoked_at: Option<i64>,
-        expires_at: i64,
-        now: i64,
-    ) -> InviteStatus {
-        if accepted_at.is_some() {
+    /// `domain::store::invites`; an integration test checks that both agree. At most one
+    /// terminal moment is ever set (each is written only while the others are unset).
+    pub fn derive(m: Moments, now: i64) -> InviteStatus {
+        if m.accepted_at.is_some() {
             InviteStatus::Accepted
-        } else if revoked_at.is_some() {
+        } else if m.revoked_at.is_some() {
             InviteStatus::Revoked
-        } else if expires_at <= now {
+        } else if m.declined_at.is_some() {
+            InviteStatus::Declined
+        } else if m.expires_at <= now {
             InviteStatus::Expired
         } else {
             InviteStatus::Pending
         }
+    }
+
+    /// Accepted, revoked and declined never change again; expired may (a resend renews it).
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            InviteStatus::Accepted | InviteStatus::Revoked | InviteStatus::Declined
+        )
     }
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +64,7 @@ impl InviteStatus {
             InviteStatus::Accepted => "accepted",
             InviteStatus::Expired => "expired",
             InviteStatus::Revoked => "revoked",
+            InviteStatus::Declined => "declined",
         }
     }
 
@@ -59,6 +78,7 @@ impl InviteStatus {
             InviteStatus::Accepted => "Accepted",
             InviteStatus::Expired => "Expired",
             InviteStatus::Revoked => "Revoked",
+            InviteStatus::Declined => "Declined",
         }
     }
 }
@@ -120,6 +140,11 @@ pub struct InviteRow {
     pub expires_at: i64,
     pub accepted_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    pub declined_at: Option<i64>,
+    /// What the invitee wrote when declining, if anything (plain text).
+    pub decline_reason: Option<String>,
+    /// Where the new member lands after accepting (a path in the app); `None`: the home page.
+    pub landing_path: Option<String>,
     pub status: InviteStatus,
     pub delivery: Delivery,
     pub delivery_error: Option<String>,
@@ -149,11 +174,12 @@ pub struct InviteCounts {
     pub accepted: i64,
     pub expired: i64,
     pub revoked: i64,
+    pub declined: i64,
 }
 
 impl InviteCounts {
     pub fn total(&self) -> i64 {
-        self.pending + self.accepted + self.expired + self.revoked
+        self.pending + self.accepted + self.expired + self.revoked + self.declined
     }
 
     pub fn of(&self, s: InviteStatus) -> i64 {
@@ -162,6 +188,7 @@ impl InviteCounts {
             InviteStatus::Accepted => self.accepted,
             InviteStatus::Expired => self.expired,
             InviteStatus::Revoked => self.revoked,
+            InviteStatus::Declined => self.declined,
         }
     }
 }
@@ -222,6 +249,8 @@ pub enum LinkView {
     Expired,
     Revoked,
     Used,
+    /// The invitee declined it.
+    Declined,
     /// Replaced by a newer invitation for the same address (after a resend).
     Replaced,
     /// The inviter was deactivated or lost the right to grant this role.
@@ -240,6 +269,7 @@ impl LinkView {
             LinkView::Expired => "This invitation has expired.",
             LinkView::Revoked => "This invitation was withdrawn by your administrator.",
             LinkView::Used => "This invitation has already been used. If it was you, sign in instead.",
+            LinkView::Declined => "This invitation was declined, so it can no longer be used.",
             LinkView::Replaced => "This link was replaced by a newer invitation. Use the link in the most recent email.",
             LinkView::InviterLacksRights => {
                 "The person who invited you can no longer grant this role, so the invitation cannot be used."
@@ -252,13 +282,17 @@ impl LinkView {
     }
 
     /// Whether the invitee may ask the inviter for a new invitation from this link: when it
-    /// ran out or was replaced, or its inviter can no longer vouch for it. Not when it was used,
+    /// ran out or was replaced, or its inviter can no longer vouch for it, or the invitee
+    /// declined and changed their mind (the inviter decides). Not when it was used,
     /// withdrawn on purpose or its domain is barred (a new one would meet the same fate), nor
     /// for a link that is still good or is not ours. The page and the endpoint both ask this.
     pub fn can_request_new(&self) -> bool {
         matches!(
             self,
-            LinkView::Expired | LinkView::Replaced | LinkView::InviterLacksRights
+            LinkView::Expired
+                | LinkView::Replaced
+                | LinkView::InviterLacksRights
+                | LinkView::Declined
         )
     }
 }
@@ -409,6 +443,7 @@ mod tests {
             LinkView::Expired,
             LinkView::Replaced,
             LinkView::InviterLacksRights,
+            LinkView::Declined,
         ] {
             assert!(ok.can_request_new(), "{ok:?}");
         }
@@ -424,34 +459,43 @@ mod tests {
 
     #[test]
     fn status_follows_the_life_cycle_rules() {
-        let exp = 1_000;
-        assert_eq!(
-            InviteStatus::derive(None, None, exp, 999),
-            InviteStatus::Pending
-        );
-        assert_eq!(
-            InviteStatus::derive(None, None, exp, 1_000),
-            InviteStatus::Expired
-        );
-        assert_eq!(
-            InviteStatus::derive(Some(5), None, exp, 5_000),
-            InviteStatus::Accepted
-        );
-        assert_eq!(
-            InviteStatus::derive(None, Some(5), exp, 5_000),
-            InviteStatus::Revoked
-        );
+        let open = Moments {
+            expires_at: 1_000,
+            ..Moments::default()
+        };
+        assert_eq!(InviteStatus::derive(open, 999), InviteStatus::Pending);
+        assert_eq!(InviteStatus::derive(open, 1_000), InviteStatus::Expired);
+        let accepted = Moments {
+            accepted_at: Some(5),
+            ..open
+        };
+        let revoked = Moments {
+            revoked_at: Some(5),
+            ..open
+        };
+        let declined = Moments {
+            declined_at: Some(5),
+            ..open
+        };
         // Terminal states win over expiry and never change as time passes.
-        for now in [0, 999, 1_000, i64::MAX] {
-            assert_eq!(
-                InviteStatus::derive(Some(1), None, exp, now),
-                InviteStatus::Accepted
-            );
-            assert_eq!(
-                InviteStatus::derive(None, Some(1), exp, now),
-                InviteStatus::Revoked
-            );
+        for now in [0, 999, 1_000, 5_000, i64::MAX] {
+            assert_eq!(InviteStatus::derive(accepted, now), InviteStatus::Accepted);
+            assert_eq!(InviteStatus::derive(revoked, now), InviteStatus::Revoked);
+            assert_eq!(InviteStatus::derive(declined, now), InviteStatus::Declined);
         }
+        // Expired is not terminal: a resend makes the invite pending again.
+        let terminal: Vec<_> = InviteStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_terminal())
+            .collect();
+        assert_eq!(
+            terminal,
+            [
+                InviteStatus::Accepted,
+                InviteStatus::Revoked,
+                InviteStatus::Declined
+            ]
+        );
     }
 
     #[test]

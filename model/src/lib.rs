@@ -19,7 +19,7 @@ pub use display::{action_label, fmt_utc, ACTION_GROUPS};
 pub use invite::{
     AuditEntry, BulkPreview, BulkProgress, BulkRow, Delivery, InviteCounts, InviteList,
     InviteOptions, InvitePreview, InviteRow, InviteStatus, IssuedLink, JoinedVia, LinkView,
-    MemberInfo, RoleInfo, TeamInfo, TeamRef,
+    MemberInfo, Moments, RoleInfo, TeamInfo, TeamRef,
 };
 pub use list::{
     Cursor, InviteQuery, ListFilterOptions, ListParams, QueryError, SearchMode, SortDir, SortKey,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Every event a webhook endpoint can receive (Standard Webhooks' `type`).
-pub const EVENT_TYPES: [&str; 13] = [
+pub const EVENT_TYPES: [&str; 14] = [
     "invitation.created",
     "invitation.sent",
     "invitation.delivery_failed",
@@ -13,6 +13,7 @@ pub const EVENT_TYPES: [&str; 13] = [
     "invitation.updated",
     "invitation.accepted",
     "invitation.revoked",
+    "invitation.declined",
     "invitation.expired",
     "member.joined",
     "member.role_changed",

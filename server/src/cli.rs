@@ -76,6 +76,9 @@ pub enum Command {
         /// Send no email; print the link instead
         #[arg(long)]
         no_email: bool,
+        /// A path in the app where the new member lands after accepting (home by default)
+        #[arg(long, default_value = "")]
+        landing_path: String,
     },
     /// API keys for the REST API (/api/v1)
     #[command(subcommand, name = "api-key")]

@@ -17,6 +17,7 @@ pub struct InviteArgs<'a> {
     pub expiry_hours: Option<i64>,
     pub message: &'a str,
     pub send_email: bool,
+    pub landing_path: &'a str,
 }
 
 /// Creates the invite and says what happened, with the link when no email goes out.
@@ -48,6 +49,7 @@ pub async fn invite(services: &Services, args: InviteArgs<'_>) -> anyhow::Result
                 message: args.message,
                 send_email: args.send_email,
                 metadata: None,
+                landing_path: args.landing_path,
             },
         )
         .await?;

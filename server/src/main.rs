@@ -106,6 +106,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             expiry_hours,
             message,
             no_email,
+            landing_path,
         } => {
             let services = build_services(&config).await?;
             let args = server::commands::InviteArgs {
@@ -116,6 +117,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 expiry_hours,
                 message: &message,
                 send_email: !no_email,
+                landing_path: &landing_path,
             };
             println!("{}", server::commands::invite(&services, args).await?);
         }

@@ -1,4 +1,4 @@
-//! The invitee's side: open a link, accept it, or ask for a new one.
+//! The invitee's side: open a link, accept or decline it, or ask for a new one.
 
 use leptos::prelude::*;
 use model::LinkView;
@@ -12,7 +12,22 @@ pub async fn open_invite(token: String) -> Result<LinkView, AppError> {
     Ok(cx.services.open_invite_link(&token, &cx.actor).await?)
 }
 
-/// Creates the account from the invite and signs the new member in.
+/// Accepting or declining happens signed out: an invite is never attached to whoever happens
+/// to be signed in on this browser. The page offers to sign out and come back.
+#[cfg(feature = "ssr")]
+async fn refuse_if_signed_in(cx: &crate::state::Ctx) -> Result<(), AppError> {
+    match cx.user().await? {
+        Some(user) => Err(domain::DomainError::Conflict(format!(
+            "You are signed in as {}. Sign out first, then open the invitation again.",
+            user.email
+        ))
+        .into()),
+        None => Ok(()),
+    }
+}
+
+/// Creates the account from the invite, signs the new member in and takes them to the
+/// invite's landing page.
 #[server(endpoint = "accept_invite")]
 pub async fn accept_invite(
     token: String,
@@ -21,14 +36,26 @@ pub async fn accept_invite(
     confirm: String,
 ) -> Result<(), AppError> {
     let cx = crate::state::Ctx::get()?;
+    refuse_if_signed_in(&cx).await?;
     let password = domain::password::NewPassword::parse(&password, &confirm)?;
-    let user = cx
+    let joined = cx
         .services
         .accept_invite(&token, &name, &password, &cx.actor)
         .await?;
-    crate::api::auth::start_session(&cx.session, &user.id).await?;
-    leptos_axum::redirect("/");
+    crate::api::auth::start_session(&cx.session, &joined.user.id).await?;
+    leptos_axum::redirect(&joined.lands_on);
     Ok(())
+}
+
+/// The invitee says no, with an optional reason; the inviter is told.
+#[server(endpoint = "decline_invite")]
+pub async fn decline_invite(token: String, reason: Option<String>) -> Result<(), AppError> {
+    let cx = crate::state::Ctx::get()?;
+    refuse_if_signed_in(&cx).await?;
+    Ok(cx
+        .services
+        .decline_invite(&token, reason.as_deref().unwrap_or_default(), &cx.actor)
+        .await?)
 }
 
 #[server(endpoint = "request_new_invite")]

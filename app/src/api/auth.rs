@@ -37,8 +37,10 @@ pub async fn sign_in(
     Ok(())
 }
 
+/// Signs out, then goes to `next` (a path on this site; the sign-in page by default): an
+/// invitation link opened while someone else was signed in comes back to itself.
 #[server(endpoint = "sign_out")]
-pub async fn sign_out() -> Result<(), AppError> {
+pub async fn sign_out(next: Option<String>) -> Result<(), AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
     if let Some(user) = cx.user().await? {
@@ -53,7 +55,7 @@ pub async fn sign_out() -> Result<(), AppError> {
             .map_err(domain::DomainError::from)?;
     }
     cx.session.flush().await.map_err(session_error)?;
-    leptos_axum::redirect("/sign-in");
+    leptos_axum::redirect(model::safe_redirect(next.as_deref().unwrap_or("/sign-in")));
     Ok(())
 }
 

@@ -39,6 +39,7 @@ pub async fn create_invite(
     teams: Option<Vec<String>>,
     expiry_hours: i64,
     message: Option<String>,
+    landing_path: Option<String>,
 ) -> Result<IssuedLink, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
@@ -52,6 +53,7 @@ pub async fn create_invite(
         message: message.as_deref().unwrap_or(""),
         send_email: true,
         metadata: None,
+        landing_path: landing_path.as_deref().unwrap_or(""),
     };
     Ok(cx.services.create_invite(&caller, req).await?)
 }

@@ -192,9 +192,10 @@ pub fn InviteTable(
                             }
                         });
                         let resendable = matches!(r.status, InviteStatus::Pending | InviteStatus::Expired);
-                        let when = match (r.accepted_at, r.revoked_at) {
-                            (Some(a), _) => format!("accepted {}", fmt_utc(a)),
-                            (_, Some(v)) => format!("revoked {}", fmt_utc(v)),
+                        let when = match (r.accepted_at, r.revoked_at, r.declined_at) {
+                            (Some(a), _, _) => format!("accepted {}", fmt_utc(a)),
+                            (_, Some(v), _) => format!("revoked {}", fmt_utc(v)),
+                            (_, _, Some(d)) => format!("declined {}", fmt_utc(d)),
                             _ => fmt_utc(r.expires_at),
                         };
                         let id = r.id.clone();

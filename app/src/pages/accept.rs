@@ -1,29 +1,37 @@
 //! The invitee's page: who invited them, to which role and teams, until when; then a name
-//! and a password, and they are in. Dead links say why and offer to ask for a new one.
+//! and a password, and they are in, or a reason and they have said no. Dead links say why
+//! and offer to ask for a new one. Someone else signed in on this browser is told so and
+//! offered to sign out first: an invite is never attached to them.
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use model::{fmt_utc, InvitePreview, LinkView};
+use model::{fmt_utc, CurrentUser, InvitePreview, LinkView};
 
-use crate::api::accept::{open_invite, AcceptInvite, RequestNewInvite};
+use crate::api::accept::{open_invite, AcceptInvite, DeclineInvite, RequestNewInvite};
+use crate::api::auth::whoami;
 use crate::components::enhance::Enhance;
-use crate::components::form::{Field, FormError, Submit};
+use crate::components::form::{Field, FieldError, FormError, Submit};
 use crate::components::server_data::loading;
 
 #[component]
 pub fn AcceptPage() -> impl IntoView {
     let params = use_params_map();
     let token = params.read_untracked().get("token").unwrap_or_default();
+    let data = {
+        let token = token.clone();
+        async move { Ok((open_invite(token).await?, whoami().await?)) }
+    };
     view! {
         <Title text="Your invitation"/>
         <main class="narrow wide">
             <h1 class="brand-title">"Vestibule"</h1>
             <section class="card">
-                {loading("your invitation", open_invite(token.clone()), move |link| match link {
-                    LinkView::Open(preview) => view! { <Invitation preview=preview token=token/> }.into_any(),
-                    other => view! { <Refused view=other token=token/> }.into_any(),
+                {loading("your invitation", data, move |(link, signed_in)| match (link, signed_in) {
+                    (LinkView::Open(preview), Some(user)) => view! { <SignedInAsSomeoneElse preview=preview user=user token=token/> }.into_any(),
+                    (LinkView::Open(preview), None) => view! { <Invitation preview=preview token=token/> }.into_any(),
+                    (other, _) => view! { <Refused view=other token=token/> }.into_any(),
                 })}
             </section>
         </main>
@@ -36,12 +44,13 @@ pub fn AcceptPage() -> impl IntoView {
 fn Invitation(preview: InvitePreview, token: String) -> impl IntoView {
     let teams = (!preview.teams.is_empty()).then(|| format!(" in {}", preview.teams.join(", ")));
     let message = (!preview.message.is_empty()).then(|| preview.message.clone());
+    let declined = format!(
+        "You declined the invitation. {} has been told; the link no longer works.",
+        preview.inviter_name
+    );
+    let decline_token = token.clone();
     view! {
-        <h2>"You are invited"</h2>
-        <p class="invite-summary">
-            <strong>{preview.inviter_name.clone()}</strong> " invited you to join as "
-            <strong class="invite-role">{preview.role_name.clone()}</strong>{teams}"."
-        </p>
+        <Summary preview=preview.clone() teams=teams/>
         {message.map(|m| view! { <blockquote class="note">{m}</blockquote> })}
         <p class="hint">{format!("This invitation is valid until {}.", fmt_utc(preview.expires_at))}</p>
         <Enhance live=false>
@@ -55,6 +64,54 @@ fn Invitation(preview: InvitePreview, token: String) -> impl IntoView {
                 <Submit label="Accept invitation" busy="Creating your account…"/>
             </form>
         </Enhance>
+        <details class="decline">
+            <summary>"Not for you? Decline the invitation"</summary>
+            <Enhance live=false>
+                <form method="post" action=DeclineInvite::PATH data-then="replace" data-done=declined>
+                    <input type="hidden" name="token" value=decline_token/>
+                    <div class="field">
+                        <label for="field-reason">"Reason (optional; the person who invited you will see it)"</label>
+                        <textarea id="field-reason" name="reason" rows="3" maxlength="500" aria-describedby="field-reason-error"></textarea>
+                        <FieldError name="reason"/>
+                    </div>
+                    <FormError/>
+                    <Submit label="Decline invitation" busy="Declining…" class="button danger"/>
+                </form>
+            </Enhance>
+        </details>
+    }
+}
+
+#[component]
+fn Summary(preview: InvitePreview, teams: Option<String>) -> impl IntoView {
+    view! {
+        <h2>"You are invited"</h2>
+        <p class="invite-summary">
+            <strong>{preview.inviter_name.clone()}</strong> " invited you to join as "
+            <strong class="invite-role">{preview.role_name.clone()}</strong>{teams}"."
+        </p>
+    }
+}
+
+/// The invitation is for someone else than the person signed in here: nothing is offered
+/// but to sign out and come back to this page.
+#[component]
+fn SignedInAsSomeoneElse(
+    preview: InvitePreview,
+    user: CurrentUser,
+    token: String,
+) -> impl IntoView {
+    let teams = (!preview.teams.is_empty()).then(|| format!(" in {}", preview.teams.join(", ")));
+    let invitee = preview.email.clone();
+    view! {
+        <Summary preview=preview teams=teams/>
+        <p class="notice signed-in-as" role="status">
+            {format!("You are signed in as {} ({}). This invitation is for {invitee}: accepting it here would not add it to your account.", user.name, user.email)}
+        </p>
+        <form method="post" action="/api/sign_out">
+            <input type="hidden" name="next" value=format!("/invite/{token}")/>
+            <button type="submit" class="button primary">{format!("Sign out and continue as {invitee}")}</button>
+        </form>
     }
 }
 

@@ -61,6 +61,7 @@ fn Funnel(d: Dashboard) -> impl IntoView {
         ("Email sent", d.sent),
         ("Link opened", d.opened),
         ("Accepted", d.accepted),
+        ("Declined", d.declined),
     ];
     let top = d.created.max(1) as f64;
     let summary = steps
@@ -71,7 +72,7 @@ fn Funnel(d: Dashboard) -> impl IntoView {
     const W: f64 = 600.0;
     const ROW: f64 = 34.0;
     view! {
-        <svg class="funnel" viewBox=format!("0 0 {W} {}", ROW * 4.0) role="img" aria-label=format!("Funnel. {summary}")>
+        <svg class="funnel" viewBox=format!("0 0 {W} {}", ROW * steps.len() as f64) role="img" aria-label=format!("Funnel. {summary}")>
             {steps.into_iter().enumerate().map(|(i, (label, n))| {
                 let w = (n as f64 / top * (W - 180.0)).max(2.0);
                 let y = i as f64 * ROW;

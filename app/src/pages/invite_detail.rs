@@ -42,6 +42,11 @@ fn Detail(d: InviteDetail) -> impl IntoView {
                 <dt>"Email"</dt><dd><DeliveryBadge delivery=i.delivery error=i.delivery_error.clone()/>{i.delivery_error.clone().map(|e| view! { <span class="muted">{format!(" {e}")}</span> })}</dd>
                 <dt>"Link opened"</dt><dd>{format!("{} times", i.open_count)}</dd>
                 <dt>"Note"</dt><dd class="note">{if i.message.is_empty() { "—".to_owned() } else { i.message.clone() }}</dd>
+                <dt>"Lands on"</dt><dd class="mono">{i.landing_path.clone().unwrap_or_else(|| "/ (home)".to_owned())}</dd>
+                {i.declined_at.map(|at| view! {
+                    <dt>"Declined"</dt>
+                    <dd class="decline-reason">{fmt_utc(at)}{i.decline_reason.clone().map(|r| view! { <span class="note">{format!(": {r}")}</span> })}</dd>
+                })}
             </dl>
         </section>
         <section class="card">

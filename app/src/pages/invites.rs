@@ -125,6 +125,11 @@ fn SendInvite(opts: InviteOptions) -> impl IntoView {
                     <textarea id="field-message" name="message" rows="2" maxlength="500" aria-describedby="field-message-error"></textarea>
                     <FieldError name="message"/>
                 </div>
+                <div class="field">
+                    <label for="field-landing_path">"After accepting, open (optional, a path in this app such as /dashboard)"</label>
+                    <input id="field-landing_path" name="landing_path" type="text" autocomplete="off" placeholder="/" aria-describedby="field-landing_path-error"/>
+                    <FieldError name="landing_path"/>
+                </div>
                 <FormError/>
                 <Submit label="Send invite" busy="Sending…" class="button primary narrow-button"/>
             </form>

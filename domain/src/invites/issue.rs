@@ -5,7 +5,7 @@ use model::{Delivery, InviteOptions, IssuedLink, Permission};
 use uuid::Uuid;
 
 use super::policy as policy_rules;
-use super::rules::{parse_message, Expiry};
+use super::rules::{parse_landing_path, parse_message, Expiry};
 use crate::access::Caller;
 use crate::audit::{Action, Actor, Event};
 use crate::clock::{Millis, HOUR};
@@ -33,6 +33,8 @@ pub struct CreateInvite<'a> {
     pub send_email: bool,
     /// A small JSON object an integration keeps with the invite (`parse_metadata`).
     pub metadata: Option<&'a serde_json::Value>,
+    /// Where the new member lands after accepting (`parse_landing_path`); "" for home.
+    pub landing_path: &'a str,
 }
 
 /// The longest `metadata` kept with an invite, as JSON text.
@@ -207,6 +209,7 @@ impl Services {
         let chosen = chosen_teams(&known_teams, req.team_ids)?;
         let message = parse_message(req.message)?;
         let metadata = req.metadata.map(parse_metadata).transpose()?;
+        let landing_path = parse_landing_path(req.landing_path)?;
         let now = self.clock.now();
         let policy = self.policy().await?;
         let ttl = req.expiry.lifetime(now, policy.max_expiry_hours)?;
@@ -235,6 +238,7 @@ impl Services {
                 Delivery::NotSent
             },
             metadata: metadata.as_deref(),
+            landing_path: landing_path.as_deref(),
         };
         let mut tx = self.db.begin().await?;
         // The common case is one statement; only a refused insert looks for the reason. The

@@ -1,10 +1,10 @@
-//! The invitee's side: opening a link (which changes nothing), accepting it (exactly once),
-//! and asking for a new invitation from a dead one.
+//! The invitee's side: opening a link (which changes nothing), accepting it or declining it
+//! (exactly once, either), and asking for a new invitation from a dead one.
 
 use model::{InvitePreview, JoinedVia, LinkView, Permissions};
 use uuid::Uuid;
 
-use super::rules::{inviter_may_grant, view_for_status};
+use super::rules::{inviter_may_grant, parse_decline_reason, view_for_status};
 use crate::accounts::parse_name;
 use crate::address_confirmation::{queue_confirmation_email, ConfirmationEmail};
 use crate::audit::{Action, Actor, Event};
@@ -30,6 +30,13 @@ fn link_used(invite: &InviteFull, digest: &str) -> Option<JoinedVia> {
     } else {
         None
     }
+}
+
+/// A new member, and where the invite meant them to land (a checked path; "/" by default).
+#[derive(Debug)]
+pub struct Joined {
+    pub user: UserWithRole,
+    pub lands_on: String,
 }
 
 impl Services {
@@ -151,7 +158,7 @@ impl Services {
         name: &str,
         password: &NewPassword,
         request: &Actor,
-    ) -> DomainResult<UserWithRole> {
+    ) -> DomainResult<Joined> {
         let name = parse_name(name)?;
         let now = self.clock.now();
         let (view, invite) = self.classify_counted(token, request, now).await?;
@@ -242,9 +249,82 @@ impl Services {
         self.live
             .publish(Change::invite(&invite.id, "accepted"))
             .await;
-        users::find_by_id(&self.db, &user_id)
+        let user = users::find_by_id(&self.db, &user_id)
             .await?
-            .ok_or(DomainError::NotFound)
+            .ok_or(DomainError::NotFound)?;
+        // Checked at create; checked again here, as every redirect is.
+        let lands_on = model::safe_redirect(invite.landing_path.as_deref().unwrap_or("/"));
+        Ok(Joined {
+            user,
+            lands_on: lands_on.to_owned(),
+        })
+    }
+
+    /// The invitee's no, with an optional reason: the invite becomes Declined (terminal), its
+    /// links die, its unsent email is cancelled, and the inviter is told by email. A link that
+    /// can no longer be used (expired, revoked, used, declined) is refused with its reason
+    /// and nothing changes; of racing declines and accepts, exactly one wins.
+    pub async fn decline_invite(
+        &self,
+        token: &str,
+        reason: &str,
+        request: &Actor,
+    ) -> DomainResult<()> {
+        let reason = parse_decline_reason(reason)?;
+        let now = self.clock.now();
+        let (view, invite) = self.classify_counted(token, request, now).await?;
+        let invite = match (view, invite) {
+            (LinkView::Open(_), Some(invite)) => invite,
+            (view, _) => return Err(DomainError::InviteUnusable(Box::new(view))),
+        };
+        let verified = token::verify(&self.key, Purpose::Invite, token)
+            .map_err(|_| DomainError::LinkInvalid)?;
+        let mut tx = self.db.begin().await?;
+        if store::decline(
+            &mut tx,
+            &invite.id,
+            &verified.digest,
+            reason.as_deref(),
+            now,
+        )
+        .await?
+            != 1
+        {
+            drop(tx);
+            let (view, _) = self.classify_link(token, self.clock.now()).await?;
+            return Err(DomainError::InviteUnusable(Box::new(view)));
+        }
+        outbox::cancel_for_invite(&mut tx, &invite.id, now, "invite declined").await?;
+        outbox::insert(
+            &mut tx,
+            &NewJob::new(
+                &invite.id,
+                JobKind::InviteDeclined,
+                &invite.inviter_email,
+                None,
+            ),
+            now,
+        )
+        .await?;
+        let mut actor = request.clone();
+        actor.email = Some(invite.email.clone());
+        let detail = match &reason {
+            Some(r) => format!("declined; reason: {r}; {} notified", invite.inviter_email),
+            None => format!(
+                "declined (no reason given); {} notified",
+                invite.inviter_email
+            ),
+        };
+        let event = Event::new(&actor, Action::InviteDeclined, Some(&invite.email))
+            .detail(detail)
+            .invite(&invite.id);
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        self.mail_wakeup.notify_one();
+        self.live
+            .publish(Change::invite(&invite.id, "declined"))
+            .await;
+        Ok(())
     }
 
     /// From a dead link: tells the inviter (audit + email) that the invitee wants a new one.

@@ -4,7 +4,7 @@
 //! - `issue`: creating an invite (the form's options, the link, the one transaction)
 //! - `manage`: the admin's list, an invite's timeline, revoke, resend
 //! - `change`: a pending invite's role, teams or expiry
-//! - `links`: the invitee's side: open, accept, ask for a new one
+//! - `links`: the invitee's side: open, accept, decline, ask for a new one
 //! - `bulk`: many invites from a CSV file, dry run first
 //! - `policy`: the workspace's invite policy (expiry bounds, domains, daily cap)
 //!
@@ -21,4 +21,5 @@ pub mod rules;
 
 pub use change::InviteChanges;
 pub use issue::CreateInvite;
+pub use links::Joined;
 pub use rules::Expiry;

@@ -10,6 +10,10 @@ pub const DEFAULT_EXPIRY_HOURS: i64 = 7 * 24;
 pub const MIN_EXPIRY_HOURS: i64 = 1;
 pub const MAX_EXPIRY_HOURS: i64 = 30 * 24;
 pub const MAX_MESSAGE_CHARS: usize = 500;
+/// The longest reason an invitee may give when declining.
+pub const MAX_DECLINE_REASON_CHARS: usize = 500;
+/// The longest landing path an invite may carry.
+pub const MAX_LANDING_PATH_CHARS: usize = 300;
 
 /// Hours from 1 to 720 (30 days), as milliseconds.
 pub fn parse_expiry_hours(hours: i64) -> Result<Millis, DomainError> {
@@ -66,23 +70,68 @@ impl Expiry {
     }
 }
 
-/// The inviter's note: plain text, at most 500 characters. Line breaks stay; other control
-/// characters are refused. It is escaped wherever it is shown.
-pub fn parse_message(input: &str) -> Result<String, DomainError> {
+/// Text a person wrote for another to read (`field` names it in errors): trimmed, at most
+/// `max` characters, line breaks kept, other control characters refused. It is escaped
+/// wherever it is shown.
+fn parse_note(
+    field: &'static str,
+    what: &str,
+    input: &str,
+    max: usize,
+) -> Result<String, DomainError> {
     let m = input.trim().replace("\r\n", "\n");
-    if m.chars().count() > MAX_MESSAGE_CHARS {
+    if m.chars().count() > max {
         return Err(DomainError::invalid(
-            "message",
-            format!("Keep the message to {MAX_MESSAGE_CHARS} characters or fewer."),
+            field,
+            format!("Keep the {what} to {max} characters or fewer."),
         ));
     }
     if m.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return Err(DomainError::invalid(
-            "message",
-            "The message contains characters that cannot be sent.",
+            field,
+            format!("The {what} contains characters that cannot be sent."),
         ));
     }
     Ok(m)
+}
+
+/// The inviter's note: plain text, at most 500 characters.
+pub fn parse_message(input: &str) -> Result<String, DomainError> {
+    parse_note("message", "message", input, MAX_MESSAGE_CHARS)
+}
+
+/// Why the invitee declines, if they say: plain text, at most 500 characters; `None` when
+/// left empty.
+pub fn parse_decline_reason(input: &str) -> Result<Option<String>, DomainError> {
+    let reason = parse_note("reason", "reason", input, MAX_DECLINE_REASON_CHARS)?;
+    Ok((!reason.is_empty()).then_some(reason))
+}
+
+/// Where the new member lands after accepting: a path on this site ("/reports?tab=new"),
+/// never a URL of another (no scheme, no host, no "//", no backslash, no whitespace), and no
+/// "." or ".." segment. Empty or "/": the home page (`None`).
+pub fn parse_landing_path(input: &str) -> Result<Option<String>, DomainError> {
+    let path = input.trim();
+    if path.is_empty() || path == "/" {
+        return Ok(None);
+    }
+    let refuse = |why: &str| {
+        Err(DomainError::invalid(
+            "landing_path",
+            format!("The landing page must be a path in this app, such as /dashboard: {why}."),
+        ))
+    };
+    if path.chars().count() > MAX_LANDING_PATH_CHARS {
+        return refuse(&format!("at most {MAX_LANDING_PATH_CHARS} characters"));
+    }
+    if model::safe_redirect(path) != path || path.chars().any(char::is_whitespace) {
+        return refuse("it starts with one \"/\" and holds no spaces or backslashes");
+    }
+    let route = path.split(['?', '#']).next().unwrap_or_default();
+    if route.split('/').any(|seg| seg == "." || seg == "..") {
+        return refuse("no \".\" or \"..\" in it");
+    }
+    Ok(Some(path.to_owned()))
 }
 
 /// Whether an inviter (active, holding `inviter`) may still grant a role holding `role`.
@@ -98,6 +147,7 @@ pub fn view_for_status(status: InviteStatus) -> Option<LinkView> {
         InviteStatus::Accepted => Some(LinkView::Used),
         InviteStatus::Expired => Some(LinkView::Expired),
         InviteStatus::Revoked => Some(LinkView::Revoked),
+        InviteStatus::Declined => Some(LinkView::Declined),
     }
 }
 
@@ -159,6 +209,64 @@ mod tests {
     }
 
     #[test]
+    fn a_decline_reason_is_optional_bounded_plain_text() {
+        assert_eq!(parse_decline_reason("   ").unwrap(), None);
+        assert_eq!(
+            parse_decline_reason(" wrong person \r\n")
+                .unwrap()
+                .as_deref(),
+            Some("wrong person")
+        );
+        assert!(parse_decline_reason(&"x".repeat(500)).is_ok());
+        for bad in ["x".repeat(501), "nul\u{0}".into()] {
+            assert!(matches!(
+                parse_decline_reason(&bad),
+                Err(DomainError::Invalid {
+                    field: "reason",
+                    ..
+                })
+            ));
+        }
+    }
+
+    #[test]
+    fn a_landing_path_stays_on_this_site() {
+        assert_eq!(parse_landing_path("").unwrap(), None);
+        assert_eq!(parse_landing_path("/").unwrap(), None);
+        assert_eq!(
+            parse_landing_path(" /invites?status=pending#top ")
+                .unwrap()
+                .as_deref(),
+            Some("/invites?status=pending#top")
+        );
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "dashboard",
+            "/a b",
+            "/a\tb",
+            "/../etc",
+            "/x/./y",
+            &format!("/{}", "a".repeat(300)),
+        ] {
+            assert!(
+                matches!(
+                    parse_landing_path(bad),
+                    Err(DomainError::Invalid {
+                        field: "landing_path",
+                        ..
+                    })
+                ),
+                "{bad:?}"
+            );
+        }
+        // Dots inside a segment or in the query are fine.
+        assert!(parse_landing_path("/files/report.v2?x=..").is_ok());
+    }
+
+    #[test]
     fn a_deactivated_or_demoted_inviter_can_no_longer_grant() {
         let editor = Permissions::of(&[Permission::ViewInvites, Permission::SendInvites]);
         assert!(inviter_may_grant(true, Permissions::ALL, editor));
@@ -180,6 +288,10 @@ mod tests {
         assert_eq!(
             view_for_status(InviteStatus::Revoked),
             Some(LinkView::Revoked)
+        );
+        assert_eq!(
+            view_for_status(InviteStatus::Declined),
+            Some(LinkView::Declined)
         );
     }
 }

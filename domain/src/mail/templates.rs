@@ -106,6 +106,37 @@ pub fn new_invite_request(invitee: &str, invite_page: &str) -> (String, String, 
     (subject, text, html)
 }
 
+/// To an inviter: the invitee declined, and why if they said.
+pub fn invite_declined(
+    invitee: &str,
+    reason: Option<&str>,
+    invite_page: &str,
+) -> (String, String, String) {
+    let subject = header_safe(&format!("{invitee} declined your invitation"));
+    let said = match reason {
+        Some(r) => format!("Their reason:\n{r}\n\n"),
+        None => "They gave no reason.\n\n".to_owned(),
+    };
+    let text = format!(
+        "{invitee} declined your invitation; its link no longer works.\n\n{said}\
+         The invitation's history:\n{invite_page}\n"
+    );
+    let said_html = match reason {
+        Some(r) => format!(
+            "<p>Their reason:</p><blockquote style=\"margin:16px 0;padding:8px 12px;border-left:3px solid #dde1e7;color:#566173\">{}</blockquote>",
+            escape_html(r).replace('\n', "<br>")
+        ),
+        None => "<p>They gave no reason.</p>".to_owned(),
+    };
+    let html = format!(
+        "<!DOCTYPE html><html><body style=\"font-family:system-ui,sans-serif\"><p>{who} declined your invitation; \
+         its link no longer works.</p>{said_html}<p><a href=\"{page}\">See the invitation's history</a>.</p></body></html>",
+        who = escape_html(invitee),
+        page = escape_html(invite_page),
+    );
+    (subject, text, html)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +167,20 @@ mod tests {
                 && html.contains("https://v.example/invite/abc")
         );
         assert!(text.contains("in Brand"));
+    }
+
+    #[test]
+    fn a_decline_reason_is_escaped_in_html_and_kept_out_of_the_subject() {
+        let (subject, text, html) = invite_declined(
+            "x@example.com",
+            Some("<img src=x onerror=alert(1)>\nnot now"),
+            "https://v.example/invites/1",
+        );
+        assert_eq!(subject, "x@example.com declined your invitation");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;<br>not now"));
+        assert!(text.contains("<img src=x onerror=alert(1)>\nnot now"));
+        let (_, text, html) = invite_declined("x@example.com", None, "https://v.example/i");
+        assert!(text.contains("no reason") && html.contains("no reason"));
     }
 }

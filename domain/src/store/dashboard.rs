@@ -5,14 +5,26 @@ use crate::clock::{Millis, DAY};
 use crate::on_db;
 use crate::store::Db;
 
-/// (created, sent, opened, accepted) among invites created after `since`. An accepted
-/// invite counts as opened (its link was used), so the funnel never widens.
-pub async fn funnel(db: &Db, since: Millis) -> Result<(i64, i64, i64, i64), sqlx::Error> {
+/// How far the invites created in a window got.
+#[derive(sqlx::FromRow)]
+pub struct Funnel {
+    pub created: i64,
+    pub sent: i64,
+    pub opened: i64,
+    pub accepted: i64,
+    pub declined: i64,
+}
+
+/// The funnel of invites created after `since`. An accepted or declined invite counts as
+/// opened (its link was used), so the funnel never widens.
+pub async fn funnel(db: &Db, since: Millis) -> Result<Funnel, sqlx::Error> {
     on_db!(db, p => sqlx::query_as(
-        "SELECT COUNT(*), \
-         CAST(COALESCE(SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(CASE WHEN first_opened_at IS NOT NULL OR accepted_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(CASE WHEN accepted_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) \
+        "SELECT COUNT(*) AS created, \
+         CAST(COALESCE(SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS sent, \
+         CAST(COALESCE(SUM(CASE WHEN first_opened_at IS NOT NULL OR accepted_at IS NOT NULL \
+              OR declined_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS opened, \
+         CAST(COALESCE(SUM(CASE WHEN accepted_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS accepted, \
+         CAST(COALESCE(SUM(CASE WHEN declined_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS declined \
          FROM invites WHERE created_at > $1",
     )
     .bind(since)

@@ -18,7 +18,7 @@ use crate::store::Db;
 use crate::{bind_all, on_db};
 
 /// The WHERE conditions for a status, using the generated `state` column
-/// (0 open, 1 accepted, 2 revoked). `now` is a placeholder. Equivalent to `status_case!`:
+/// (0 open, 1 accepted, 2 revoked, 3 declined). `now` is a placeholder. Equivalent to `status_case!`:
 /// a test compares them on every status.
 pub fn status_condition(status: InviteStatus, now: &str) -> String {
     match status {
@@ -26,6 +26,7 @@ pub fn status_condition(status: InviteStatus, now: &str) -> String {
         InviteStatus::Expired => format!("i.state = 0 AND i.expires_at <= {now}"),
         InviteStatus::Accepted => "i.state = 1".to_owned(),
         InviteStatus::Revoked => "i.state = 2".to_owned(),
+        InviteStatus::Declined => "i.state = 3".to_owned(),
     }
 }
 
@@ -305,7 +306,7 @@ pub async fn teams_of(
         .await)
 }
 
-/// Counts per status of all invites: accepted and revoked from the trigger-kept counters;
+/// Counts per status of all invites: accepted, revoked and declined from the trigger-kept counters;
 /// open ones split into pending and expired by a range on (state, expires_at), which only
 /// walks the pending ones (a few weeks of invites at most).
 pub async fn counts(db: &Db, now: Millis) -> Result<model::InviteCounts, sqlx::Error> {
@@ -331,5 +332,6 @@ pub async fn counts(db: &Db, now: Millis) -> Result<model::InviteCounts, sqlx::E
         expired: of(0) - pending,
         accepted: of(1),
         revoked: of(2),
+        declined: of(3),
     })
 }

@@ -14,6 +14,7 @@ macro_rules! status_case {
         concat!(
             "(CASE WHEN i.accepted_at IS NOT NULL THEN 'accepted' ",
             "WHEN i.revoked_at IS NOT NULL THEN 'revoked' ",
+            "WHEN i.declined_at IS NOT NULL THEN 'declined' ",
             "WHEN i.expires_at <= ",
             $now,
             " THEN 'expired' ELSE 'pending' END)"
@@ -43,6 +44,9 @@ pub struct InviteFull {
     pub expires_at: Millis,
     pub accepted_at: Option<Millis>,
     pub revoked_at: Option<Millis>,
+    pub declined_at: Option<Millis>,
+    pub decline_reason: Option<String>,
+    pub landing_path: Option<String>,
     pub open_count: i64,
     pub delivery: String,
     pub delivery_error: Option<String>,
@@ -55,7 +59,16 @@ pub struct InviteFull {
 impl InviteFull {
     /// The status at `now`, by the one Rust definition.
     pub fn status_at(&self, now: Millis) -> model::InviteStatus {
-        model::InviteStatus::derive(self.accepted_at, self.revoked_at, self.expires_at, now)
+        model::InviteStatus::derive(self.moments(), now)
+    }
+
+    pub fn moments(&self) -> model::Moments {
+        model::Moments {
+            accepted_at: self.accepted_at,
+            revoked_at: self.revoked_at,
+            declined_at: self.declined_at,
+            expires_at: self.expires_at,
+        }
     }
 
     /// The status SQL computed when the row was read (`status_case!`). Anything else there is
@@ -99,7 +112,7 @@ macro_rules! select_full {
             "SELECT i.id, i.email, i.role_id, r.name AS role_name, r.permissions AS role_permissions, ",
             "i.inviter_id, u.name AS inviter_name, u.email AS inviter_email, u.active AS inviter_active, ",
             "ur.permissions AS inviter_permissions, i.message, i.token_digest, i.copy_digest, i.created_at, i.expires_at, ",
-            "i.accepted_at, i.revoked_at, i.open_count, i.delivery, i.delivery_error, i.metadata, ",
+            "i.accepted_at, i.revoked_at, i.declined_at, i.decline_reason, i.landing_path, i.open_count, i.delivery, i.delivery_error, i.metadata, ",
             "COALESCE(i.lifetime, i.expires_at - i.created_at) AS lifetime, ",
             $crate::status_case!("$1"),
             " AS status FROM invites i JOIN roles r ON r.id = i.role_id ",
@@ -172,6 +185,7 @@ pub struct NewInvite<'a> {
     /// `Delivery::Queued` with an email job, `Delivery::NotSent` without.
     pub delivery: model::Delivery,
     pub metadata: Option<&'a str>,
+    pub landing_path: Option<&'a str>,
 }
 
 /// Inserts unless the address already has an account or a live invite (the one-live-invite
@@ -181,8 +195,8 @@ pub struct NewInvite<'a> {
 /// is what a single create costs the writer (see the README's performance section).
 pub async fn insert_if_free(tx: &mut Tx, n: &NewInvite<'_>) -> Result<bool, sqlx::Error> {
     let inserted = on_tx!(tx, c => sqlx::query(
-        "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, copy_digest, created_at, expires_at, delivery, metadata) \
-         SELECT $1, $2, $3, $4, $5, $6, $9, $7, $8, $10, $11 \
+        "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, copy_digest, created_at, expires_at, delivery, metadata, landing_path) \
+         SELECT $1, $2, $3, $4, $5, $6, $9, $7, $8, $10, $11, $12 \
          WHERE NOT EXISTS (SELECT 1 FROM users WHERE email = $2) \
          ON CONFLICT (email) WHERE accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL DO NOTHING",
     )
@@ -197,6 +211,7 @@ pub async fn insert_if_free(tx: &mut Tx, n: &NewInvite<'_>) -> Result<bool, sqlx
     .bind(n.copy_digest)
     .bind(n.delivery.as_str())
     .bind(n.metadata)
+    .bind(n.landing_path)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -237,7 +252,7 @@ pub async fn record_open(db: &Db, id: &str, now: Millis) -> Result<(), sqlx::Err
 pub async fn revoke(tx: &mut Tx, id: &str, by: &str, now: Millis) -> Result<u64, sqlx::Error> {
     on_tx!(tx, c => sqlx::query(
         "UPDATE invites SET revoked_at = $3, revoked_by = $2 WHERE id = $1 \
-         AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3",
+         AND accepted_at IS NULL AND revoked_at IS NULL AND declined_at IS NULL AND expires_at > $3",
     )
     .bind(id)
     .bind(by)
@@ -259,12 +274,36 @@ pub async fn accept(
 ) -> Result<u64, sqlx::Error> {
     on_tx!(tx, c => sqlx::query(
         "UPDATE invites SET accepted_at = $4, accepted_by = $3 WHERE id = $1 AND (token_digest = $2 OR copy_digest = $2) \
-         AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $4",
+         AND accepted_at IS NULL AND revoked_at IS NULL AND declined_at IS NULL AND expires_at > $4",
     )
     .bind(id)
     .bind(digest)
     .bind(by)
     .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))
+}
+
+/// The invitee's no: marks the invite declined (and closed, so the address may be invited
+/// again) only if it is still pending and the digest is one of its current two. Like
+/// `accept`, exactly one of any number of racing calls gets 1.
+pub async fn decline(
+    tx: &mut Tx,
+    id: &str,
+    digest: &str,
+    reason: Option<&str>,
+    now: Millis,
+) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE invites SET declined_at = $3, closed_at = $3, decline_reason = $4 \
+         WHERE id = $1 AND (token_digest = $2 OR copy_digest = $2) \
+         AND accepted_at IS NULL AND revoked_at IS NULL AND declined_at IS NULL AND expires_at > $3",
+    )
+    .bind(id)
+    .bind(digest)
+    .bind(now)
+    .bind(reason)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))

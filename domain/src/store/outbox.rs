@@ -18,13 +18,16 @@ pub enum JobKind {
     NewInviteRequest,
     /// To a member who joined through a copied link: confirm the address.
     ConfirmAddress,
+    /// To an inviter: the invitee declined.
+    InviteDeclined,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 3] = [
+    pub const ALL: [JobKind; 4] = [
         JobKind::Invite,
         JobKind::NewInviteRequest,
         JobKind::ConfirmAddress,
+        JobKind::InviteDeclined,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -32,6 +35,7 @@ impl JobKind {
             JobKind::Invite => "invite",
             JobKind::NewInviteRequest => "new_invite_request",
             JobKind::ConfirmAddress => "confirm_address",
+            JobKind::InviteDeclined => "invite_declined",
         }
     }
 

@@ -386,7 +386,7 @@ pub async fn claim_expired(
         ($lock:literal) => {
             concat!(
                 "UPDATE invites SET expiry_notified_at = $1 WHERE id IN (SELECT id FROM invites ",
-                "WHERE accepted_at IS NULL AND revoked_at IS NULL AND expiry_notified_at IS NULL ",
+                "WHERE accepted_at IS NULL AND revoked_at IS NULL AND declined_at IS NULL AND expiry_notified_at IS NULL ",
                 "AND expires_at <= $1 ORDER BY expires_at LIMIT $2 ",
                 $lock,
                 ") ",

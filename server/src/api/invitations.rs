@@ -26,6 +26,8 @@ pub enum InvitationStatus {
     Accepted,
     Revoked,
     Expired,
+    /// The invitee declined (terminal).
+    Declined,
 }
 
 impl From<model::InviteStatus> for InvitationStatus {
@@ -35,6 +37,7 @@ impl From<model::InviteStatus> for InvitationStatus {
             model::InviteStatus::Accepted => InvitationStatus::Accepted,
             model::InviteStatus::Revoked => InvitationStatus::Revoked,
             model::InviteStatus::Expired => InvitationStatus::Expired,
+            model::InviteStatus::Declined => InvitationStatus::Declined,
         }
     }
 }
@@ -93,6 +96,12 @@ pub struct Invitation {
     pub accepted_at: Option<String>,
     #[schema(format = DateTime)]
     pub revoked_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub declined_at: Option<String>,
+    /// What the invitee wrote when declining, if anything (plain text, as typed).
+    pub decline_reason: Option<String>,
+    /// Where the member lands after accepting (a path in the app); null: the home page.
+    pub landing_path: Option<String>,
 }
 
 impl From<InviteRow> for Invitation {
@@ -129,6 +138,9 @@ impl From<InviteRow> for Invitation {
             expires_at: rfc3339(r.expires_at),
             accepted_at: r.accepted_at.map(rfc3339),
             revoked_at: r.revoked_at.map(rfc3339),
+            declined_at: r.declined_at.map(rfc3339),
+            decline_reason: r.decline_reason,
+            landing_path: r.landing_path,
         }
     }
 }
@@ -178,6 +190,11 @@ pub struct NewInvitation {
     /// A JSON object of at most 4 KB kept with the invitation and given back as it came.
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<serde_json::Value>,
+    /// Where the member lands after accepting: a path in the app such as `/dashboard`
+    /// (no scheme or host, at most 300 characters); the home page when left out.
+    #[serde(default)]
+    #[schema(max_length = 300, example = "/dashboard")]
+    pub landing_path: Option<String>,
 }
 
 fn yes() -> bool {
@@ -239,6 +256,7 @@ pub async fn create(
                 message: &req.message,
                 send_email: req.send_email,
                 metadata: req.metadata.as_ref(),
+                landing_path: req.landing_path.as_deref().unwrap_or_default(),
             },
         )
         .await?;
@@ -256,7 +274,7 @@ pub async fn create(
 #[derive(Clone, Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// `pending`, `accepted`, `expired` or `revoked`.
+    /// `pending`, `accepted`, `expired`, `revoked` or `declined`.
     pub status: Option<String>,
     /// A role's id.
     pub role: Option<String>,
@@ -290,6 +308,7 @@ pub struct Counts {
     pub accepted: i64,
     pub expired: i64,
     pub revoked: i64,
+    pub declined: i64,
 }
 
 /// One page of invitations, and how many there are in each status (of all, not the filter's).
@@ -346,6 +365,7 @@ pub async fn list(
             accepted: page.counts.accepted,
             expired: page.counts.expired,
             revoked: page.counts.revoked,
+            declined: page.counts.declined,
         },
         next_after: page.next_after,
         prev_before: page.prev_before,

@@ -66,6 +66,10 @@ const PROBES: &[Probe] = &[
             ("confirm", "a good long password"),
         ],
     ),
+    post(
+        "POST /api/decline_invite",
+        &[("token", "x"), ("reason", "")],
+    ),
     post("POST /api/request_new_invite", &[("token", "x")]),
     post("POST /api/address_to_confirm", &[("token", "x")]),
     post("POST /api/confirm_address", &[("token", "x")]),

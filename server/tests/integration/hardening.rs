@@ -381,6 +381,7 @@ async fn a_nul_byte_in_any_text_input_gets_a_4xx_and_stores_nothing(backend: Bac
             message,
             send_email: true,
             metadata: None,
+            landing_path: "",
         }
     };
     refused(

@@ -356,6 +356,8 @@ async fn status_in_sql_agrees_with_status_in_rust(backend: Backend) {
     let (_, used) = app.invite_ok("u@example.com", "analyst", &[]).await;
     app.accept(&used, "U").await;
     app.invite_ok("p@example.com", "analyst", &[]).await;
+    let (_, declined) = app.invite_ok("d@example.com", "analyst", &[]).await;
+    assert_eq!(app.decline(&declined, "").await.status(), StatusCode::OK);
     let r = app
         .invite_with(&app.client, "e@example.com", "analyst", &[])
         .await;
@@ -373,10 +375,9 @@ async fn status_in_sql_agrees_with_status_in_rust(backend: Backend) {
             .unwrap()
             .unwrap()
             .rows;
-        assert_eq!(rows.len(), 4);
+        assert_eq!(rows.len(), 5);
         for i in &rows {
-            let rust =
-                domain::model::InviteStatus::derive(i.accepted_at, i.revoked_at, i.expires_at, now);
+            let rust = domain::model::InviteStatus::derive(i.moments(), now);
             assert_eq!(i.status, rust.as_str(), "{}", i.email);
         }
         // The list's status filters (on the generated state column) pick exactly the rows
@@ -401,7 +402,8 @@ async fn status_in_sql_agrees_with_status_in_rust(backend: Backend) {
             assert_eq!(got, want, "{s:?}");
         }
         let list: InviteList = app.read("list_invites", &[]).await;
-        assert_eq!(list.counts.total(), 4);
+        assert_eq!(list.counts.total(), 5);
+        assert_eq!(list.counts.declined, 1);
         for s in InviteStatus::ALL {
             let filtered: InviteList = app.read("list_invites", &[("status", s.as_str())]).await;
             assert_eq!(filtered.rows.len() as i64, list.counts.of(s), "{s:?}");

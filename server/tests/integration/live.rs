@@ -59,7 +59,7 @@ async fn expect_change(events: &mut Events, invite_id: &str, what: &str) {
     }
 }
 
-async fn an_open_stream_hears_create_open_accept_revoke_and_email(backend: Backend) {
+async fn an_open_stream_hears_create_open_accept_revoke_decline_and_email(backend: Backend) {
     let app = spawn_app(backend).await;
     app.signed_in_admin().await;
     let mut stream = open_stream(&app, &app.client).await;
@@ -81,10 +81,13 @@ async fn an_open_stream_hears_create_open_accept_revoke_and_email(backend: Backe
     let (other, _) = app.invite_ok("gone@example.com", "analyst", &[]).await;
     app.call("revoke_invite", &[("id", &other)]).await;
     expect_change(&mut stream, &other, "revoked").await;
+    let (no, token) = app.invite_ok("no@example.com", "analyst", &[]).await;
+    assert_eq!(app.decline(&token, "").await.status(), StatusCode::OK);
+    expect_change(&mut stream, &no, "declined").await;
 }
 both_backends!(
-    an_open_stream_hears_create_open_accept_revoke_and_email,
-    super::an_open_stream_hears_create_open_accept_revoke_and_email
+    an_open_stream_hears_create_open_accept_revoke_decline_and_email,
+    super::an_open_stream_hears_create_open_accept_revoke_decline_and_email
 );
 
 async fn visitors_get_no_stream(backend: Backend) {

@@ -17,6 +17,7 @@ mod crash;
 mod dashboard;
 mod hardening;
 mod invites;
+mod journey;
 mod limits;
 mod list;
 mod live;

@@ -251,6 +251,18 @@ async fn each_change_arrives_once(backend: Backend) {
     )
     .await
     .expect::<serde_json::Value>(StatusCode::OK);
+    // Eve: created without email, declined by her.
+    let eve: IssuedInvitation = api
+        .post(
+            "/invitations",
+            &json!({"email": "eve@example.com", "role": "analyst", "send_email": false}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    let declined = app
+        .decline(&token(eve.link.as_deref().unwrap()), "not for me")
+        .await;
+    assert_eq!(declined.status(), StatusCode::OK);
     // Dave: the mail server refuses the address for good.
     sink.set_mode("reject");
     let dave: IssuedInvitation = api
@@ -274,12 +286,12 @@ async fn each_change_arrives_once(backend: Backend) {
         "once per expiry"
     );
 
-    let all = settle(&app, &receiver, 16).await;
+    let all = settle(&app, &receiver, 18).await;
     repeats_follow_failures(&api, &endpoint, &all).await;
     let got = unique(&all);
     assert_eq!(
         got.len(),
-        16,
+        18,
         "{:#?}",
         got.iter().map(|r| &r.event_type).collect::<Vec<_>>()
     );
@@ -315,6 +327,10 @@ async fn each_change_arrives_once(backend: Backend) {
     assert_eq!(
         order[&bob.invitation.id],
         want(&["invitation.created", "invitation.revoked"])
+    );
+    assert_eq!(
+        order[&eve.invitation.id],
+        want(&["invitation.created", "invitation.declined"])
     );
     assert_eq!(
         order[&dave.invitation.id],

@@ -117,6 +117,7 @@ impl Services {
                 expires_at: now + ttl,
                 delivery: model::Delivery::Queued,
                 metadata: None,
+                landing_path: None,
             })
             .collect();
         let inserted: std::collections::HashSet<String> =

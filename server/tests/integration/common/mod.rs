@@ -418,6 +418,16 @@ impl TestApp {
         (r, browser)
     }
 
+    /// Declines with a fresh browser (not signed in), giving `reason`.
+    pub async fn decline(&self, token: &str, reason: &str) -> Response {
+        self.call_with(
+            &client(&self.base),
+            "decline_invite",
+            &[("token", token), ("reason", reason)],
+        )
+        .await
+    }
+
     pub async fn count_users(&self) -> i64 {
         domain::on_db!(&self.services.db, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(p).await).unwrap()
     }

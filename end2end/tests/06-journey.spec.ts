@@ -1,0 +1,78 @@
+import { expect, test } from '@playwright/test';
+import { expectAccessible, linkFromMail, mailsTo, markNoReload, newPage, signIn, waitForHydration, wasNotReloaded } from './helpers';
+
+// Runs after 01, which created this admin.
+const ADMIN = { email: 'ada@example.com', password: 'correct horse battery' };
+const NOPE = 'nope@agency.example';
+const LANDS = 'lands@agency.example';
+
+test('an invitee declines from the email with a reason; the admin sees Declined live and gets an email', async ({ browser }) => {
+  const [admin, adminErrors] = await newPage(browser);
+  await signIn(admin, ADMIN.email, ADMIN.password);
+  await admin.goto('/invites');
+  await waitForHydration(admin);
+  await admin.getByLabel('Email address').fill(NOPE);
+  await admin.getByLabel('Role', { exact: true }).selectOption({ label: 'Analyst' });
+  await admin.getByRole('button', { name: 'Send invite' }).click();
+  const row = admin.locator(`tr[data-email="${NOPE}"]`);
+  await expect(row.locator('.badge.status-pending')).toBeVisible();
+  await markNoReload(admin);
+
+  const [invitee, inviteeErrors] = await newPage(browser);
+  const link = await linkFromMail(NOPE);
+  await invitee.goto(link);
+  await waitForHydration(invitee);
+  await invitee.getByText('Not for you? Decline the invitation').click();
+  await expectAccessible(invitee, 'the invitation page with the decline form open');
+  await invitee.getByLabel(/^Reason/).fill('Wrong person <i>sorry</i>');
+  await invitee.getByRole('button', { name: 'Decline invitation' }).click();
+  await expect(invitee.getByText('You declined the invitation.')).toBeVisible();
+
+  // The admin's open list turns Declined by itself.
+  await expect(row.locator('.badge.status-declined')).toBeVisible({ timeout: 10_000 });
+  expect(await wasNotReloaded(admin)).toBe(true);
+
+  // The inviter's email, read from the SMTP sink, gives the reason, escaped.
+  await expect.poll(async () => (await mailsTo(ADMIN.email)).some((m) => m.subject === `${NOPE} declined your invitation`), { timeout: 15_000 }).toBe(true);
+  const mail = (await mailsTo(ADMIN.email)).find((m) => m.subject === `${NOPE} declined your invitation`)!;
+  expect(mail.html).toContain('Wrong person &lt;i&gt;sorry&lt;/i&gt;');
+
+  // The link is dead now, and says why.
+  await invitee.goto(link);
+  await expect(invitee.getByRole('alert').filter({ hasText: 'This invitation was declined' })).toBeVisible();
+
+  // The timeline shows the decline with its reason.
+  await row.getByRole('link', { name: NOPE }).click();
+  await expect(admin.locator('.timeline')).toContainText('Invite declined');
+  await expect(admin.locator('.decline-reason')).toContainText('Wrong person <i>sorry</i>');
+  expect([...adminErrors, ...inviteeErrors]).toEqual([]);
+});
+
+test('a link opened while the admin is signed in offers to sign out first; the new member lands where the invite says', async ({ browser }) => {
+  const [page, errors] = await newPage(browser);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto('/invites');
+  await waitForHydration(page);
+  await page.getByLabel('Email address').fill(LANDS);
+  await page.getByLabel('Role', { exact: true }).selectOption({ label: 'Analyst' });
+  await page.getByLabel(/^After accepting, open/).fill('/dashboard');
+  await page.getByRole('button', { name: 'Send invite' }).click();
+  await expect(page.locator(`tr[data-email="${LANDS}"] .badge.status-pending`)).toBeVisible();
+
+  // The same browser, still signed in as Ada, opens the invitee's link.
+  await page.goto(await linkFromMail(LANDS));
+  await waitForHydration(page);
+  await expect(page.getByRole('status')).toContainText(`You are signed in as Ada Admin (${ADMIN.email})`);
+  await expect(page.getByRole('button', { name: 'Accept invitation' })).toHaveCount(0);
+  await expectAccessible(page, 'the invitation page while someone else is signed in');
+  await page.getByRole('button', { name: `Sign out and continue as ${LANDS}` }).click();
+
+  // Signed out, back on the invitation, which can now be accepted.
+  await page.getByLabel('Your name').fill('Lan Ding');
+  await page.getByLabel('Choose a password').fill('a long enough password');
+  await page.getByLabel('Repeat the password').fill('a long enough password');
+  await page.getByRole('button', { name: 'Accept invitation' }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  expect(errors).toEqual([]);
+});

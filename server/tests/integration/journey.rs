@@ -1,0 +1,265 @@
+//! The journey around an invitation (issue 15): the invitee declines, someone else signed in
+//! on the invitee's browser, and where a new member lands.
+
+use crate::common::{self, Backend, TestApp, ADMIN_EMAIL};
+
+use domain::model::{Dashboard, InviteList, InviteStatus, LinkView};
+use reqwest::header::LOCATION;
+use reqwest::StatusCode;
+
+async fn app_with_mail(backend: Backend) -> TestApp {
+    let app = TestApp::builder()
+        .backend(backend)
+        .mail_files()
+        .start()
+        .await;
+    app.signed_in_admin().await;
+    app
+}
+
+async fn an_invitee_declines_and_the_inviter_hears_why(backend: Backend) {
+    let app = app_with_mail(backend).await;
+    let (id, token) = app.invite_ok("dee@example.com", "analyst", &[]).await;
+    let page = common::client(&app.base)
+        .get(app.url(&format!("/invite/{token}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Decline invitation"), "{page}");
+
+    let reason = "<b>Wrong</b> person & not my team";
+    let r = app.decline(&token, reason).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+
+    let d = app.detail(&id).await;
+    assert_eq!(d.invite.status, InviteStatus::Declined);
+    assert_eq!(d.invite.decline_reason.as_deref(), Some(reason));
+    let event = d
+        .events
+        .iter()
+        .find(|e| e.action == "invite.declined")
+        .expect("the timeline has the decline");
+    assert_eq!(event.actor.as_deref(), Some("dee@example.com"));
+    assert!(event.detail.contains(reason), "{}", event.detail);
+
+    // The inviter's email says who and why, the reason escaped in its HTML part.
+    app.deliver_all().await;
+    let mail = app
+        .mails()
+        .into_iter()
+        .find(|m| m.contains("declined your invitation"))
+        .expect("the inviter is told");
+    assert!(mail.contains(&format!("To: {ADMIN_EMAIL}")), "{mail}");
+    assert!(mail.contains(&format!("/invites/{id}")), "{mail}");
+    assert!(
+        mail.contains("&lt;b&gt;Wrong&lt;/b&gt; person &amp; not my team"),
+        "{mail}"
+    );
+
+    // The page says so; every second use is refused and changes nothing.
+    assert_eq!(app.open_link(&token).await, LinkView::Declined);
+    let again = app.decline(&token, "").await;
+    assert_eq!(again.status(), StatusCode::GONE);
+    assert!(again.text().await.unwrap().contains("Declined"));
+    let (accept, _) = app.accept(&token, "Dee").await;
+    assert_eq!(accept.status(), StatusCode::GONE);
+    let users = app.count_users().await;
+    assert_eq!(users, 1, "no account was made");
+
+    // Declined is its own status in the list, its counts and the dashboard's funnel.
+    let list: InviteList = app.read("list_invites", &[("status", "declined")]).await;
+    assert_eq!(list.rows.len(), 1);
+    assert_eq!(list.counts.declined, 1);
+    assert_eq!(list.counts.pending, 0);
+    let dash: Dashboard = app.read("dashboard", &[]).await;
+    assert_eq!((dash.declined, dash.accepted, dash.opened), (1, 0, 1));
+
+    // The address may be invited again.
+    let (again_id, _) = app.invite_ok("dee@example.com", "analyst", &[]).await;
+    assert_ne!(again_id, id);
+}
+both_backends!(
+    an_invitee_declines_and_the_inviter_hears_why,
+    super::an_invitee_declines_and_the_inviter_hears_why
+);
+
+/// Ten racing declines and ten racing accepts of one link: exactly one of the twenty wins.
+async fn of_racing_declines_and_accepts_exactly_one_wins(backend: Backend) {
+    let app = common::spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let (id, token) = app.invite_ok("race@example.com", "analyst", &[]).await;
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let base = app.base.clone();
+        let token = token.clone();
+        tasks.push(tokio::spawn(async move {
+            let form: Vec<(&str, String)> = if i % 2 == 0 {
+                vec![("token", token), ("reason", format!("no {i}"))]
+            } else {
+                vec![
+                    ("token", token),
+                    ("name", format!("Racer {i}")),
+                    ("password", "a good long password".into()),
+                    ("confirm", "a good long password".into()),
+                ]
+            };
+            let name = if i % 2 == 0 {
+                "decline_invite"
+            } else {
+                "accept_invite"
+            };
+            let r = common::client(&base)
+                .post(format!("{base}/api/{name}"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            (i % 2 == 0, r.status())
+        }));
+    }
+    let mut won = vec![];
+    for t in tasks {
+        match t.await.unwrap() {
+            (declined, StatusCode::OK) => won.push(declined),
+            (_, StatusCode::GONE | StatusCode::CONFLICT) => {}
+            (_, other) => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(won.len(), 1, "exactly one winner");
+    let status = app.detail(&id).await.invite.status;
+    let users = app.count_users().await;
+    if won[0] {
+        assert_eq!((status, users), (InviteStatus::Declined, 1));
+    } else {
+        assert_eq!((status, users), (InviteStatus::Accepted, 2));
+    }
+}
+both_backends!(
+    of_racing_declines_and_accepts_exactly_one_wins,
+    super::of_racing_declines_and_accepts_exactly_one_wins
+);
+
+/// An admin opening an invitee's link on their own browser: told who is signed in, offered
+/// to sign out; accepting or declining while signed in is refused and changes nothing.
+async fn a_link_opened_while_someone_else_is_signed_in_is_never_attached_to_them(backend: Backend) {
+    let app = common::spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let (id, token) = app.invite_ok("newbie@example.com", "analyst", &[]).await;
+    let page = app
+        .page(&format!("/invite/{token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("You are signed in as Ada Admin ({ADMIN_EMAIL})")),
+        "{page}"
+    );
+    assert!(
+        page.contains("Sign out and continue as newbie@example.com"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Accept invitation"),
+        "no accept form: {page}"
+    );
+
+    for (name, form) in [
+        (
+            "accept_invite",
+            vec![
+                ("token", token.as_str()),
+                ("name", "Not Ada"),
+                ("password", "a good long password"),
+                ("confirm", "a good long password"),
+            ],
+        ),
+        ("decline_invite", vec![("token", token.as_str())]),
+    ] {
+        let r = app.call(name, &form).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT, "{name}");
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains(&format!("signed in as {ADMIN_EMAIL}")),
+            "{body}"
+        );
+    }
+    assert_eq!(app.detail(&id).await.invite.status, InviteStatus::Pending);
+    assert_eq!(app.count_users().await, 1);
+
+    // Signing out comes back to the invitation, and the page then offers it.
+    let r = app
+        .call("sign_out", &[("next", &format!("/invite/{token}"))])
+        .await;
+    assert_eq!(r.headers()[LOCATION], format!("/invite/{token}").as_str());
+    let page = app
+        .page(&format!("/invite/{token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Accept invitation"), "{page}");
+    // sign_out's `next` stays on this site.
+    for bad in ["https://evil.example/", "//evil.example"] {
+        let r = app.call("sign_out", &[("next", bad)]).await;
+        assert_eq!(r.headers()[LOCATION], "/", "{bad}");
+    }
+}
+both_backends!(
+    a_link_opened_while_someone_else_is_signed_in_is_never_attached_to_them,
+    super::a_link_opened_while_someone_else_is_signed_in_is_never_attached_to_them
+);
+
+async fn a_new_member_lands_where_the_inviter_meant(backend: Backend) {
+    let app = common::spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let invite = |email: &'static str, landing: &'static str| {
+        let app = &app;
+        async move {
+            app.call(
+                "create_invite",
+                &[
+                    ("email", email),
+                    ("role_id", "analyst"),
+                    ("expiry_hours", "24"),
+                    ("landing_path", landing),
+                ],
+            )
+            .await
+        }
+    };
+    for bad in [
+        "https://evil.example/x",
+        "//evil.example",
+        "dashboard",
+        "/a/../b",
+    ] {
+        let r = invite("bad@example.com", bad).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains("landing_path"), "{bad}: {body}");
+    }
+    let r = invite("lands@example.com", "/dashboard?from=invite").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let issued: domain::model::IssuedLink = r.json().await.unwrap();
+    let token = common::token_of(&issued);
+    let d = app.detail(&issued.invite_id).await;
+    assert_eq!(
+        d.invite.landing_path.as_deref(),
+        Some("/dashboard?from=invite")
+    );
+    let (r, _) = app.accept(&token, "Lan").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()[LOCATION], "/dashboard?from=invite");
+    // Without one, home.
+    let (_, plain) = app.invite_ok("home@example.com", "analyst", &[]).await;
+    let (r, _) = app.accept(&plain, "Hom").await;
+    assert_eq!(r.headers()[LOCATION], "/");
+}
+both_backends!(
+    a_new_member_lands_where_the_inviter_meant,
+    super::a_new_member_lands_where_the_inviter_meant
+);
