@@ -106,6 +106,7 @@ mod tests {
             role_name: "Editor".into(),
             permissions: permissions.bits(),
             address_confirmed: true,
+            access_ends_at: None,
         }
     }
 

@@ -70,6 +70,7 @@ impl Services {
                 invite_id: None,
                 joined_via: None,
                 confirmation: None,
+                access_ends_at: None,
             },
         )
         .await?;
@@ -205,9 +206,14 @@ impl Services {
         let password_ok = self.hasher.verify(password, hash).await?;
         match user {
             Some(user) if password_ok && hash.is_some() => {
-                if !user.active {
-                    let event = Event::new(actor, Action::SignInFailed, Some(&user.email))
-                        .detail("account deactivated");
+                if !user.may_act_at(now) {
+                    let why = if user.active {
+                        "access ended at its end date"
+                    } else {
+                        "account deactivated"
+                    };
+                    let event =
+                        Event::new(actor, Action::SignInFailed, Some(&user.email)).detail(why);
                     audit_store::insert(&self.db, &event, now).await?;
                     return Err(DomainError::AccountDeactivated);
                 }
@@ -229,10 +235,13 @@ impl Services {
         }
     }
 
-    /// The user behind a session, if the account still exists and is active.
+    /// The user behind a session, if the account still exists, is active, and its end date
+    /// (if any) has not come: from that very moment the session is worth nothing, whether or
+    /// not the scheduler has deactivated the account yet.
     pub async fn session_user(&self, user_id: &str) -> DomainResult<Option<UserWithRole>> {
+        let now = self.clock.now();
         Ok(users::find_by_id(&self.db, user_id)
             .await?
-            .filter(|u| u.active))
+            .filter(|u| u.may_act_at(now)))
     }
 }

@@ -237,7 +237,7 @@ impl Services {
         }
         let creator = users::find_by_id(&self.db, &row.creator_id)
             .await?
-            .filter(|u| u.active)
+            .filter(|u| u.may_act_at(now))
             .ok_or_else(|| {
                 refused(
                     "The person who created this API key has been deactivated, so the key no \

@@ -68,6 +68,7 @@ pub enum Action {
     MemberDeactivated,
     MemberReactivated,
     MemberEmailConfirmed,
+    MemberAccessEndChanged,
     ApiKeyCreated,
     ApiKeyRevoked,
     WebhookCreated,
@@ -93,6 +94,7 @@ impl Action {
             Action::MemberRoleChanged => &["member.role_changed"],
             Action::MemberDeactivated => &["member.deactivated"],
             Action::MemberReactivated => &["member.reactivated"],
+            Action::MemberAccessEndChanged => &["member.access_end_changed"],
             _ => &[],
         }
     }
@@ -133,6 +135,7 @@ impl Action {
             Action::MemberDeactivated => "member.deactivated",
             Action::MemberReactivated => "member.reactivated",
             Action::MemberEmailConfirmed => "member.email_confirmed",
+            Action::MemberAccessEndChanged => "member.access_end_changed",
             Action::ApiKeyCreated => "api_key.created",
             Action::ApiKeyRevoked => "api_key.revoked",
             Action::WebhookCreated => "webhook.created",

@@ -2,6 +2,7 @@
 //! functions, and they are unit-tested without a browser.
 
 pub mod access;
+pub mod access_end;
 pub mod accounts;
 pub mod address_confirmation;
 pub mod api_keys;

@@ -5,17 +5,30 @@ use model::{MemberInfo, Permission, Permissions, TeamRef};
 
 use crate::access::Caller;
 use crate::audit::{Action, Event};
+use crate::clock::{Millis, DAY};
 use crate::error::{DomainError, DomainResult};
+use crate::invites::rules::check_access_end;
+use crate::live::Change;
 use crate::store::users::{self, UserWithRole};
 use crate::store::{audit as audit_store, teams};
 use crate::teams::chosen_teams;
 use crate::Services;
 
 impl Services {
-    pub async fn list_members(&self, caller: &Caller) -> DomainResult<Vec<MemberInfo>> {
+    /// Every member, or with `ends_within_days` only those whose access ends within so many
+    /// days from now (1 to 3,650).
+    pub async fn list_members(
+        &self,
+        caller: &Caller,
+        ends_within_days: Option<i64>,
+    ) -> DomainResult<Vec<MemberInfo>> {
         caller.require(Permission::ManageMembers)?;
+        let now = self.clock.now();
+        let window = ends_within_days
+            .map(|d| ends_within(d).map(|span| (now, now + span)))
+            .transpose()?;
         let memberships = teams::all_memberships(&self.db).await?;
-        Ok(users::list_members(&self.db)
+        Ok(users::list_members(&self.db, window)
             .await?
             .into_iter()
             .map(|m| MemberInfo {
@@ -37,6 +50,7 @@ impl Services {
                 last_sign_in_at: m.last_sign_in_at,
                 invited_by: m.invited_by,
                 address_confirmed: m.address_confirmed,
+                access_ends_at: m.access_ends_at,
             })
             .collect())
     }
@@ -81,6 +95,12 @@ impl Services {
                 format!("You cannot make anyone {name}: it has permissions your role lacks.")
             })
             .await?;
+        if role.id == "admin" && target.access_ends_at.is_some() {
+            return Err(DomainError::Conflict(format!(
+                "{}'s access has an end date; clear it before making them Admin.",
+                target.name
+            )));
+        }
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         users::set_role(&mut tx, id, &role.id).await?;
@@ -148,6 +168,13 @@ impl Services {
         let what = if active { "reactivate" } else { "deactivate" };
         let (_, target) = self.member_in_reach(caller, id, what).await?;
         let now = self.clock.now();
+        if active && target.access_ends_at.is_some_and(|end| end <= now) {
+            return Err(DomainError::Conflict(format!(
+                "{}'s access ended on {}. Give it a later end date, or clear it, first.",
+                target.name,
+                model::fmt_utc(target.access_ends_at.unwrap_or_default())
+            )));
+        }
         let mut tx = self.db.begin().await?;
         users::set_active(&mut tx, id, active).await?;
         if !active && target.role_id == "admin" && users::active_admins(&mut tx).await? == 0 {
@@ -167,5 +194,52 @@ impl Services {
             self.sessions.delete_for_user(id).await?;
         }
         Ok(())
+    }
+
+    /// Sets, moves or (with `None`) clears when a member's access ends. The new end must be
+    /// in the future; the inviter's warning is due again for it.
+    pub async fn set_member_access_end(
+        &self,
+        caller: &Caller,
+        id: &str,
+        ends_at: Option<Millis>,
+    ) -> DomainResult<()> {
+        let (_, target) = self
+            .member_in_reach(caller, id, "change the end date of")
+            .await?;
+        let now = self.clock.now();
+        if let Some(end) = ends_at {
+            check_access_end(end, now, &target.role_id, now)?;
+        }
+        let mut tx = self.db.begin().await?;
+        users::set_access_end(&mut tx, id, ends_at).await?;
+        let detail = match (target.access_ends_at, ends_at) {
+            (_, Some(end)) => format!("access ends {}", model::fmt_utc(end)),
+            (Some(_), None) => "end date cleared".to_owned(),
+            (None, None) => "no end date".to_owned(),
+        };
+        let event = Event::new(
+            &caller.actor,
+            Action::MemberAccessEndChanged,
+            Some(&target.email),
+        )
+        .detail(detail)
+        .member(&target.id);
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        self.live.publish(Change::general("members")).await;
+        Ok(())
+    }
+}
+
+/// "Ends within N days" as a span of time: N from 1 to 3,650.
+pub fn ends_within(days: i64) -> DomainResult<Millis> {
+    if (1..=3_650).contains(&days) {
+        Ok(days * DAY)
+    } else {
+        Err(DomainError::invalid(
+            "ends_within_days",
+            "Give a number of days from 1 to 3650.",
+        ))
     }
 }

@@ -14,7 +14,7 @@ use crate::live::Change;
 use crate::mail::templates::{self, Invitation};
 use crate::mail::{MailError, OutgoingEmail};
 use crate::store::outbox::{self, Job, JobKind};
-use crate::store::{audit as audit_store, invites};
+use crate::store::{audit as audit_store, invites, users};
 use crate::token::{self, Purpose};
 use crate::Services;
 
@@ -174,6 +174,23 @@ impl Services {
                 &invite.email,
                 &self.public_url.link(&format!("/invites/{}", invite.id)),
             ),
+            JobKind::AccessEndingSoon => {
+                // Checked again now: the end may have been moved, cleared or reached.
+                let Some((true, Some(end), name)) =
+                    users::access_of_invitee(&self.db, &invite.id).await?
+                else {
+                    return Ok(Rendered::Drop("end date cleared or member deactivated"));
+                };
+                if end <= now {
+                    return Ok(Rendered::Drop("access already ended"));
+                }
+                templates::access_ending(
+                    &name,
+                    &invite.email,
+                    end,
+                    &self.public_url.link("/members"),
+                )
+            }
             JobKind::InviteDeclined => templates::invite_declined(
                 &invite.email,
                 invite.decline_reason.as_deref(),

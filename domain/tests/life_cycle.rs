@@ -45,6 +45,7 @@ fn req<'a>(email: &'a str, role: &'a str) -> CreateInvite<'a> {
         send_email: true,
         metadata: None,
         landing_path: "",
+        access_ends_at: None,
     }
 }
 

@@ -143,6 +143,7 @@ async fn run_case(postgres: bool, ops: Vec<Op>) {
                 send_email: true,
                 metadata: None,
                 landing_path: "",
+                access_ends_at: None,
             },
         )
         .await

@@ -76,3 +76,51 @@ test('a link opened while the admin is signed in offers to sign out first; the n
   await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
   expect(errors).toEqual([]);
 });
+
+const CONTRACTOR = { email: 'contractor@agency.example', name: 'Con Tractor', password: 'a long contractor password' };
+
+/** A UTC moment as a datetime-local field holds it, to the second. */
+function utcInput(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19);
+}
+
+test('a contractor invited with an end date is signed out at it', async ({ browser }) => {
+  const [admin, adminErrors] = await newPage(browser);
+  await signIn(admin, ADMIN.email, ADMIN.password);
+  await admin.goto('/invites');
+  await waitForHydration(admin);
+  await admin.getByLabel('Email address').fill(CONTRACTOR.email);
+  await admin.getByLabel('Role', { exact: true }).selectOption({ label: 'Analyst' });
+  await admin.getByLabel('Link expires after').selectOption('24');
+  await admin.getByLabel(/^Access ends/).fill(utcInput(Date.now() + 14 * 86_400_000).slice(0, 16));
+  await admin.getByRole('button', { name: 'Send invite' }).click();
+  await expect(admin.locator(`tr[data-email="${CONTRACTOR.email}"] .badge.status-pending`)).toBeVisible();
+
+  const [contractor, contractorErrors] = await newPage(browser);
+  await contractor.goto(await linkFromMail(CONTRACTOR.email));
+  await waitForHydration(contractor);
+  await contractor.getByLabel('Your name').fill(CONTRACTOR.name);
+  await contractor.getByLabel('Choose a password').fill(CONTRACTOR.password);
+  await contractor.getByLabel('Repeat the password').fill(CONTRACTOR.password);
+  await contractor.getByRole('button', { name: 'Accept invitation' }).click();
+  await expect(contractor.getByRole('heading', { name: `Welcome, ${CONTRACTOR.name}` })).toBeVisible();
+
+  // The contract ends early: the admin moves the end date to a few seconds from now.
+  await admin.goto('/members?ends_within=15');
+  await waitForHydration(admin);
+  const row = admin.locator(`tr[data-member="${CONTRACTOR.email}"]`);
+  await expect(row).toBeVisible();
+  const end = Date.now() + 4_000;
+  await row.getByLabel(`Access of ${CONTRACTOR.name} ends (UTC; empty: never)`).fill(utcInput(end));
+  const saved = admin.waitForResponse((r) => r.url().includes('/api/set_member_access_end'));
+  await row.getByRole('button', { name: 'Save end date' }).click();
+  expect((await saved).status()).toBe(200);
+
+  // Until then the contractor works; their next request after it signs them out.
+  await contractor.reload();
+  await expect(contractor.getByRole('heading', { name: `Welcome, ${CONTRACTOR.name}` })).toBeVisible();
+  await contractor.waitForTimeout(Math.max(0, end - Date.now()) + 1_000);
+  await contractor.reload();
+  await expect(contractor).toHaveURL(/\/sign-in/);
+  expect([...adminErrors, ...contractorErrors]).toEqual([]);
+});

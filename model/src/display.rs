@@ -14,6 +14,78 @@ pub fn fmt_utc(ms: i64) -> String {
     )
 }
 
+/// "2026-12-02T14:00" (or "…T14:00:30" when the seconds are not zero): what an
+/// `<input type="datetime-local">` holds, in UTC.
+pub fn fmt_utc_input(ms: i64) -> String {
+    let text = fmt_utc(ms);
+    let secs = ms.div_euclid(1000).rem_euclid(60);
+    if secs == 0 {
+        format!("{}T{}", &text[..10], &text[11..16])
+    } else {
+        format!("{}T{}:{secs:02}", &text[..10], &text[11..16])
+    }
+}
+
+/// The moment (ms, UTC) an `<input type="datetime-local">` names: "YYYY-MM-DDTHH:MM", with
+/// optional ":SS". `None` for anything else, or a date that does not exist.
+pub fn parse_utc_input(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let (date, time) = t.split_once('T')?;
+    let mut d = date.splitn(3, '-');
+    let (y, m, day): (i64, u32, u32) = (
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+    );
+    let mut c = time.splitn(3, ':');
+    let (h, min): (i64, i64) = (c.next()?.parse().ok()?, c.next()?.parse().ok()?);
+    let sec: i64 = match c.next() {
+        Some(s) => s.parse().ok()?,
+        None => 0,
+    };
+    if date.len() != 10
+        || !(0..24).contains(&h)
+        || !(0..60).contains(&min)
+        || !(0..60).contains(&sec)
+    {
+        return None;
+    }
+    let days = days_from_civil(y, m, day)?;
+    Some(((days * 86_400) + h * 3600 + min * 60 + sec) * 1000)
+}
+
+// The inverse of `civil_from_days`; `None` for a day the month does not have.
+fn days_from_civil(y: i64, m: u32, d: u32) -> Option<i64> {
+    if !(1..=12).contains(&m) || d == 0 {
+        return None;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if d > month_days[(m - 1) as usize] {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
 // Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -62,6 +134,7 @@ pub fn action_label(action: &str) -> &str {
         "member.deactivated" => "Member deactivated",
         "member.reactivated" => "Member reactivated",
         "member.email_confirmed" => "Member confirmed their address",
+        "member.access_end_changed" => "Member's end date changed",
         "policy.changed" => "Invite policy changed",
         "invite.updated" => "Invite changed",
         "invite.expired" => "Invite expired",
@@ -93,6 +166,36 @@ pub const ACTION_GROUPS: [(&str, &str); 9] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn datetime_inputs_round_trip_in_utc() {
+        for ms in [
+            0,
+            1_796_000_040_000,
+            951_782_400_000,
+            4_102_444_740_000,
+            1_796_220_330_000,
+        ] {
+            assert_eq!(parse_utc_input(&fmt_utc_input(ms)), Some(ms), "{ms}");
+        }
+        assert_eq!(parse_utc_input("2026-12-02T14:05"), Some(1_796_220_300_000));
+        assert_eq!(
+            parse_utc_input("2026-12-02T14:05:30"),
+            Some(1_796_220_330_000)
+        );
+        assert_eq!(fmt_utc_input(1_796_220_330_000), "2026-12-02T14:05:30");
+        for bad in [
+            "",
+            "2026-12-02",
+            "2026-02-30T10:00",
+            "2026-13-01T10:00",
+            "2026-12-02T24:00",
+            "x",
+            "2026-12-02T10:60",
+        ] {
+            assert_eq!(parse_utc_input(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn formats_utc_dates() {

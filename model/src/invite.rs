@@ -145,6 +145,8 @@ pub struct InviteRow {
     pub decline_reason: Option<String>,
     /// Where the new member lands after accepting (a path in the app); `None`: the home page.
     pub landing_path: Option<String>,
+    /// When the access this invite grants ends (a contractor's end date), if it does.
+    pub access_ends_at: Option<i64>,
     pub status: InviteStatus,
     pub delivery: Delivery,
     pub delivery_error: Option<String>,
@@ -330,6 +332,8 @@ pub struct MemberInfo {
     /// False while someone who joined through a copied link has not confirmed from an email
     /// that the address is theirs.
     pub address_confirmed: bool,
+    /// When their access ends (they are deactivated at that moment), if it does.
+    pub access_ends_at: Option<i64>,
 }
 
 /// Which link of an invite its invitee used: the emailed one proves they read that mailbox;

@@ -98,6 +98,8 @@ pub struct InviteQuery {
     pub team_id: Option<String>,
     pub inviter_id: Option<String>,
     pub delivery: Option<Delivery>,
+    /// Only invites whose access ends within so many days from now (1 to 3,650).
+    pub ends_within_days: Option<i64>,
     /// Lower-cased, trimmed; empty for no search.
     pub search: String,
     pub mode: SearchMode,
@@ -125,7 +127,9 @@ impl InviteQuery {
             Some(s) => Some(InviteStatus::parse(&s).ok_or_else(|| {
                 bad(
                     "status",
-                    format!("Unknown status {s:?}: use pending, accepted, expired or revoked."),
+                    format!(
+                        "Unknown status {s:?}: use pending, accepted, expired, revoked or declined."
+                    ),
                 )
             })?),
         };
@@ -137,6 +141,18 @@ impl InviteQuery {
                     format!("Unknown email delivery {s:?}: use queued, sent or failed."),
                 )
             })?),
+        };
+        let ends_within_days = match get("ends_within") {
+            None => None,
+            Some(n) => match n.trim().parse::<i64>() {
+                Ok(n) if (1..=3_650).contains(&n) => Some(n),
+                _ => {
+                    return Err(bad(
+                        "ends_within",
+                        "\"Access ends within\" takes a number of days from 1 to 3650.".into(),
+                    ))
+                }
+            },
         };
         let search = get("q")
             .map(|q| q.trim().to_lowercase())
@@ -216,6 +232,7 @@ impl InviteQuery {
             team_id: get("team"),
             inviter_id: get("inviter"),
             delivery,
+            ends_within_days,
             search,
             mode,
             sort,
@@ -245,6 +262,7 @@ impl InviteQuery {
             team: set(self.team_id.as_deref()),
             inviter: set(self.inviter_id.as_deref()),
             delivery: set(self.delivery.map(Delivery::as_str)),
+            ends_within: self.ends_within_days.map(|d| d.to_string()),
             q: set(Some(&self.search)),
             mode: (!self.search.is_empty() && self.mode != SearchMode::default())
                 .then(|| self.mode.as_str().to_owned()),
@@ -285,6 +303,7 @@ impl InviteQuery {
             || self.team_id.is_some()
             || self.inviter_id.is_some()
             || self.delivery.is_some()
+            || self.ends_within_days.is_some()
             || !self.search.is_empty()
     }
 }
@@ -303,6 +322,9 @@ pub struct ListParams {
     pub inviter: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<String>,
+    /// Days: only invites whose access ends within them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_within: Option<String>,
     /// The search text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
@@ -342,13 +364,14 @@ impl ListParams {
             .collect()
     }
 
-    fn pairs_ref(&self) -> [(&'static str, &Option<String>); 12] {
+    fn pairs_ref(&self) -> [(&'static str, &Option<String>); 13] {
         [
             ("status", &self.status),
             ("role", &self.role),
             ("team", &self.team),
             ("inviter", &self.inviter),
             ("delivery", &self.delivery),
+            ("ends_within", &self.ends_within),
             ("q", &self.q),
             ("mode", &self.mode),
             ("sort", &self.sort),

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Every event a webhook endpoint can receive (Standard Webhooks' `type`).
-pub const EVENT_TYPES: [&str; 14] = [
+pub const EVENT_TYPES: [&str; 15] = [
     "invitation.created",
     "invitation.sent",
     "invitation.delivery_failed",
@@ -19,6 +19,7 @@ pub const EVENT_TYPES: [&str; 14] = [
     "member.role_changed",
     "member.deactivated",
     "member.reactivated",
+    "member.access_end_changed",
 ];
 
 /// `name` if it is an event type, or `*` for all of them.

@@ -50,6 +50,7 @@ pub async fn invite(services: &Services, args: InviteArgs<'_>) -> anyhow::Result
                 send_email: args.send_email,
                 metadata: None,
                 landing_path: args.landing_path,
+                access_ends_at: None,
             },
         )
         .await?;

@@ -1,7 +1,8 @@
-//! The background tasks of webhooks: workers that send due deliveries (several, so one slow
-//! endpoint does not hold up the others), and the scheduler that announces expired
-//! invitations every 15 seconds. Every server process runs both; the database decides who
-//! sends or announces what.
+//! The background tasks of webhooks and time: workers that send due deliveries (several, so
+//! one slow endpoint does not hold up the others), and the scheduler that does the work that
+//! comes due every 15 seconds (expired invitations announced, access ended at end dates, the
+//! warnings before them: `Services::run_due_work`). Every server process runs both; the
+//! database decides who sends or does what.
 
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use tokio::task::JoinHandle;
 
 /// Deliveries one process sends at once.
 const WORKERS: usize = 4;
-const EXPIRY_EVERY: Duration = Duration::from_secs(15);
+const DUE_EVERY: Duration = Duration::from_secs(15);
 
 pub fn spawn(services: Services) -> Vec<JoinHandle<()>> {
     let mut tasks: Vec<JoinHandle<()>> = (0..WORKERS)
@@ -31,13 +32,13 @@ pub fn spawn(services: Services) -> Vec<JoinHandle<()>> {
         })
         .collect();
     tasks.push(tokio::spawn(async move {
-        let mut every = tokio::time::interval(EXPIRY_EVERY);
+        let mut every = tokio::time::interval(DUE_EVERY);
         loop {
             every.tick().await;
-            match services.announce_expired().await {
+            match services.run_due_work().await {
                 Ok(0) => {}
-                Ok(n) => tracing::info!(invites = n, "expired invitations announced"),
-                Err(e) => tracing::error!(error = %e, "cannot announce expired invitations"),
+                Ok(n) => tracing::info!(items = n, "time-driven work done"),
+                Err(e) => tracing::error!(error = %e, "cannot do the work that came due"),
             }
         }
     }));

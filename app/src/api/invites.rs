@@ -40,6 +40,7 @@ pub async fn create_invite(
     expiry_hours: i64,
     message: Option<String>,
     landing_path: Option<String>,
+    access_ends_at: Option<String>,
 ) -> Result<IssuedLink, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
@@ -54,6 +55,7 @@ pub async fn create_invite(
         send_email: true,
         metadata: None,
         landing_path: landing_path.as_deref().unwrap_or(""),
+        access_ends_at: crate::api::utc_input("access_ends_at", access_ends_at.as_deref())?,
     };
     Ok(cx.services.create_invite(&caller, req).await?)
 }

@@ -1,4 +1,4 @@
-//! The Members page: list, change role, change teams, deactivate and reactivate.
+//! The Members page: list, change role, change teams, end dates, deactivate and reactivate.
 
 use leptos::prelude::*;
 use model::MemberInfo;
@@ -10,12 +10,35 @@ mod ssr {
     pub use crate::state::Ctx;
 }
 
+/// Everyone, or with `ends_within` (days) those whose access ends that soon.
 #[server(endpoint = "list_members")]
-pub async fn list_members() -> Result<Vec<MemberInfo>, AppError> {
+pub async fn list_members(ends_within: Option<String>) -> Result<Vec<MemberInfo>, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
     let caller = cx.caller().await?;
-    Ok(cx.services.list_members(&caller).await?)
+    let days = match ends_within.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(d) => Some(d.parse::<i64>().map_err(|_| {
+            domain::DomainError::invalid(
+                "ends_within_days",
+                "Give a number of days from 1 to 3650.",
+            )
+        })?),
+    };
+    Ok(cx.services.list_members(&caller, days).await?)
+}
+
+/// Sets when a member's access ends (`ends_at` as a datetime-local value, UTC); empty clears it.
+#[server(endpoint = "set_member_access_end")]
+pub async fn set_member_access_end(id: String, ends_at: Option<String>) -> Result<(), AppError> {
+    use self::ssr::*;
+    let cx = Ctx::get()?;
+    let caller = cx.caller().await?;
+    let ends_at = crate::api::utc_input("access_ends_at", ends_at.as_deref())?;
+    Ok(cx
+        .services
+        .set_member_access_end(&caller, &id, ends_at)
+        .await?)
 }
 
 #[server(endpoint = "change_member_role")]

@@ -102,6 +102,11 @@ pub fn FilterBar(query: InviteQuery, options: ListFilterOptions) -> impl IntoVie
             <FilterSelect label="Email delivery" name="delivery" any="Any delivery" options=deliveries
                 current=query.delivery.map(|d| d.as_str().to_owned())/>
             <div class="field compact">
+                <label for="filter-ends-within">"Access ends within (days)"</label>
+                <input id="filter-ends-within" type="number" name="ends_within" min="1" max="3650"
+                    value=query.ends_within_days.map(|d| d.to_string()).unwrap_or_default()/>
+            </div>
+            <div class="field compact">
                 <label for="filter-sort">"Sort by"</label>
                 <select id="filter-sort" name="sort">
                     {sorts.into_iter().map(|(v, t)| {

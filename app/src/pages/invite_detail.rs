@@ -42,6 +42,7 @@ fn Detail(d: InviteDetail) -> impl IntoView {
                 <dt>"Email"</dt><dd><DeliveryBadge delivery=i.delivery error=i.delivery_error.clone()/>{i.delivery_error.clone().map(|e| view! { <span class="muted">{format!(" {e}")}</span> })}</dd>
                 <dt>"Link opened"</dt><dd>{format!("{} times", i.open_count)}</dd>
                 <dt>"Note"</dt><dd class="note">{if i.message.is_empty() { "—".to_owned() } else { i.message.clone() }}</dd>
+                <dt>"Access ends"</dt><dd class="access-ends">{i.access_ends_at.map(fmt_utc).unwrap_or_else(|| "never".to_owned())}</dd>
                 <dt>"Lands on"</dt><dd class="mono">{i.landing_path.clone().unwrap_or_else(|| "/ (home)".to_owned())}</dd>
                 {i.declined_at.map(|at| view! {
                     <dt>"Declined"</dt>

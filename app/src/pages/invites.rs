@@ -130,6 +130,11 @@ fn SendInvite(opts: InviteOptions) -> impl IntoView {
                     <input id="field-landing_path" name="landing_path" type="text" autocomplete="off" placeholder="/" aria-describedby="field-landing_path-error"/>
                     <FieldError name="landing_path"/>
                 </div>
+                <div class="field">
+                    <label for="field-access_ends_at">"Access ends (optional, UTC; for a contractor, after the link expires)"</label>
+                    <input id="field-access_ends_at" name="access_ends_at" type="datetime-local" aria-describedby="field-access_ends_at-error"/>
+                    <FieldError name="access_ends_at"/>
+                </div>
                 <FormError/>
                 <Submit label="Send invite" busy="Sending…" class="button primary narrow-button"/>
             </form>

@@ -3,10 +3,13 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
-use model::{fmt_utc, CurrentUser, MemberInfo, RoleInfo, TeamInfo};
+use leptos_router::hooks::use_query_map;
+use model::{fmt_utc, fmt_utc_input, CurrentUser, MemberInfo, RoleInfo, TeamInfo};
 
 use crate::api::directory::{list_roles, list_teams};
-use crate::api::members::{list_members, ChangeMemberRole, SetMemberActive, SetMemberTeams};
+use crate::api::members::{
+    list_members, ChangeMemberRole, SetMemberAccessEnd, SetMemberActive, SetMemberTeams,
+};
 use crate::components::enhance::{AreaError, Enhance};
 use crate::components::server_data::loading;
 use crate::error::AppError;
@@ -14,9 +17,15 @@ use crate::error::AppError;
 #[component]
 pub fn MembersPage() -> impl IntoView {
     let me = expect_context::<CurrentUser>().id;
-    let data = async {
+    let ends_within = use_query_map()
+        .read_untracked()
+        .get("ends_within")
+        .filter(|d| !d.trim().is_empty());
+    let filter_value = ends_within.clone().unwrap_or_default();
+    let filtered = ends_within.is_some();
+    let data = async move {
         Ok::<_, AppError>((
-            list_members().await?,
+            list_members(ends_within).await?,
             list_roles().await?,
             list_teams().await?,
         ))
@@ -24,6 +33,16 @@ pub fn MembersPage() -> impl IntoView {
     view! {
         <Title text="Members"/>
         <h1>"Members"</h1>
+        <form method="get" action="/members" class="filters" role="search">
+            <div class="field compact">
+                <label for="members-ends-within">"Access ends within (days)"</label>
+                <input id="members-ends-within" type="number" name="ends_within" min="1" max="3650" value=filter_value/>
+            </div>
+            <div class="filter-actions">
+                <button type="submit" class="button subtle">"Apply"</button>
+                {filtered.then(|| view! { <a href="/members" class="button subtle">"Show everyone"</a> })}
+            </div>
+        </form>
         <Enhance live=false>
             <AreaError/>
             <section class="card">
@@ -51,7 +70,7 @@ fn MemberTable(
         <div class="table-wrap" tabindex="0" role="region" aria-label="Members">
             <table class="members">
                 <thead>
-                    <tr><th>"Member"</th><th>"Role"</th><th>"Teams"</th><th>"Invited by"</th><th>"Joined"</th><th>"Last sign-in"</th><th>"Status"</th></tr>
+                    <tr><th>"Member"</th><th>"Role"</th><th>"Teams"</th><th>"Invited by"</th><th>"Joined"</th><th>"Last sign-in"</th><th>"Access ends (UTC)"</th><th>"Status"</th></tr>
                 </thead>
                 <tbody>
                     {members.into_iter().map(|m| {
@@ -61,6 +80,9 @@ fn MemberTable(
                         let id_role = m.id.clone();
                         let id_teams = m.id.clone();
                         let id_active = m.id.clone();
+                        let id_end = m.id.clone();
+                        let end_value = m.access_ends_at.map(fmt_utc_input).unwrap_or_default();
+                        let may_end = !is_me && m.role_id != "admin";
                         let current_role = m.role_id.clone();
                         let member_teams: Vec<String> = m.teams.iter().map(|t| t.id.clone()).collect();
                         let next_active = (!m.active).to_string();
@@ -103,6 +125,20 @@ fn MemberTable(
                                 <td>{m.invited_by.clone().unwrap_or_else(|| "—".into())}</td>
                                 <td>{fmt_utc(m.joined_at)}</td>
                                 <td>{m.last_sign_in_at.map(fmt_utc).unwrap_or_else(|| "never".into())}</td>
+                                <td class="access-end">
+                                    {if may_end {
+                                        view! {
+                                            <form method="post" action=SetMemberAccessEnd::PATH class="inline-form">
+                                                <input type="hidden" name="id" value=id_end/>
+                                                <label class="sr-only" for=format!("end-{}", m.id)>{format!("Access of {} ends (UTC; empty: never)", m.name)}</label>
+                                                <input id=format!("end-{}", m.id) type="datetime-local" step="1" name="ends_at" value=end_value/>
+                                                <button type="submit" class="button subtle">"Save end date"</button>
+                                            </form>
+                                        }.into_any()
+                                    } else {
+                                        view! { <span>{m.access_ends_at.map(fmt_utc).unwrap_or_else(|| "—".into())}</span> }.into_any()
+                                    }}
+                                </td>
                                 <td>
                                     <span class=if m.active { "badge status-accepted" } else { "badge status-revoked" }>{if m.active { "Active" } else { "Deactivated" }}</span>
                                     {(!m.address_confirmed).then(|| view! {

@@ -4,7 +4,7 @@
 
 use model::{Permission, Permissions};
 
-use super::rules::Expiry;
+use super::rules::{check_access_end, Expiry};
 use crate::access::Caller;
 use crate::audit::{Action, Event};
 use crate::clock::HOUR;
@@ -96,6 +96,11 @@ impl Services {
             .as_ref()
             .map_or(invite.role_id.as_str(), |r| r.id.as_str());
         let expiry = lifetime.map(|ttl| (now + ttl, ttl));
+        // The end date must still come after the link expires, and suit the role.
+        if let Some(end) = invite.access_ends_at {
+            let expires_at = expiry.map_or(invite.expires_at, |(at, _)| at);
+            check_access_end(end, expires_at, role_id, now)?;
+        }
         let mut tx = self.db.begin().await?;
         if store::change_pending(&mut tx, id, role_id, expiry, now).await? != 1 {
             drop(tx);

@@ -5,7 +5,7 @@ use model::{Delivery, InviteOptions, IssuedLink, Permission};
 use uuid::Uuid;
 
 use super::policy as policy_rules;
-use super::rules::{parse_landing_path, parse_message, Expiry};
+use super::rules::{check_access_end, parse_landing_path, parse_message, Expiry};
 use crate::access::Caller;
 use crate::audit::{Action, Actor, Event};
 use crate::clock::{Millis, HOUR};
@@ -35,6 +35,8 @@ pub struct CreateInvite<'a> {
     pub metadata: Option<&'a serde_json::Value>,
     /// Where the new member lands after accepting (`parse_landing_path`); "" for home.
     pub landing_path: &'a str,
+    /// When the member's access ends (`check_access_end`), for a contractor.
+    pub access_ends_at: Option<Millis>,
 }
 
 /// The longest `metadata` kept with an invite, as JSON text.
@@ -214,6 +216,9 @@ impl Services {
         let policy = self.policy().await?;
         let ttl = req.expiry.lifetime(now, policy.max_expiry_hours)?;
         policy_rules::check_address(&policy, &email)?;
+        if let Some(end) = req.access_ends_at {
+            check_access_end(end, now + ttl, &role.id, now)?;
+        }
         if let Some((0, frees_at)) = self.cap_room(&policy, caller, now).await? {
             return Err(policy_rules::cap_reached(&policy, frees_at, now));
         }
@@ -239,6 +244,7 @@ impl Services {
             },
             metadata: metadata.as_deref(),
             landing_path: landing_path.as_deref(),
+            access_ends_at: req.access_ends_at,
         };
         let mut tx = self.db.begin().await?;
         // The common case is one statement; only a refused insert looks for the reason. The
@@ -261,9 +267,13 @@ impl Services {
                 "{email} already has a pending invitation. Use Resend in the list to send it again."
             )));
         }
+        let ends = req
+            .access_ends_at
+            .map(|end| format!("; access ends {}", model::fmt_utc(end)))
+            .unwrap_or_default();
         let created = Event::new(&caller.actor, Action::InviteCreated, Some(email.as_str()))
             .detail(format!(
-                "role {}; expires in {} h; {}",
+                "role {}; expires in {} h{ends}; {}",
                 role.name,
                 ttl / HOUR,
                 if req.send_email {

@@ -221,6 +221,7 @@ impl Services {
                 invite_id: Some(&invite.id),
                 joined_via: Some(via),
                 confirmation: confirmation.as_ref().map(|c| c.pending()),
+                access_ends_at: invite.access_ends_at,
             },
         )
         .await?;
@@ -230,8 +231,16 @@ impl Services {
         let mut actor = request.clone();
         actor.user_id = Some(user_id.clone());
         actor.email = Some(invite.email.clone());
+        let ends = invite
+            .access_ends_at
+            .map(|end| format!("; access ends {}", model::fmt_utc(end)))
+            .unwrap_or_default();
         let accepted = Event::new(&actor, Action::InviteAccepted, Some(&invite.email))
-            .detail(format!("joined as {} {}", invite.role_name, via.phrase()))
+            .detail(format!(
+                "joined as {} {}{ends}",
+                invite.role_name,
+                via.phrase()
+            ))
             .invite(&invite.id);
         audit_store::insert_tx(&mut tx, &accepted, now).await?;
         if let Some(c) = &confirmation {

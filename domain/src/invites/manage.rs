@@ -38,6 +38,7 @@ fn to_row(i: &InviteFull, teams: Vec<TeamRef>) -> DomainResult<InviteRow> {
         declined_at: i.declined_at,
         decline_reason: i.decline_reason.clone(),
         landing_path: i.landing_path.clone(),
+        access_ends_at: i.access_ends_at,
         status: i.stored_status()?,
         delivery: i.delivery()?,
         delivery_error: i.delivery_error.clone(),

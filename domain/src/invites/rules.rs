@@ -134,6 +134,35 @@ pub fn parse_landing_path(input: &str) -> Result<Option<String>, DomainError> {
     Ok(Some(path.to_owned()))
 }
 
+/// The longest an end date may lie ahead: ten years.
+pub const MAX_ACCESS_END: Millis = 3_653 * crate::clock::DAY;
+
+/// A contractor's end date for access through role `role_id`: after the invite's link
+/// expires (`after`; a member's end date: after now), within ten years of `now`, and never
+/// for an Admin (the workspace's last Admin would lock everyone out at that moment).
+pub fn check_access_end(
+    end: Millis,
+    after: Millis,
+    role_id: &str,
+    now: Millis,
+) -> Result<(), DomainError> {
+    let refuse = |m: &str| Err(DomainError::invalid("access_ends_at", m));
+    if role_id == "admin" {
+        return refuse("An Admin's access cannot have an end date.");
+    }
+    if end <= after {
+        return refuse(if after > now {
+            "Access must end after the invitation link expires."
+        } else {
+            "Choose an end date in the future."
+        });
+    }
+    if end > now + MAX_ACCESS_END {
+        return refuse("Choose an end date within ten years.");
+    }
+    Ok(())
+}
+
 /// Whether an inviter (active, holding `inviter`) may still grant a role holding `role`.
 /// Checked when the invite is created and again when it is accepted.
 pub fn inviter_may_grant(inviter_active: bool, inviter: Permissions, role: Permissions) -> bool {
@@ -206,6 +235,32 @@ mod tests {
             parse_message("<script>alert(1)</script>").unwrap(),
             "<script>alert(1)</script>"
         );
+    }
+
+    #[test]
+    fn access_ends_after_the_link_within_ten_years_and_never_for_an_admin() {
+        let now = 1_000_000;
+        let expires = now + 24 * HOUR;
+        assert!(check_access_end(expires + 1, expires, "analyst", now).is_ok());
+        for (end, role) in [
+            (expires, "analyst"),
+            (now - 1, "analyst"),
+            (expires + HOUR, "admin"),
+            (now + MAX_ACCESS_END + 1, "analyst"),
+        ] {
+            assert!(
+                matches!(
+                    check_access_end(end, expires, role, now),
+                    Err(DomainError::Invalid {
+                        field: "access_ends_at",
+                        ..
+                    })
+                ),
+                "{end} {role}"
+            );
+        }
+        // A member's end date: any moment after now.
+        assert!(check_access_end(now + 1, now, "editor", now).is_ok());
     }
 
     #[test]

@@ -137,6 +137,32 @@ pub fn invite_declined(
     (subject, text, html)
 }
 
+/// To an inviter: the access of someone they invited ends soon.
+pub fn access_ending(
+    name: &str,
+    address: &str,
+    ends_at: Millis,
+    members_page: &str,
+) -> (String, String, String) {
+    let when = fmt_utc(ends_at);
+    let subject = header_safe(&format!("{name}'s access ends on {when}"));
+    let text = format!(
+        "The access of {name} ({address}), whom you invited, ends on {when}. They will be \
+         signed out and deactivated then.\n\nTo extend or clear the end date, open Members:\n\
+         {members_page}\n"
+    );
+    let html = format!(
+        "<!DOCTYPE html><html><body style=\"font-family:system-ui,sans-serif\"><p>The access of \
+         <strong>{who}</strong> ({addr}), whom you invited, ends on <strong>{when}</strong>. They \
+         will be signed out and deactivated then.</p><p>To extend or clear the end date, open \
+         <a href=\"{page}\">Members</a>.</p></body></html>",
+        who = escape_html(name),
+        addr = escape_html(address),
+        page = escape_html(members_page),
+    );
+    (subject, text, html)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -182,6 +182,7 @@ impl Services {
                     invite_id: None,
                     joined_via: None,
                     confirmation: None,
+                    access_ends_at: None,
                 },
             )
             .await?;

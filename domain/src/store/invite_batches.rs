@@ -14,7 +14,7 @@ pub async fn insert_many_if_free(
     rows: &[NewInvite<'_>],
 ) -> Result<Vec<String>, sqlx::Error> {
     let mut inserted = Vec::with_capacity(rows.len());
-    for part in rows.chunks(dynamic::rows_per_statement(12)) {
+    for part in rows.chunks(dynamic::rows_per_statement(13)) {
         let mut args = dynamic::Args::default();
         let values = dynamic::values_rows(&mut args, part, |a, n| {
             vec![
@@ -30,10 +30,11 @@ pub async fn insert_many_if_free(
                 a.text(n.delivery.as_str()),
                 a.push(dynamic::Arg::OptText(n.metadata.map(str::to_owned))),
                 a.push(dynamic::Arg::OptText(n.landing_path.map(str::to_owned))),
+                a.push(dynamic::Arg::OptInt(n.access_ends_at)),
             ]
         });
         let sql = format!(
-            "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, copy_digest, created_at, expires_at, delivery, metadata, landing_path) \
+            "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, copy_digest, created_at, expires_at, delivery, metadata, landing_path, access_ends_at) \
              VALUES {values} \
              ON CONFLICT (email) WHERE accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL DO NOTHING \
              RETURNING id"

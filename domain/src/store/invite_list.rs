@@ -132,6 +132,12 @@ fn conditions(
     if let Some(d) = q.delivery {
         conds.push(format!("i.delivery = {}", args.text(d.as_str())));
     }
+    if let Some(days) = q.ends_within_days {
+        let until = args.int(days * crate::clock::DAY);
+        conds.push(format!(
+            "i.access_ends_at > {now_p} AND i.access_ends_at <= {now_p} + {until}"
+        ));
+    }
     if let Some(t) = &q.team_id {
         conds.push(format!(
             "EXISTS (SELECT 1 FROM invite_teams it WHERE it.invite_id = i.id AND it.team_id = {})",

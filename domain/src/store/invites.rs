@@ -47,6 +47,7 @@ pub struct InviteFull {
     pub declined_at: Option<Millis>,
     pub decline_reason: Option<String>,
     pub landing_path: Option<String>,
+    pub access_ends_at: Option<Millis>,
     pub open_count: i64,
     pub delivery: String,
     pub delivery_error: Option<String>,
@@ -112,7 +113,7 @@ macro_rules! select_full {
             "SELECT i.id, i.email, i.role_id, r.name AS role_name, r.permissions AS role_permissions, ",
             "i.inviter_id, u.name AS inviter_name, u.email AS inviter_email, u.active AS inviter_active, ",
             "ur.permissions AS inviter_permissions, i.message, i.token_digest, i.copy_digest, i.created_at, i.expires_at, ",
-            "i.accepted_at, i.revoked_at, i.declined_at, i.decline_reason, i.landing_path, i.open_count, i.delivery, i.delivery_error, i.metadata, ",
+            "i.accepted_at, i.revoked_at, i.declined_at, i.decline_reason, i.landing_path, i.access_ends_at, i.open_count, i.delivery, i.delivery_error, i.metadata, ",
             "COALESCE(i.lifetime, i.expires_at - i.created_at) AS lifetime, ",
             $crate::status_case!("$1"),
             " AS status FROM invites i JOIN roles r ON r.id = i.role_id ",
@@ -186,6 +187,7 @@ pub struct NewInvite<'a> {
     pub delivery: model::Delivery,
     pub metadata: Option<&'a str>,
     pub landing_path: Option<&'a str>,
+    pub access_ends_at: Option<Millis>,
 }
 
 /// Inserts unless the address already has an account or a live invite (the one-live-invite
@@ -195,8 +197,8 @@ pub struct NewInvite<'a> {
 /// is what a single create costs the writer (see the README's performance section).
 pub async fn insert_if_free(tx: &mut Tx, n: &NewInvite<'_>) -> Result<bool, sqlx::Error> {
     let inserted = on_tx!(tx, c => sqlx::query(
-        "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, copy_digest, created_at, expires_at, delivery, metadata, landing_path) \
-         SELECT $1, $2, $3, $4, $5, $6, $9, $7, $8, $10, $11, $12 \
+        "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, copy_digest, created_at, expires_at, delivery, metadata, landing_path, access_ends_at) \
+         SELECT $1, $2, $3, $4, $5, $6, $9, $7, $8, $10, $11, $12, $13 \
          WHERE NOT EXISTS (SELECT 1 FROM users WHERE email = $2) \
          ON CONFLICT (email) WHERE accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL DO NOTHING",
     )
@@ -212,6 +214,7 @@ pub async fn insert_if_free(tx: &mut Tx, n: &NewInvite<'_>) -> Result<bool, sqlx
     .bind(n.delivery.as_str())
     .bind(n.metadata)
     .bind(n.landing_path)
+    .bind(n.access_ends_at)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;

@@ -20,14 +20,17 @@ pub enum JobKind {
     ConfirmAddress,
     /// To an inviter: the invitee declined.
     InviteDeclined,
+    /// To an inviter: their invitee's access ends in a few days.
+    AccessEndingSoon,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 4] = [
+    pub const ALL: [JobKind; 5] = [
         JobKind::Invite,
         JobKind::NewInviteRequest,
         JobKind::ConfirmAddress,
         JobKind::InviteDeclined,
+        JobKind::AccessEndingSoon,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +39,7 @@ impl JobKind {
             JobKind::NewInviteRequest => "new_invite_request",
             JobKind::ConfirmAddress => "confirm_address",
             JobKind::InviteDeclined => "invite_declined",
+            JobKind::AccessEndingSoon => "access_ending_soon",
         }
     }
 

@@ -53,6 +53,7 @@ impl DbSessionStore {
                 "SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id \
                  JOIN roles r ON r.id = u.role_id \
                  WHERE s.id IN ({}) AND s.expires_at > {now} AND u.active \
+                 AND (u.access_ends_at IS NULL OR u.access_ends_at > {now}) \
                  AND (r.permissions & {permission}) <> 0",
                 ids.join(", ")
             );

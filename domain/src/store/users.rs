@@ -19,6 +19,16 @@ pub struct UserWithRole {
     pub permissions: i64,
     /// False while a member who joined through a copied link has not confirmed the address.
     pub address_confirmed: bool,
+    /// When their access ends (a contractor's end date), if it does.
+    pub access_ends_at: Option<Millis>,
+}
+
+impl UserWithRole {
+    /// Whether they may act at `now`: active, and before any end date. The end date counts
+    /// from its very moment, whether or not the scheduler has deactivated them yet.
+    pub fn may_act_at(&self, now: Millis) -> bool {
+        self.active && self.access_ends_at.is_none_or(|end| end > now)
+    }
 }
 
 // Hand-written so a password hash never reaches a log line.
@@ -37,7 +47,7 @@ macro_rules! select_with_role {
     ($cond:literal) => {
         concat!(
             "SELECT u.id, u.email, u.name, u.password_hash, u.active, u.role_id, ",
-            "r.name AS role_name, r.permissions, ",
+            "r.name AS role_name, r.permissions, u.access_ends_at, ",
             address_confirmed!(),
             " FROM users u JOIN roles r ON r.id = u.role_id ",
             $cond
@@ -79,6 +89,8 @@ pub struct NewUser<'a> {
     pub joined_via: Option<model::JoinedVia>,
     /// For a member who joined through a copied link: the link that confirms their address.
     pub confirmation: Option<PendingConfirmation<'a>>,
+    /// From their invite: when their access ends.
+    pub access_ends_at: Option<Millis>,
 }
 
 /// A confirmation link waiting to be used: its keyed digest and when it stops working.
@@ -91,8 +103,8 @@ pub struct PendingConfirmation<'a> {
 pub async fn insert(tx: &mut Tx, u: &NewUser<'_>) -> Result<(), sqlx::Error> {
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO users (id, email, name, password_hash, role_id, active, created_at, invite_id, \
-         joined_via, confirm_digest, confirm_expires_at) \
-         VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7, $8, $9, $10)",
+         joined_via, confirm_digest, confirm_expires_at, access_ends_at) \
+         VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7, $8, $9, $10, $11)",
     )
     .bind(u.id)
     .bind(u.email)
@@ -104,6 +116,7 @@ pub async fn insert(tx: &mut Tx, u: &NewUser<'_>) -> Result<(), sqlx::Error> {
     .bind(u.joined_via.map(model::JoinedVia::as_str))
     .bind(u.confirmation.map(|c| c.digest))
     .bind(u.confirmation.map(|c| c.expires_at))
+    .bind(u.access_ends_at)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -177,18 +190,148 @@ pub struct MemberRow {
     pub last_sign_in_at: Option<Millis>,
     pub invited_by: Option<String>,
     pub address_confirmed: bool,
+    pub access_ends_at: Option<Millis>,
 }
 
-pub async fn list_members(db: &Db) -> Result<Vec<MemberRow>, sqlx::Error> {
+/// Every member, or with `ends_between` = (from, to) only those whose access ends in it.
+pub async fn list_members(
+    db: &Db,
+    ends_between: Option<(Millis, Millis)>,
+) -> Result<Vec<MemberRow>, sqlx::Error> {
+    let (from, to) = ends_between.unzip();
     on_db!(db, p => sqlx::query_as(concat!(
         "SELECT u.id, u.email, u.name, u.active, u.role_id, r.name AS role_name, r.permissions, ",
-        "u.created_at, u.last_sign_in_at, inv.name AS invited_by, ",
+        "u.created_at, u.last_sign_in_at, inv.name AS invited_by, u.access_ends_at, ",
         address_confirmed!(),
         " FROM users u JOIN roles r ON r.id = u.role_id ",
         "LEFT JOIN invites i ON i.id = u.invite_id LEFT JOIN users inv ON inv.id = i.inviter_id ",
+        "WHERE ($1 IS NULL OR (u.access_ends_at > $1 AND u.access_ends_at <= $2)) ",
         "ORDER BY lower(u.name), u.email",
     ))
+    .bind(from)
+    .bind(to)
     .fetch_all(p)
+    .await)
+}
+
+/// Moves (or, with `None`, clears) a member's end date; the warning is due again.
+pub async fn set_access_end(
+    tx: &mut Tx,
+    id: &str,
+    ends_at: Option<Millis>,
+) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE users SET access_ends_at = $2, access_end_warned_at = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .bind(ends_at)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))
+}
+
+/// A member whose end date came, deactivated by `claim_ended`.
+#[derive(Clone, Debug, FromRow)]
+pub struct Ended {
+    pub id: String,
+    pub email: String,
+    pub access_ends_at: Millis,
+}
+
+/// Deactivates up to `limit` active members whose end date is at or before `now`, and returns
+/// them: each to exactly one caller (the UPDATE's condition decides between server processes;
+/// PostgreSQL skips rows another one holds).
+pub async fn claim_ended(tx: &mut Tx, now: Millis, limit: i64) -> Result<Vec<Ended>, sqlx::Error> {
+    macro_rules! ended_sql {
+        ($lock:literal) => {
+            concat!(
+                "UPDATE users SET active = FALSE WHERE id IN (SELECT id FROM users ",
+                "WHERE access_ends_at <= $1 AND active = TRUE ORDER BY access_ends_at LIMIT $2 ",
+                $lock,
+                ") AND active = TRUE AND access_ends_at <= $1 RETURNING id, email, access_ends_at"
+            )
+        };
+    }
+    match tx {
+        Tx::Sqlite(t) => {
+            sqlx::query_as(ended_sql!(""))
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&mut **t)
+                .await
+        }
+        Tx::Postgres(t) => {
+            sqlx::query_as(ended_sql!("FOR UPDATE SKIP LOCKED"))
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&mut **t)
+                .await
+        }
+    }
+}
+
+/// A member whose end date is near, and who invited them.
+#[derive(Clone, Debug, FromRow)]
+pub struct Ending {
+    pub id: String,
+    pub email: String,
+    pub invite_id: Option<String>,
+    pub inviter_email: Option<String>,
+    pub access_ends_at: Millis,
+}
+
+/// Marks warned, and returns, up to `limit` active members whose end date falls within
+/// `notice` of `now` and whose inviter was not warned of it yet; each to one caller.
+pub async fn claim_ending(
+    tx: &mut Tx,
+    now: Millis,
+    notice: Millis,
+    limit: i64,
+) -> Result<Vec<Ending>, sqlx::Error> {
+    macro_rules! ending_sql {
+        ($lock:literal) => {
+            concat!(
+                "UPDATE users SET access_end_warned_at = $1 WHERE id IN (SELECT id FROM users ",
+                "WHERE access_ends_at > $1 AND access_ends_at <= $1 + $2 AND active = TRUE ",
+                "AND access_end_warned_at IS NULL ORDER BY access_ends_at LIMIT $3 ",
+                $lock,
+                ") AND access_end_warned_at IS NULL RETURNING id, email, invite_id, ",
+                "(SELECT inv.email FROM invites i JOIN users inv ON inv.id = i.inviter_id ",
+                "WHERE i.id = users.invite_id) AS inviter_email, access_ends_at"
+            )
+        };
+    }
+    match tx {
+        Tx::Sqlite(t) => {
+            sqlx::query_as(ending_sql!(""))
+                .bind(now)
+                .bind(notice)
+                .bind(limit)
+                .fetch_all(&mut **t)
+                .await
+        }
+        Tx::Postgres(t) => {
+            sqlx::query_as(ending_sql!("FOR UPDATE SKIP LOCKED"))
+                .bind(now)
+                .bind(notice)
+                .bind(limit)
+                .fetch_all(&mut **t)
+                .await
+        }
+    }
+}
+
+/// The member who joined through invite `invite_id`: (active, access_ends_at), for the
+/// warning email to check again when it is sent.
+pub async fn access_of_invitee(
+    db: &Db,
+    invite_id: &str,
+) -> Result<Option<(bool, Option<Millis>, String)>, sqlx::Error> {
+    on_db!(db, p => sqlx::query_as(
+        "SELECT active, access_ends_at, name FROM users WHERE invite_id = $1",
+    )
+    .bind(invite_id)
+    .fetch_optional(p)
     .await)
 }
 

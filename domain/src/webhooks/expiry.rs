@@ -4,7 +4,8 @@
 //! number of server processes may run it at once: the marking UPDATE's condition lets each
 //! invite through exactly once (and PostgreSQL skips rows another process holds).
 
-use crate::audit::{Action, Actor, Event};
+use crate::access_end::scheduler;
+use crate::audit::{Action, Event};
 use crate::error::DomainResult;
 use crate::live::Change;
 use crate::store::{audit as audit_store, webhooks as store};
@@ -12,13 +13,6 @@ use crate::Services;
 
 /// Invites announced per transaction.
 const BATCH: i64 = 500;
-
-fn scheduler() -> Actor {
-    Actor {
-        user_agent: Some("vestibule scheduler".into()),
-        ..Actor::default()
-    }
-}
 
 impl Services {
     /// Announces the invites that expired and were not announced yet; how many.

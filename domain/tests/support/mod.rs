@@ -59,6 +59,7 @@ pub async fn user(s: &Services, email: &str, role: &str) -> UserWithRole {
             invite_id: None,
             joined_via: None,
             confirmation: None,
+            access_ends_at: None,
         },
     )
     .await

@@ -102,6 +102,10 @@ pub struct Invitation {
     pub decline_reason: Option<String>,
     /// Where the member lands after accepting (a path in the app); null: the home page.
     pub landing_path: Option<String>,
+    /// When the access this invitation grants ends (the member is deactivated then); null:
+    /// it does not.
+    #[schema(format = DateTime)]
+    pub access_ends_at: Option<String>,
 }
 
 impl From<InviteRow> for Invitation {
@@ -141,6 +145,7 @@ impl From<InviteRow> for Invitation {
             declined_at: r.declined_at.map(rfc3339),
             decline_reason: r.decline_reason,
             landing_path: r.landing_path,
+            access_ends_at: r.access_ends_at.map(rfc3339),
         }
     }
 }
@@ -195,6 +200,10 @@ pub struct NewInvitation {
     #[serde(default)]
     #[schema(max_length = 300, example = "/dashboard")]
     pub landing_path: Option<String>,
+    /// When the member's access ends (a contractor's last day): after the link expires, and
+    /// not for the Admin role. The member is signed out and deactivated at that moment.
+    #[schema(format = DateTime)]
+    pub access_ends_at: Option<String>,
 }
 
 fn yes() -> bool {
@@ -257,6 +266,11 @@ pub async fn create(
                 send_email: req.send_email,
                 metadata: req.metadata.as_ref(),
                 landing_path: req.landing_path.as_deref().unwrap_or_default(),
+                access_ends_at: req
+                    .access_ends_at
+                    .as_deref()
+                    .map(|t| parse_rfc3339("access_ends_at", t))
+                    .transpose()?,
             },
         )
         .await?;
@@ -284,6 +298,8 @@ pub struct ListQuery {
     pub inviter: Option<String>,
     /// `queued`, `sent`, `failed` or `not_sent`.
     pub delivery: Option<String>,
+    /// Only invitations whose access ends within so many days (1 to 3650).
+    pub ends_within_days: Option<String>,
     /// Text to find in the email address.
     pub email: Option<String>,
     /// How `email` matches: `contains` (the default) or `prefix`.
@@ -347,6 +363,7 @@ pub async fn list(
         team: q.team,
         inviter: q.inviter,
         delivery: q.delivery,
+        ends_within: q.ends_within_days,
         q: q.email,
         mode: q.match_mode,
         sort: q.sort,

@@ -4,11 +4,11 @@ use app::state::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
 use domain::model::{ApiScope, MemberInfo};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::ApiCaller;
-use super::json::{rfc3339, ApiJson};
+use super::json::{parse_rfc3339, rfc3339, ApiJson, ApiQuery};
 use super::problem::{ApiResult, Problem};
 use super::IdName;
 
@@ -29,6 +29,9 @@ pub struct Member {
     pub invited_by: Option<String>,
     /// False while someone who joined through a copied link has not confirmed the address.
     pub address_confirmed: bool,
+    /// When their access ends: they are signed out and deactivated at that moment.
+    #[schema(format = DateTime)]
+    pub access_ends_at: Option<String>,
 }
 
 impl From<MemberInfo> for Member {
@@ -47,18 +50,42 @@ impl From<MemberInfo> for Member {
             last_sign_in_at: m.last_sign_in_at.map(rfc3339),
             invited_by: m.invited_by,
             address_confirmed: m.address_confirmed,
+            access_ends_at: m.access_ends_at.map(rfc3339),
         }
     }
 }
 
-/// Everyone who joined.
-#[utoipa::path(get, path = "/members", tag = "members",
-    responses((status = 200, body = Vec<Member>), (status = 403, body = Problem)),
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MemberQuery {
+    /// Only members whose access ends within so many days (1 to 3650).
+    pub ends_within_days: Option<String>,
+}
+
+/// Everyone who joined (or those whose access ends soon).
+#[utoipa::path(get, path = "/members", tag = "members", params(MemberQuery),
+    responses((status = 200, body = Vec<Member>), (status = 403, body = Problem),
+        (status = 422, body = Problem)),
     security(("api_key" = ["members:read"])))]
-pub async fn list(State(state): State<AppState>, key: ApiCaller) -> ApiResult<Json<Vec<Member>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    key: ApiCaller,
+    ApiQuery(q): ApiQuery<MemberQuery>,
+) -> ApiResult<Json<Vec<Member>>> {
     let caller = key.need(ApiScope::MembersRead)?;
-    let members = state.services.list_members(caller).await?;
+    let days = match q.ends_within_days.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(d) => Some(d.parse::<i64>().map_err(|_| {
+            Problem::invalid("ends_within_days", "Give a number of days from 1 to 3650.")
+        })?),
+    };
+    let members = state.services.list_members(caller, days).await?;
     Ok(Json(members.into_iter().map(Member::from).collect()))
+}
+
+/// Present (`Some`), with a value or null: tells "clear it" (null) from "keep it" (absent).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
@@ -70,6 +97,10 @@ pub struct MemberChanges {
     pub team_ids: Option<Vec<String>>,
     /// False deactivates (their sessions end at once); true reactivates.
     pub active: Option<bool>,
+    /// When their access ends (a time in the future), or null to clear the end date.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub access_ends_at: Option<Option<String>>,
 }
 
 /// Change a member's role, teams or access. The changes apply in that order, each as the
@@ -86,12 +117,21 @@ pub async fn update(
     ApiJson(req): ApiJson<MemberChanges>,
 ) -> ApiResult<Json<Member>> {
     let caller = key.need(ApiScope::MembersWrite)?;
-    if req.role.is_none() && req.team_ids.is_none() && req.active.is_none() {
+    if req.role.is_none()
+        && req.team_ids.is_none()
+        && req.active.is_none()
+        && req.access_ends_at.is_none()
+    {
         return Err(Problem::invalid(
             "body",
-            "Say what to change: role, team_ids or active.",
+            "Say what to change: role, team_ids, active or access_ends_at.",
         ));
     }
+    let ends_at = match &req.access_ends_at {
+        Some(Some(t)) => Some(Some(parse_rfc3339("access_ends_at", t)?)),
+        Some(None) => Some(None),
+        None => None,
+    };
     let s = &state.services;
     if let Some(role) = &req.role {
         s.change_member_role(caller, &id, role).await?;
@@ -99,11 +139,14 @@ pub async fn update(
     if let Some(teams) = &req.team_ids {
         s.set_member_teams(caller, &id, teams).await?;
     }
+    if let Some(ends_at) = ends_at {
+        s.set_member_access_end(caller, &id, ends_at).await?;
+    }
     if let Some(active) = req.active {
         s.set_member_active(caller, &id, active).await?;
     }
     let member = s
-        .list_members(caller)
+        .list_members(caller, None)
         .await?
         .into_iter()
         .find(|m| m.id == id)

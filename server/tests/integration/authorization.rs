@@ -115,6 +115,10 @@ const PROBES: &[Probe] = &[
         &[("id", "{member}"), ("teams[0]", "{team}")],
     ),
     post(
+        "POST /api/set_member_access_end",
+        &[("id", "{member}"), ("ends_at", "")],
+    ),
+    post(
         "POST /api/set_member_active",
         &[("id", "{member}"), ("active", "true")],
     ),

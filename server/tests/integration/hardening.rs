@@ -382,6 +382,7 @@ async fn a_nul_byte_in_any_text_input_gets_a_4xx_and_stores_nothing(backend: Bac
             send_email: true,
             metadata: None,
             landing_path: "",
+            access_ends_at: None,
         }
     };
     refused(

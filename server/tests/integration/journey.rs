@@ -263,3 +263,154 @@ both_backends!(
     a_new_member_lands_where_the_inviter_meant,
     super::a_new_member_lands_where_the_inviter_meant
 );
+
+/// The contractor: invited with an end date, warned about ahead of it, signed out at it.
+async fn a_contractor_loses_access_at_the_end_date(backend: Backend) {
+    use domain::clock::{Clock, DAY, HOUR};
+    use domain::model::{fmt_utc_input, CurrentUser, MemberInfo};
+
+    let app = app_with_mail(backend).await;
+    let now = app.clock.now();
+    let create = |email: &'static str, role: &'static str, ends: String| {
+        let app = &app;
+        async move {
+            app.call(
+                "create_invite",
+                &[
+                    ("email", email),
+                    ("role_id", role),
+                    ("expiry_hours", "24"),
+                    ("access_ends_at", &ends),
+                ],
+            )
+            .await
+        }
+    };
+    // Refused: ending before the link expires, for an Admin, or not a date at all.
+    for (role, ends) in [
+        ("analyst", fmt_utc_input(now + 23 * HOUR)),
+        ("admin", fmt_utc_input(now + 5 * DAY)),
+        ("analyst", "next tuesday".to_owned()),
+    ] {
+        let r = create("c@example.com", role, ends.clone()).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{role} {ends}"
+        );
+        assert!(r.text().await.unwrap().contains("access_ends_at"));
+    }
+    let end = now + 2 * DAY + HOUR;
+    let r = create("c@example.com", "analyst", fmt_utc_input(end)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let issued: domain::model::IssuedLink = r.json().await.unwrap();
+    let end = end - end % 1_000; // the form keeps whole seconds
+    assert_eq!(
+        app.detail(&issued.invite_id).await.invite.access_ends_at,
+        Some(end)
+    );
+    let (r, contractor) = app.accept(&common::token_of(&issued), "Con Tractor").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let id = app.member_id("c@example.com").await;
+    let members: Vec<MemberInfo> = app.read("list_members", &[]).await;
+    let member = members.iter().find(|m| m.id == id).unwrap();
+    assert_eq!(member.access_ends_at, Some(end));
+    let ending: Vec<MemberInfo> = app.read("list_members", &[("ends_within", "3")]).await;
+    assert_eq!(ending.len(), 1);
+    let ending: Vec<MemberInfo> = app.read("list_members", &[("ends_within", "1")]).await;
+    assert!(ending.is_empty());
+
+    // Within three days of the end, the inviter is warned once.
+    assert_eq!(app.services.run_due_work().await.unwrap(), 1);
+    assert_eq!(app.services.run_due_work().await.unwrap(), 0, "warned once");
+    app.deliver_all().await;
+    let warnings = || {
+        app.mails()
+            .into_iter()
+            .filter(|m| m.contains("Con Tractor's access ends on"))
+            .count()
+    };
+    assert_eq!(warnings(), 1);
+
+    // Still in, a second before the end; out at the end itself, before any job has run.
+    app.clock.advance(end - app.clock.now() - 1_000);
+    let me: Option<CurrentUser> = app.read_with(&contractor, "whoami", &[]).await;
+    assert!(me.is_some());
+    app.clock.advance(1_000);
+    let me: Option<CurrentUser> = app.read_with(&contractor, "whoami", &[]).await;
+    assert!(me.is_none(), "signed out at the end date's very moment");
+    let sign_in = |client: reqwest::Client| {
+        let app = &app;
+        async move {
+            app.call_with(
+                &client,
+                "sign_in",
+                &[
+                    ("email", "c@example.com"),
+                    ("password", "a good long password"),
+                ],
+            )
+            .await
+            .status()
+        }
+    };
+    assert_eq!(
+        sign_in(common::client(&app.base)).await,
+        StatusCode::FORBIDDEN
+    );
+
+    // The scheduler deactivates them, once, as done by the end date.
+    assert_eq!(app.services.run_due_work().await.unwrap(), 1);
+    assert_eq!(app.services.run_due_work().await.unwrap(), 0);
+    let members: Vec<MemberInfo> = app.read("list_members", &[]).await;
+    assert!(!members.iter().find(|m| m.id == id).unwrap().active);
+    let log: Vec<domain::model::AuditEntry> = app.read("audit_log", &[]).await;
+    let deactivated = log
+        .iter()
+        .find(|e| e.action == "member.deactivated")
+        .expect("audited");
+    assert_eq!(
+        deactivated.actor, None,
+        "done by the scheduler, not a person"
+    );
+    assert!(
+        deactivated.detail.contains("end date"),
+        "{}",
+        deactivated.detail
+    );
+
+    // Reactivating takes a later end date (or none) first.
+    let r = app
+        .call("set_member_active", &[("id", &id), ("active", "true")])
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let later = fmt_utc_input(app.clock.now() + 10 * DAY);
+    let r = app
+        .call("set_member_access_end", &[("id", &id), ("ends_at", &later)])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app
+        .call("set_member_active", &[("id", &id), ("active", "true")])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let again = common::client(&app.base);
+    assert_eq!(sign_in(again.clone()).await, StatusCode::OK);
+    // A moved end date is warned about again, in its time; a cleared one never.
+    assert_eq!(app.services.run_due_work().await.unwrap(), 0);
+    app.clock.advance(8 * DAY);
+    assert_eq!(app.services.run_due_work().await.unwrap(), 1);
+    app.deliver_all().await;
+    assert_eq!(warnings(), 2);
+    let r = app
+        .call("set_member_access_end", &[("id", &id), ("ends_at", "")])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    app.clock.advance(30 * DAY);
+    assert_eq!(app.services.run_due_work().await.unwrap(), 0);
+    let me: Option<CurrentUser> = app.read_with(&again, "whoami", &[]).await;
+    assert!(me.is_some(), "no end date: no end");
+}
+both_backends!(
+    a_contractor_loses_access_at_the_end_date,
+    super::a_contractor_loses_access_at_the_end_date
+);

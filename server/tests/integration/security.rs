@@ -300,6 +300,7 @@ async fn the_account_gets_the_invited_address_and_never_an_existing_one(backend:
             invite_id: None,
             joined_via: None,
             confirmation: None,
+            access_ends_at: None,
         },
     )
     .await

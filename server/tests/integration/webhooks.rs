@@ -225,9 +225,12 @@ async fn each_change_arrives_once(backend: Backend) {
     let (r, _) = app.accept(&link, "Ann").await;
     assert_eq!(r.status(), StatusCode::OK);
     let member = app.member_id("ann@example.com").await;
-    // Her membership: role changed, deactivated, reactivated.
+    // Her membership: role changed, an end date, deactivated, reactivated.
+    let ten_days = domain::clock::Clock::now(&app.clock) + 10 * domain::clock::DAY;
+    let ends = format!("{}:00Z", domain::model::fmt_utc_input(ten_days));
     for change in [
         json!({"role": "analyst"}),
+        json!({"access_ends_at": ends}),
         json!({"active": false}),
         json!({"active": true}),
     ] {
@@ -286,12 +289,12 @@ async fn each_change_arrives_once(backend: Backend) {
         "once per expiry"
     );
 
-    let all = settle(&app, &receiver, 18).await;
+    let all = settle(&app, &receiver, 19).await;
     repeats_follow_failures(&api, &endpoint, &all).await;
     let got = unique(&all);
     assert_eq!(
         got.len(),
-        18,
+        19,
         "{:#?}",
         got.iter().map(|r| &r.event_type).collect::<Vec<_>>()
     );
@@ -320,6 +323,7 @@ async fn each_change_arrives_once(backend: Backend) {
         order[&member],
         want(&[
             "member.role_changed",
+            "member.access_end_changed",
             "member.deactivated",
             "member.reactivated"
         ])

@@ -118,6 +118,7 @@ impl Services {
                 delivery: model::Delivery::Queued,
                 metadata: None,
                 landing_path: None,
+                access_ends_at: None,
             })
             .collect();
         let inserted: std::collections::HashSet<String> =
