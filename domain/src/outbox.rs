@@ -73,7 +73,11 @@ impl Services {
                 let event = Event::new(&worker(), Action::EmailSent, Some(&job.recipient))
                     .detail(format!("{} email, attempt {}", job.kind, job.attempts))
                     .invite(&invite_id)
-                    .hooks(if is_invite { &["invitation.sent"] } else { &[] });
+                    .hooks(match job.kind() {
+                        Some(JobKind::Invite) => &["invitation.sent"],
+                        Some(JobKind::Reminder) => &["invitation.reminded"],
+                        _ => &[],
+                    });
                 audit_store::insert_tx(&mut tx, &event, now).await?;
                 tx.commit().await?;
             }
@@ -115,7 +119,7 @@ impl Services {
                 tx.commit().await?;
             }
         }
-        if is_invite {
+        if is_invite || job.kind() == Some(JobKind::Reminder) {
             self.live.publish(Change::invite(&invite_id, "email")).await;
         }
         Ok(true)
@@ -135,7 +139,7 @@ impl Services {
             return Ok(Rendered::Drop("unknown job kind"));
         };
         let (subject, text, html) = match kind {
-            JobKind::Invite => {
+            JobKind::Invite | JobKind::Reminder => {
                 if invite.stored_status()? != InviteStatus::Pending {
                     return Ok(Rendered::Drop("invite no longer pending"));
                 }
@@ -159,6 +163,7 @@ impl Services {
                     expires_at: invite.expires_at,
                     message: &invite.message,
                     link: &link,
+                    reminder: kind == JobKind::Reminder,
                 })
             }
             JobKind::ConfirmAddress => {

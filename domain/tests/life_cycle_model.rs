@@ -8,7 +8,7 @@
 mod support;
 
 use domain::audit::Actor;
-use domain::clock::{Clock, Millis, HOUR};
+use domain::clock::{Clock, Millis, HOUR, MINUTE};
 use domain::invites::CreateInvite;
 use domain::model::{Cursor, InviteQuery, InviteStatus, LinkView};
 use domain::password::NewPassword;
@@ -22,6 +22,8 @@ use sqlx::{Connection, Executor};
 enum Op {
     /// Time passes, in hours (the link lives 24).
     Wait(u8),
+    /// A few minutes pass (the resend cooldown is 10).
+    WaitMinutes(u8),
     Accept,
     /// Accept with the link a resend replaced (a no-op before any resend).
     AcceptReplacedLink,
@@ -41,6 +43,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => Just(Op::Resend),
         1 => Just(Op::Open),
         1 => Just(Op::Decline),
+        1 => Just(Op::WaitMinutes(7)),
     ]
 }
 
@@ -51,9 +54,13 @@ struct Model {
     revoked: bool,
     declined: bool,
     expires_at: Millis,
+    /// When the link was last issued: a resend waits out the policy's 10-minute cooldown.
+    issued_at: Millis,
 }
 
 const LIFETIME: Millis = 24 * HOUR;
+/// The invite policy's default resend cooldown.
+const COOLDOWN: Millis = 10 * MINUTE;
 
 impl Model {
     fn status(&self, now: Millis) -> InviteStatus {
@@ -155,6 +162,7 @@ async fn run_case(postgres: bool, ops: Vec<Op>) {
         revoked: false,
         declined: false,
         expires_at: clock.now() + LIFETIME,
+        issued_at: clock.now(),
     };
     let password = NewPassword::parse("a long enough password", "a long enough password").unwrap();
     let mut terminal: Option<InviteStatus> = None;
@@ -164,6 +172,7 @@ async fn run_case(postgres: bool, ops: Vec<Op>) {
         let pending = before == InviteStatus::Pending;
         match op {
             Op::Wait(hours) => clock.advance(i64::from(*hours) * HOUR),
+            Op::WaitMinutes(m) => clock.advance(i64::from(*m) * MINUTE),
             Op::Accept => {
                 let r = s
                     .accept_invite(links.last().unwrap(), "M", &password, &actor)
@@ -192,11 +201,13 @@ async fn run_case(postgres: bool, ops: Vec<Op>) {
             }
             Op::Resend => {
                 let r = s.resend_invite(&admin, &id, true).await;
-                let may = matches!(before, InviteStatus::Pending | InviteStatus::Expired);
+                let may = matches!(before, InviteStatus::Pending | InviteStatus::Expired)
+                    && now - model.issued_at >= COOLDOWN;
                 assert_eq!(r.is_ok(), may, "resend at step {step} ({before:?}): {r:?}");
                 if let Ok(link) = r {
                     links.push(token_of(&link.link));
                     model.expires_at = now + LIFETIME;
+                    model.issued_at = now;
                 }
             }
             Op::Decline => {

@@ -26,7 +26,10 @@ pub use list::{
     DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_SEARCH_CHARS,
 };
 pub use permissions::{Permission, Permissions};
-pub use policy::{parse_domains, InvitePolicy, EXPIRY_CHOICES, MAX_DAILY_CAP};
+pub use policy::{
+    parse_domains, parse_reminder_hours, InvitePolicy, EXPIRY_CHOICES, MAX_DAILY_CAP,
+    MAX_REMINDERS, MAX_RESEND_COOLDOWN_MINUTES,
+};
 pub use user::{CurrentUser, BUILT_IN_ROLES};
 pub use webhook::{
     is_event_type, DeliveryState, IssuedSecret, WebhookAttemptInfo, WebhookDeliveryInfo,

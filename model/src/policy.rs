@@ -28,6 +28,45 @@ pub struct InvitePolicy {
     pub blocked_domains: Vec<String>,
     /// Invites one person may create per 24 hours; 0 for no cap.
     pub daily_cap: i64,
+    /// Hours before expiry at which a pending invite's invitee is reminded (largest first, at
+    /// most `MAX_REMINDERS`); empty for none.
+    pub reminder_hours: Vec<i64>,
+    /// Minutes a resend of one invite must wait after its last send; 0 for none.
+    pub resend_cooldown_minutes: i64,
+}
+
+/// Reminders an invite may get at most.
+pub const MAX_REMINDERS: usize = 3;
+/// The longest resend cooldown: a day.
+pub const MAX_RESEND_COOLDOWN_MINUTES: i64 = 24 * 60;
+
+/// Parses reminder times: hours before expiry, separated by commas or spaces ("48, 24"); each
+/// from 1 to 719, at most three, kept once each, largest first. `Err` says what is wrong.
+pub fn parse_reminder_hours(text: &str) -> Result<Vec<i64>, String> {
+    let mut out: Vec<i64> = Vec::new();
+    for raw in text.split(|c: char| c == ',' || c.is_whitespace()) {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            continue;
+        }
+        let h: i64 = raw
+            .parse()
+            .map_err(|_| format!("\"{raw}\" is not a number of hours."))?;
+        if !(1..MAX_EXPIRY_HOURS).contains(&h) {
+            return Err(format!(
+                "A reminder comes 1 to {} hours before expiry; {h} is outside that.",
+                MAX_EXPIRY_HOURS - 1
+            ));
+        }
+        if !out.contains(&h) {
+            out.push(h);
+        }
+    }
+    if out.len() > MAX_REMINDERS {
+        return Err(format!("Set at most {MAX_REMINDERS} reminders."));
+    }
+    out.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(out)
 }
 
 impl Default for InvitePolicy {
@@ -38,6 +77,8 @@ impl Default for InvitePolicy {
             allowed_domains: Vec::new(),
             blocked_domains: Vec::new(),
             daily_cap: 0,
+            reminder_hours: Vec::new(),
+            resend_cooldown_minutes: 10,
         }
     }
 }
@@ -154,6 +195,15 @@ mod tests {
             "ü.example",
         ] {
             assert!(parse_domains(bad).unwrap_err().contains(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn reminder_hours_are_few_distinct_in_range_and_largest_first() {
+        assert_eq!(parse_reminder_hours(" 24, 48 24 ").unwrap(), vec![48, 24]);
+        assert!(parse_reminder_hours("").unwrap().is_empty());
+        for bad in ["0", "720", "-3", "soon", "1,2,3,4"] {
+            assert!(parse_reminder_hours(bad).is_err(), "{bad}");
         }
     }
 

@@ -4,10 +4,11 @@
 use serde::{Deserialize, Serialize};
 
 /// Every event a webhook endpoint can receive (Standard Webhooks' `type`).
-pub const EVENT_TYPES: [&str; 15] = [
+pub const EVENT_TYPES: [&str; 16] = [
     "invitation.created",
     "invitation.sent",
     "invitation.delivery_failed",
+    "invitation.reminded",
     "invitation.opened",
     "invitation.resent",
     "invitation.updated",

@@ -20,6 +20,7 @@ pub async fn get_policy() -> Result<InvitePolicy, AppError> {
 }
 
 /// Domains come one per line (or separated by commas or spaces); `daily_cap` 0 means none.
+/// `reminder_hours` ("48, 24") and `resend_cooldown_minutes`, when left out, stay as they are.
 #[server(endpoint = "update_policy")]
 pub async fn update_policy(
     default_expiry_hours: i64,
@@ -27,6 +28,8 @@ pub async fn update_policy(
     allowed_domains: Option<String>,
     blocked_domains: Option<String>,
     daily_cap: i64,
+    reminder_hours: Option<String>,
+    resend_cooldown_minutes: Option<i64>,
 ) -> Result<InvitePolicy, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
@@ -37,6 +40,8 @@ pub async fn update_policy(
         allowed_domains: allowed_domains.as_deref().unwrap_or(""),
         blocked_domains: blocked_domains.as_deref().unwrap_or(""),
         daily_cap,
+        reminder_hours: reminder_hours.as_deref(),
+        resend_cooldown_minutes,
     };
     Ok(cx.services.update_policy(&caller, &input).await?)
 }

@@ -29,6 +29,12 @@ pub fn PolicyPage() -> impl IntoView {
 
 #[component]
 fn PolicyForm(policy: InvitePolicy) -> impl IntoView {
+    let reminders = policy
+        .reminder_hours
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
     let expiry_select = move |id: &'static str, name: &'static str, current: i64| {
         view! {
             <select id=id name=name aria-describedby=format!("field-{name}-error")>
@@ -72,6 +78,23 @@ fn PolicyForm(policy: InvitePolicy) -> impl IntoView {
                     </div>
                 </div>
                 <p class="hint">"A domain covers its subdomains: example.com also covers eu.example.com."</p>
+                <div class="grid">
+                    <div class="field">
+                        <label for="policy-reminders">"Remind invitees this many hours before expiry (up to 3, such as 48, 24; empty for none)"</label>
+                        <input id="policy-reminders" type="text" name="reminder_hours" inputmode="numeric" autocomplete="off"
+                            value=reminders
+                            aria-describedby="field-reminder_hours-error"/>
+                        <FieldError name="reminder_hours"/>
+                    </div>
+                    <div class="field">
+                        <label for="policy-cooldown">"Minutes between resends of one invite (0 for none)"</label>
+                        <input id="policy-cooldown" type="number" name="resend_cooldown_minutes" min="0"
+                            max=model::MAX_RESEND_COOLDOWN_MINUTES.to_string()
+                            value=policy.resend_cooldown_minutes.to_string() aria-describedby="field-resend_cooldown_minutes-error"/>
+                        <FieldError name="resend_cooldown_minutes"/>
+                    </div>
+                </div>
+                <p class="hint">"Reminders carry the link already sent, and are planned when an invite is sent or resent."</p>
                 <FormError/>
                 <Submit label="Save policy" busy="Saving…" class="button primary narrow-button"/>
             </form>

@@ -11,7 +11,7 @@ use crate::clock::HOUR;
 use crate::error::{DomainError, DomainResult};
 use crate::live::Change;
 use crate::store::invites::{self as store};
-use crate::store::{audit as audit_store, invite_batches as batches, teams};
+use crate::store::{audit as audit_store, invite_batches as batches, outbox, teams};
 use crate::teams::chosen_teams;
 use crate::Services;
 
@@ -108,6 +108,10 @@ impl Services {
             return Err(DomainError::Conflict(format!(
                 "Only pending invites can be changed; this one is {status}."
             )));
+        }
+        if let Some((expires_at, _)) = expiry {
+            // Planned reminders keep their distance to the expiry.
+            outbox::shift_reminders(&mut tx, id, expires_at - invite.expires_at, now).await?;
         }
         if let Some(t) = &chosen {
             store::clear_teams(&mut tx, id).await?;

@@ -99,15 +99,21 @@ pub(crate) struct Issuing<'a> {
     pub team_ids: Vec<&'a str>,
     /// What the timeline says happened: created (how, with which role) or resent.
     pub event: Event,
+    /// When its links expire: reminders are planned back from it.
+    pub expires_at: Millis,
 }
 
 /// The one issuing path's writes, for one invite or a bulk batch alike, in `tx`: a few
 /// multi-row statements whatever the count (on PostgreSQL each statement is a round trip).
+/// Each emailed invite also gets its reminders (`reminder_hours` before expiry, the policy's),
+/// planned now as outbox jobs due then, with the same seed: the same link, no new token. A
+/// reminder whose time would not come after this send is skipped.
 pub(crate) async fn record_issued(
     tx: &mut Tx,
     issued: &[Issuing<'_>],
     actor: &Actor,
     now: Millis,
+    reminder_hours: &[i64],
 ) -> DomainResult<()> {
     let teams: Vec<(&str, &str)> = issued
         .iter()
@@ -115,14 +121,22 @@ pub(crate) async fn record_issued(
         .collect();
     let jobs: Vec<NewJob> = issued
         .iter()
-        .filter_map(|i| {
-            let seed = i.seed?;
-            Some(NewJob::new(
+        .filter_map(|i| Some((i, i.seed?)))
+        .flat_map(|(i, seed)| {
+            let reminders = reminder_hours
+                .iter()
+                .map(move |h| i.expires_at - h * HOUR)
+                .filter(move |due| *due > now)
+                .map(move |due| {
+                    NewJob::new(i.invite_id, JobKind::Reminder, i.email, Some(seed)).due(due)
+                });
+            std::iter::once(NewJob::new(
                 i.invite_id,
                 JobKind::Invite,
                 i.email,
                 Some(seed),
             ))
+            .chain(reminders)
         })
         .collect();
     let events: Vec<Event> = issued
@@ -289,8 +303,16 @@ impl Services {
             seed: req.send_email.then_some(links.seed.as_str()),
             team_ids: chosen.iter().map(|t| t.id.as_str()).collect(),
             event: created,
+            expires_at: now + ttl,
         };
-        record_issued(&mut tx, &[issuing], &caller.actor, now).await?;
+        record_issued(
+            &mut tx,
+            &[issuing],
+            &caller.actor,
+            now,
+            &policy.reminder_hours,
+        )
+        .await?;
         tx.commit().await?;
         self.mail_wakeup.notify_one();
         self.live.publish(Change::invite(&id_s, "created")).await;

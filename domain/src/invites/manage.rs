@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::rules::inviter_may_grant;
 use crate::access::Caller;
 use crate::audit::{Action, Event};
-use crate::clock::HOUR;
+use crate::clock::{HOUR, MINUTE};
 use crate::error::{DomainError, DomainResult};
 use crate::live::Change;
 use crate::store::audit::AuditRow;
@@ -262,7 +262,24 @@ impl Services {
                 invite.inviter_name
             )));
         }
-        let max = self.policy().await?.max_expiry_hours;
+        let policy = self.policy().await?;
+        // One address is not flooded: a resend waits out the cooldown after the last send.
+        let cooldown = policy.resend_cooldown_minutes * MINUTE;
+        let wait = invite.issued_at + cooldown - now;
+        // (An accepted, revoked or declined invite is refused below for what it is.)
+        if send_email && wait > 0 && !invite.status_at(now).is_terminal() {
+            let secs = (wait + 999) / 1000;
+            return Err(DomainError::RateLimited {
+                retry_after_secs: secs as u64,
+                message: format!(
+                    "This invite was sent less than {} minutes ago, so one address is not \
+                     flooded. {}",
+                    policy.resend_cooldown_minutes,
+                    crate::ratelimit::wait_phrase(secs as u64)
+                ),
+            });
+        }
+        let max = policy.max_expiry_hours;
         let ttl = invite.lifetime.clamp(HOUR, max * HOUR);
         let uuid = Uuid::parse_str(id).map_err(|_| DomainError::NotFound)?;
         let links = self.mint_links(uuid, LinkCopy::Shown)?;
@@ -274,7 +291,17 @@ impl Services {
         } else {
             Delivery::NotSent
         };
-        if store::renew(&mut tx, id, digests, now + ttl, caller.id(), delivery).await? != 1 {
+        if store::renew(
+            &mut tx,
+            id,
+            digests,
+            (now, now + ttl),
+            caller.id(),
+            delivery,
+        )
+        .await?
+            != 1
+        {
             drop(tx);
             let status = self.status_now(id).await?;
             return Err(DomainError::Conflict(format!(
@@ -302,8 +329,16 @@ impl Services {
             // The teams stay as they were.
             team_ids: vec![],
             event: resent,
+            expires_at: now + ttl,
         };
-        record_issued(&mut tx, &[issuing], &caller.actor, now).await?;
+        record_issued(
+            &mut tx,
+            &[issuing],
+            &caller.actor,
+            now,
+            &policy.reminder_hours,
+        )
+        .await?;
         tx.commit().await?;
         self.mail_wakeup.notify_one();
         self.live.publish(Change::invite(id, "resent")).await;

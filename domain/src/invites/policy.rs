@@ -1,7 +1,10 @@
 //! The invite policy as the services apply it: reading and changing it (Admin only, audited),
 //! and the checks at create time. The domain rules themselves are `model::InvitePolicy`.
 
-use model::{parse_domains, InvitePolicy, Permission, MAX_DAILY_CAP};
+use model::{
+    parse_domains, parse_reminder_hours, InvitePolicy, Permission, MAX_DAILY_CAP,
+    MAX_RESEND_COOLDOWN_MINUTES,
+};
 
 use super::rules::{MAX_EXPIRY_HOURS, MIN_EXPIRY_HOURS};
 use crate::access::Caller;
@@ -19,9 +22,13 @@ pub struct PolicyInput<'a> {
     pub allowed_domains: &'a str,
     pub blocked_domains: &'a str,
     pub daily_cap: i64,
+    /// Hours before expiry, such as "48, 24"; `None` keeps the current ones.
+    pub reminder_hours: Option<&'a str>,
+    /// `None` keeps the current cooldown.
+    pub resend_cooldown_minutes: Option<i64>,
 }
 
-fn parse(input: &PolicyInput<'_>) -> DomainResult<InvitePolicy> {
+fn parse(input: &PolicyInput<'_>, current: &InvitePolicy) -> DomainResult<InvitePolicy> {
     let hours = MIN_EXPIRY_HOURS..=MAX_EXPIRY_HOURS;
     if !hours.contains(&input.max_expiry_hours) {
         return Err(DomainError::invalid(
@@ -47,12 +54,31 @@ fn parse(input: &PolicyInput<'_>) -> DomainResult<InvitePolicy> {
         .map_err(|m| DomainError::invalid("allowed_domains", m))?;
     let blocked = parse_domains(input.blocked_domains)
         .map_err(|m| DomainError::invalid("blocked_domains", m))?;
+    let reminder_hours = match input.reminder_hours {
+        Some(text) => {
+            parse_reminder_hours(text).map_err(|m| DomainError::invalid("reminder_hours", m))?
+        }
+        None => current.reminder_hours.clone(),
+    };
+    let resend_cooldown_minutes = input
+        .resend_cooldown_minutes
+        .unwrap_or(current.resend_cooldown_minutes);
+    if !(0..=MAX_RESEND_COOLDOWN_MINUTES).contains(&resend_cooldown_minutes) {
+        return Err(DomainError::invalid(
+            "resend_cooldown_minutes",
+            format!(
+                "The resend cooldown is a number of minutes from 0 (none) to {MAX_RESEND_COOLDOWN_MINUTES}."
+            ),
+        ));
+    }
     Ok(InvitePolicy {
         default_expiry_hours: input.default_expiry_hours,
         max_expiry_hours: input.max_expiry_hours,
         allowed_domains: allowed,
         blocked_domains: blocked,
         daily_cap: input.daily_cap,
+        reminder_hours,
+        resend_cooldown_minutes,
     })
 }
 
@@ -72,12 +98,23 @@ impl Services {
         input: &PolicyInput<'_>,
     ) -> DomainResult<InvitePolicy> {
         caller.require(Permission::ManagePolicy)?;
-        let policy = parse(input)?;
+        let policy = parse(input, &self.policy().await?)?;
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         store::save(&mut tx, &policy, caller.id(), now).await?;
+        let reminders = if policy.reminder_hours.is_empty() {
+            "none".to_owned()
+        } else {
+            policy
+                .reminder_hours
+                .iter()
+                .map(|h| format!("{h} h"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let detail = format!(
-            "expiry default {} h, max {} h; allowed: {}; blocked: {}; daily cap: {}",
+            "expiry default {} h, max {} h; allowed: {}; blocked: {}; daily cap: {}; \
+             reminders before expiry: {reminders}; resend cooldown: {} min",
             policy.default_expiry_hours,
             policy.max_expiry_hours,
             if policy.allowed_domains.is_empty() {
@@ -95,6 +132,7 @@ impl Services {
             } else {
                 policy.daily_cap.to_string()
             },
+            policy.resend_cooldown_minutes,
         );
         let event = Event::new(&caller.actor, Action::PolicyChanged, None).detail(detail);
         audit_store::insert_tx(&mut tx, &event, now).await?;

@@ -13,22 +13,36 @@ pub struct Invitation<'a> {
     pub expires_at: Millis,
     pub message: &'a str,
     pub link: &'a str,
+    /// A reminder before expiry: the same link, and a subject and opening that say so.
+    pub reminder: bool,
 }
 
 /// (subject, plain text, HTML)
 pub fn invitation(i: &Invitation<'_>) -> (String, String, String) {
     let subject = header_safe(&format!(
-        "{} invited you to join as {}",
-        i.inviter_name, i.role_name
+        "{}{} invited you to join as {}",
+        if i.reminder { "Reminder: " } else { "" },
+        i.inviter_name,
+        i.role_name
     ));
+    let expires = fmt_utc(i.expires_at);
+    let opening = if i.reminder {
+        format!("A reminder: your invitation expires on {expires}.\n\n")
+    } else {
+        String::new()
+    };
+    let opening_html = if i.reminder {
+        format!("<p><strong>A reminder: your invitation expires on {expires}.</strong></p>")
+    } else {
+        String::new()
+    };
     let teams = if i.teams.is_empty() {
         String::new()
     } else {
         format!(" in {}", i.teams.join(", "))
     };
-    let expires = fmt_utc(i.expires_at);
     let mut text = format!(
-        "{} invited you to join as {}{}.\n\n",
+        "{opening}{} invited you to join as {}{}.\n\n",
         i.inviter_name, i.role_name, teams
     );
     if !i.message.is_empty() {
@@ -49,7 +63,7 @@ pub fn invitation(i: &Invitation<'_>) -> (String, String, String) {
     };
     let html = format!(
         "<!DOCTYPE html><html><body style=\"font-family:system-ui,sans-serif;color:#1c2430\">\
-         <p><strong>{inviter}</strong> invited you to join as <strong>{role}</strong>{teams}.</p>{note}\
+         {opening_html}<p><strong>{inviter}</strong> invited you to join as <strong>{role}</strong>{teams}.</p>{note}\
          <p><a href=\"{link}\" style=\"display:inline-block;padding:10px 16px;background:#2f5bd3;color:#fff;border-radius:6px;text-decoration:none\">Accept the invitation</a></p>\
          <p style=\"color:#566173\">The link works once, until {expires}. If the button does not work, paste this address into your browser:<br>{link}</p>\
          <p style=\"color:#566173\">If you did not expect this invitation, you can ignore this email.</p>\
@@ -176,6 +190,7 @@ mod tests {
             expires_at: 0,
             message: "<b>hi</b>\nsecond line",
             link: "https://v.example/invite/abc",
+            reminder: false,
         });
         assert!(
             !subject.contains('\n') && !subject.contains('\r'),

@@ -54,6 +54,8 @@ pub struct InviteFull {
     pub metadata: Option<String>,
     /// How long each link of this invite lives (see migration 0006).
     pub lifetime: Millis,
+    /// When its current link was issued (create or the last resend).
+    pub issued_at: Millis,
     pub status: String,
 }
 
@@ -115,6 +117,7 @@ macro_rules! select_full {
             "ur.permissions AS inviter_permissions, i.message, i.token_digest, i.copy_digest, i.created_at, i.expires_at, ",
             "i.accepted_at, i.revoked_at, i.declined_at, i.decline_reason, i.landing_path, i.access_ends_at, i.open_count, i.delivery, i.delivery_error, i.metadata, ",
             "COALESCE(i.lifetime, i.expires_at - i.created_at) AS lifetime, ",
+            "COALESCE(i.issued_at, i.created_at) AS issued_at, ",
             $crate::status_case!("$1"),
             " AS status FROM invites i JOIN roles r ON r.id = i.role_id ",
             "JOIN users u ON u.id = i.inviter_id JOIN roles ur ON ur.id = u.role_id ",
@@ -197,8 +200,8 @@ pub struct NewInvite<'a> {
 /// is what a single create costs the writer (see the README's performance section).
 pub async fn insert_if_free(tx: &mut Tx, n: &NewInvite<'_>) -> Result<bool, sqlx::Error> {
     let inserted = on_tx!(tx, c => sqlx::query(
-        "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, copy_digest, created_at, expires_at, delivery, metadata, landing_path, access_ends_at) \
-         SELECT $1, $2, $3, $4, $5, $6, $9, $7, $8, $10, $11, $12, $13 \
+        "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, copy_digest, created_at, issued_at, expires_at, delivery, metadata, landing_path, access_ends_at) \
+         SELECT $1, $2, $3, $4, $5, $6, $9, $7, $7, $8, $10, $11, $12, $13 \
          WHERE NOT EXISTS (SELECT 1 FROM users WHERE email = $2) \
          ON CONFLICT (email) WHERE accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL DO NOTHING",
     )
@@ -312,20 +315,20 @@ pub async fn decline(
     .map(|r| r.rows_affected()))
 }
 
-/// Resend: new links (the emailed and the copied one's digests) and a new expiry, for an
-/// invite neither accepted nor revoked. The resender becomes the inviter: they vouch for the invite from now on, so an invite from
+/// Resend: new links (the emailed and the copied one's digests), issued at `times.0` and
+/// expiring at `times.1`, for an invite neither accepted nor revoked. The resender becomes the inviter: they vouch for the invite from now on, so an invite from
 /// someone since deactivated or demoted is honoured again once a current admin resends it.
 pub async fn renew(
     tx: &mut Tx,
     id: &str,
     digests: (&str, &str),
-    expires_at: Millis,
+    (issued_at, expires_at): (Millis, Millis),
     inviter_id: &str,
     delivery: model::Delivery,
 ) -> Result<u64, sqlx::Error> {
     on_tx!(tx, c => sqlx::query(
         "UPDATE invites SET token_digest = $2, copy_digest = $5, lifetime = COALESCE(lifetime, expires_at - created_at), \
-         expires_at = $3, inviter_id = $4, delivery = $6, expiry_notified_at = NULL, \
+         expires_at = $3, issued_at = $7, inviter_id = $4, delivery = $6, expiry_notified_at = NULL, \
          delivery_error = NULL WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL",
     )
     .bind(id)
@@ -334,6 +337,7 @@ pub async fn renew(
     .bind(inviter_id)
     .bind(digests.1)
     .bind(delivery.as_str())
+    .bind(issued_at)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))

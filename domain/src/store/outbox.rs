@@ -14,6 +14,8 @@ use crate::{on_db_write, on_tx};
 pub enum JobKind {
     /// The invitation itself, with its link.
     Invite,
+    /// A reminder of a pending invitation before it expires, with the same link.
+    Reminder,
     /// To an inviter: an invitee asked for a new invitation.
     NewInviteRequest,
     /// To a member who joined through a copied link: confirm the address.
@@ -25,8 +27,9 @@ pub enum JobKind {
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 5] = [
+    pub const ALL: [JobKind; 6] = [
         JobKind::Invite,
+        JobKind::Reminder,
         JobKind::NewInviteRequest,
         JobKind::ConfirmAddress,
         JobKind::InviteDeclined,
@@ -36,6 +39,7 @@ impl JobKind {
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Invite => "invite",
+            JobKind::Reminder => "reminder",
             JobKind::NewInviteRequest => "new_invite_request",
             JobKind::ConfirmAddress => "confirm_address",
             JobKind::InviteDeclined => "invite_declined",
@@ -75,11 +79,11 @@ impl std::fmt::Debug for Job {
     }
 }
 
-/// Queues one job, due `now`.
+/// Queues one job, due `now` (or at its `due_at`).
 pub async fn insert(tx: &mut Tx, job: &NewJob<'_>, now: Millis) -> Result<(), sqlx::Error> {
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO outbox (id, invite_id, kind, recipient, link_seed, created_at, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&job.id)
     .bind(job.invite_id)
@@ -87,6 +91,7 @@ pub async fn insert(tx: &mut Tx, job: &NewJob<'_>, now: Millis) -> Result<(), sq
     .bind(job.recipient)
     .bind(job.link_seed)
     .bind(now)
+    .bind(job.due_at.unwrap_or(now))
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -100,6 +105,8 @@ pub struct NewJob<'a> {
     pub kind: JobKind,
     pub recipient: &'a str,
     pub link_seed: Option<&'a str>,
+    /// When it is to go out; `None`: at once.
+    pub due_at: Option<Millis>,
 }
 
 impl<'a> NewJob<'a> {
@@ -116,13 +123,22 @@ impl<'a> NewJob<'a> {
             kind,
             recipient,
             link_seed,
+            due_at: None,
+        }
+    }
+
+    /// The same job, to go out at `at` instead of at once.
+    pub fn due(self, at: Millis) -> NewJob<'a> {
+        NewJob {
+            due_at: Some(at),
+            ..self
         }
     }
 }
 
-/// `insert` for many jobs in one statement, all due `now`.
+/// `insert` for many jobs in one statement, each due `now` or at its `due_at`.
 pub async fn insert_many(tx: &mut Tx, jobs: &[NewJob<'_>], now: Millis) -> Result<(), sqlx::Error> {
-    for part in jobs.chunks(dynamic::rows_per_statement(6)) {
+    for part in jobs.chunks(dynamic::rows_per_statement(7)) {
         let mut args = dynamic::Args::default();
         let now = args.int(now);
         let values = dynamic::values_rows(&mut args, part, |a, j| {
@@ -133,7 +149,10 @@ pub async fn insert_many(tx: &mut Tx, jobs: &[NewJob<'_>], now: Millis) -> Resul
                 a.text(j.recipient),
                 a.push(dynamic::Arg::OptText(j.link_seed.map(str::to_owned))),
                 now.clone(),
-                now.clone(),
+                match j.due_at {
+                    Some(at) => a.int(at),
+                    None => now.clone(),
+                },
             ]
         });
         let sql = format!(
@@ -238,7 +257,7 @@ pub async fn cancel_for_invite(
 ) -> Result<u64, sqlx::Error> {
     on_tx!(tx, c => sqlx::query(
         "UPDATE outbox SET failed_at = $2, link_seed = NULL, last_error = $3 \
-         WHERE invite_id = $1 AND kind = 'invite' AND sent_at IS NULL AND failed_at IS NULL",
+         WHERE invite_id = $1 AND kind IN ('invite', 'reminder') AND sent_at IS NULL AND failed_at IS NULL",
     )
     .bind(invite_id)
     .bind(now)
@@ -246,6 +265,36 @@ pub async fn cancel_for_invite(
     .execute(c)
     .await
     .map(|r| r.rows_affected()))
+}
+
+/// After a pending invite's expiry moved by `by` ms (the links stay): its planned reminders
+/// move with it, and any whose new time is already past are dropped (too late to remind).
+pub async fn shift_reminders(
+    tx: &mut Tx,
+    invite_id: &str,
+    by: Millis,
+    now: Millis,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE outbox SET next_attempt_at = next_attempt_at + $2 \
+         WHERE invite_id = $1 AND kind = 'reminder' AND attempts = 0 AND sent_at IS NULL AND failed_at IS NULL",
+    )
+    .bind(invite_id)
+    .bind(by)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE outbox SET failed_at = $2, link_seed = NULL, last_error = 'the expiry moved past this reminder' \
+         WHERE invite_id = $1 AND kind = 'reminder' AND attempts = 0 AND sent_at IS NULL AND failed_at IS NULL \
+         AND next_attempt_at <= $2",
+    )
+    .bind(invite_id)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -19,20 +19,33 @@ fn unlines(text: &str) -> Vec<String> {
 }
 
 pub async fn load(db: &Db) -> Result<InvitePolicy, sqlx::Error> {
-    let row: Option<(i64, i64, String, String, i64)> = on_db!(db, p => sqlx::query_as(
-        "SELECT default_expiry_hours, max_expiry_hours, allowed_domains, blocked_domains, daily_cap \
-         FROM invite_policy WHERE id = 1",
+    type Row = (i64, i64, String, String, i64, String, i64);
+    let row: Option<Row> = on_db!(db, p => sqlx::query_as(
+        "SELECT default_expiry_hours, max_expiry_hours, allowed_domains, blocked_domains, daily_cap, \
+         reminder_hours, resend_cooldown_minutes FROM invite_policy WHERE id = 1",
     )
     .fetch_optional(p)
     .await)?;
     Ok(match row {
-        Some((default_expiry_hours, max_expiry_hours, allowed, blocked, daily_cap)) => {
+        Some((
+            default_expiry_hours,
+            max_expiry_hours,
+            allowed,
+            blocked,
+            daily_cap,
+            reminders,
+            cooldown,
+        )) => {
             InvitePolicy {
                 default_expiry_hours,
                 max_expiry_hours,
                 allowed_domains: unlines(&allowed),
                 blocked_domains: unlines(&blocked),
                 daily_cap,
+                // Written by `save` from a parsed list; anything else would be a bug, and
+                // is read as no reminders rather than guessed.
+                reminder_hours: model::parse_reminder_hours(&reminders).unwrap_or_default(),
+                resend_cooldown_minutes: cooldown,
             }
         }
         None => InvitePolicy::default(),
@@ -42,7 +55,8 @@ pub async fn load(db: &Db) -> Result<InvitePolicy, sqlx::Error> {
 pub async fn save(tx: &mut Tx, p: &InvitePolicy, by: &str, now: Millis) -> Result<(), sqlx::Error> {
     on_tx!(tx, c => sqlx::query(
         "UPDATE invite_policy SET default_expiry_hours = $1, max_expiry_hours = $2, allowed_domains = $3, \
-         blocked_domains = $4, daily_cap = $5, updated_at = $6, updated_by = $7 WHERE id = 1",
+         blocked_domains = $4, daily_cap = $5, updated_at = $6, updated_by = $7, reminder_hours = $8, \
+         resend_cooldown_minutes = $9 WHERE id = 1",
     )
     .bind(p.default_expiry_hours)
     .bind(p.max_expiry_hours)
@@ -51,6 +65,14 @@ pub async fn save(tx: &mut Tx, p: &InvitePolicy, by: &str, now: Millis) -> Resul
     .bind(p.daily_cap)
     .bind(now)
     .bind(by)
+    .bind(
+        p.reminder_hours
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
+    )
+    .bind(p.resend_cooldown_minutes)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;

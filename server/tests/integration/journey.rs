@@ -414,3 +414,295 @@ both_backends!(
     a_contractor_loses_access_at_the_end_date,
     super::a_contractor_loses_access_at_the_end_date
 );
+
+/// Sets the invite policy's reminders ("48, 24") and resend cooldown through the panel.
+async fn set_reminders(app: &TestApp, hours: &str, cooldown_minutes: &str) {
+    let r = app
+        .call(
+            "update_policy",
+            &[
+                ("default_expiry_hours", "168"),
+                ("max_expiry_hours", "720"),
+                ("daily_cap", "0"),
+                ("reminder_hours", hours),
+                ("resend_cooldown_minutes", cooldown_minutes),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+}
+
+/// The mails to `to` so far (in no particular order).
+fn mails_to(app: &TestApp, to: &str) -> Vec<String> {
+    let mut found: Vec<(std::path::PathBuf, String)> = std::fs::read_dir(app.mail_dir())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                .map(|p| {
+                    let text = std::fs::read_to_string(&p)
+                        .unwrap()
+                        .replace("=\r\n", "")
+                        .replace("=3D", "=");
+                    (p, text)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+        .into_iter()
+        .map(|(_, m)| m)
+        .filter(|m| m.contains(&format!("To: {to}")))
+        .collect()
+}
+
+async fn reminders_go_out_at_their_times_once_each_with_the_same_link(backend: Backend) {
+    use domain::clock::{DAY, HOUR, MINUTE};
+
+    let app = app_with_mail(backend).await;
+    for bad in ["0", "720", "1,2,3,4", "soon"] {
+        let r = app
+            .call(
+                "update_policy",
+                &[
+                    ("default_expiry_hours", "168"),
+                    ("max_expiry_hours", "720"),
+                    ("daily_cap", "0"),
+                    ("reminder_hours", bad),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(r.text().await.unwrap().contains("reminder_hours"));
+    }
+    set_reminders(&app, "24, 48", "0").await;
+    let (a, _) = app.invite_ok("a@example.com", "analyst", &[]).await;
+    let (revoked, _) = app.invite_ok("r@example.com", "analyst", &[]).await;
+    let (_, declined) = app.invite_ok("d@example.com", "analyst", &[]).await;
+    let (_, accepted) = app.invite_ok("u@example.com", "analyst", &[]).await;
+    // A one-day link: both reminder times fall at or before its send; none is planned.
+    let r = app
+        .call(
+            "create_invite",
+            &[
+                ("email", "short@example.com"),
+                ("role_id", "analyst"),
+                ("expiry_hours", "24"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    app.deliver_all().await;
+    let first = mails_to(&app, "a@example.com");
+    assert_eq!(first.len(), 1);
+    let link = common::link_token_in(&first[0], "/invite/");
+    app.call("revoke_invite", &[("id", &revoked)]).await;
+    assert_eq!(app.decline(&declined, "").await.status(), StatusCode::OK);
+    assert_eq!(app.accept(&accepted, "U").await.0.status(), StatusCode::OK);
+
+    // 48 hours before expiry (created at 0, expiring at 7 days): not a minute early.
+    app.clock.advance(5 * DAY - MINUTE);
+    app.deliver_all().await;
+    assert_eq!(mails_to(&app, "a@example.com").len(), 1, "none early");
+    app.clock.advance(MINUTE);
+    app.deliver_all().await;
+    let mails = mails_to(&app, "a@example.com");
+    assert_eq!(mails.len(), 2, "the first reminder");
+    let reminder = mails
+        .iter()
+        .find(|m| m.contains("Subject: Reminder"))
+        .expect("a reminder");
+    assert!(
+        reminder.contains("Subject: Reminder: Ada Admin invited you"),
+        "{reminder}"
+    );
+    assert!(
+        reminder.contains("your invitation expires on"),
+        "{reminder}"
+    );
+    assert_eq!(
+        common::link_token_in(reminder, "/invite/"),
+        link,
+        "the same link, no new token"
+    );
+    app.clock.advance(DAY);
+    app.deliver_all().await;
+    assert_eq!(
+        mails_to(&app, "a@example.com").len(),
+        3,
+        "the second reminder"
+    );
+    app.clock.advance(DAY);
+    app.deliver_all().await;
+    assert_eq!(
+        mails_to(&app, "a@example.com").len(),
+        3,
+        "each reminder once"
+    );
+    for nobody in [
+        "r@example.com",
+        "d@example.com",
+        "u@example.com",
+        "short@example.com",
+    ] {
+        let reminders = mails_to(&app, nobody)
+            .into_iter()
+            .filter(|m| m.contains("Subject: Reminder"))
+            .count();
+        assert_eq!(reminders, 0, "no reminder to {nobody}");
+    }
+    // The timeline shows them, and the old link still works (it is the one reminded of).
+    let d = app.detail(&a).await;
+    let sent: Vec<&str> = d
+        .events
+        .iter()
+        .filter(|e| e.action == "email.sent")
+        .map(|e| e.detail.as_str())
+        .collect();
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    assert!(sent[1].starts_with("reminder email"), "{sent:?}");
+    assert_eq!(d.invite.status, InviteStatus::Expired);
+    let _ = HOUR;
+}
+both_backends!(
+    reminders_go_out_at_their_times_once_each_with_the_same_link,
+    super::reminders_go_out_at_their_times_once_each_with_the_same_link
+);
+
+/// A resend replaces the planned reminders with the new link's, and a changed expiry moves them.
+async fn a_resend_or_a_new_expiry_replans_the_reminders(backend: Backend) {
+    use domain::clock::{DAY, HOUR};
+
+    let app = app_with_mail(backend).await;
+    set_reminders(&app, "24", "0").await;
+    let (id, _) = app.invite_ok("a@example.com", "analyst", &[]).await;
+    app.deliver_all().await;
+    let first_link = common::link_token_in(&mails_to(&app, "a@example.com")[0], "/invite/");
+    app.clock.advance(3 * DAY);
+    let r = app.call("resend_invite", &[("id", &id)]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    app.deliver_all().await;
+    let mails = mails_to(&app, "a@example.com");
+    assert_eq!(mails.len(), 2);
+    let new_link = mails
+        .iter()
+        .map(|m| common::link_token_in(m, "/invite/"))
+        .find(|l| *l != first_link)
+        .expect("the resend's link");
+    // The first link's reminder (at 6 days) is gone; the new one comes at 3 + 6 days.
+    app.clock.advance(3 * DAY + HOUR);
+    app.deliver_all().await;
+    assert_eq!(
+        mails_to(&app, "a@example.com").len(),
+        2,
+        "the old plan is gone"
+    );
+    app.clock.advance(3 * DAY - HOUR);
+    app.deliver_all().await;
+    let mails = mails_to(&app, "a@example.com");
+    assert_eq!(mails.len(), 3);
+    let reminder = mails
+        .iter()
+        .find(|m| m.contains("Subject: Reminder"))
+        .expect("a reminder");
+    assert_eq!(common::link_token_in(reminder, "/invite/"), new_link);
+
+    // A shorter expiry (48 h from now, through the API): the reminder moves to 24 h from now.
+    let (b, _) = app.invite_ok("b@example.com", "analyst", &[]).await;
+    app.deliver_all().await;
+    let api = app.api_key("ci", &["invitations:write"]).await;
+    api.patch(
+        &format!("/invitations/{b}"),
+        &serde_json::json!({"expires_in_hours": 48}),
+    )
+    .await
+    .expect::<serde_json::Value>(StatusCode::OK);
+    app.clock.advance(DAY - HOUR);
+    app.deliver_all().await;
+    assert_eq!(mails_to(&app, "b@example.com").len(), 1, "not yet");
+    app.clock.advance(HOUR);
+    app.deliver_all().await;
+    assert_eq!(
+        mails_to(&app, "b@example.com").len(),
+        2,
+        "moved with the expiry"
+    );
+}
+both_backends!(
+    a_resend_or_a_new_expiry_replans_the_reminders,
+    super::a_resend_or_a_new_expiry_replans_the_reminders
+);
+
+/// Two servers on one PostgreSQL, both draining at the reminders' time: each reminder once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_go_out_once_each_with_two_servers_postgres() {
+    use domain::clock::DAY;
+
+    let a = TestApp::builder().postgres().mail_files().start().await;
+    let b = TestApp::builder().peer_of(&a).mail_files().start().await;
+    a.signed_in_admin().await;
+    set_reminders(&a, "48, 24", "0").await;
+    let csv: String = (0..60)
+        .map(|i| format!("crowd{i}@example.com,analyst\n"))
+        .collect();
+    let r = a
+        .call("bulk_start", &[("csv", &csv), ("expiry_hours", "168")])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let job: String = r.json().await.unwrap();
+    assert_eq!(a.finish_bulk_job(&job).await.created, 60);
+    tokio::join!(a.deliver_all(), b.deliver_all());
+    // At 5 days the 48-hour reminders are due, at 6 days the 24-hour ones.
+    for step in [5 * DAY, DAY] {
+        a.clock.advance(step);
+        b.clock.advance(step);
+        tokio::join!(a.deliver_all(), b.deliver_all());
+    }
+    let mut all = common::mail_headers(&a.mail_dir());
+    all.extend(common::mail_headers(&b.mail_dir()));
+    assert_eq!(all.len(), 180, "60 invitations and 120 reminders");
+    let mut ids: Vec<&str> = all.iter().map(|(_, id)| id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 180, "none twice");
+}
+
+async fn a_resend_waits_out_the_cooldown(backend: Backend) {
+    use domain::clock::MINUTE;
+
+    let app = TestApp::builder()
+        .backend(backend)
+        .resend_cooldown()
+        .start()
+        .await;
+    app.signed_in_admin().await;
+    let (id, _) = app.invite_ok("a@example.com", "analyst", &[]).await;
+    app.clock.advance(9 * MINUTE);
+    let r = app.call("resend_invite", &[("id", &id)]).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers()["retry-after"], "60");
+    assert!(r.text().await.unwrap().contains("less than 10 minutes ago"));
+    app.clock.advance(MINUTE);
+    let r = app.call("resend_invite", &[("id", &id)]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    // Counted from the resend now.
+    let r = app.call("resend_invite", &[("id", &id)]).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Through the API too, as a problem with Retry-After.
+    let api = app.api_key("ci", &["invitations:write"]).await;
+    let answer = api
+        .send(
+            reqwest::Method::POST,
+            &format!("/invitations/{id}/resend"),
+            None,
+            None,
+        )
+        .await;
+    let (_, detail) = answer.problem(StatusCode::TOO_MANY_REQUESTS);
+    assert!(detail.contains("less than 10 minutes ago"), "{detail}");
+}
+both_backends!(
+    a_resend_waits_out_the_cooldown,
+    super::a_resend_waits_out_the_cooldown
+);

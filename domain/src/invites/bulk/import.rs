@@ -26,7 +26,8 @@ impl Services {
     ) -> DomainResult<ImportOutcome> {
         let ttl = parse_expiry_hours(opts.expiry_hours)?;
         let message = parse_message(opts.message)?;
-        crate::invites::policy::check_expiry(&self.policy().await?, opts.expiry_hours)?;
+        let policy = self.policy().await?;
+        crate::invites::policy::check_expiry(&policy, opts.expiry_hours)?;
         let planned = self.plan_records(caller, records).await?;
         let mut outcome = ImportOutcome {
             total: planned.len(),
@@ -35,7 +36,13 @@ impl Services {
         let mut done = 0;
         for chunk in planned.chunks(BATCH) {
             let created = self
-                .create_batch(caller, chunk, ttl, &message, &mut outcome)
+                .create_batch(
+                    caller,
+                    chunk,
+                    (ttl, &policy.reminder_hours),
+                    &message,
+                    &mut outcome,
+                )
                 .await?;
             outcome.created += created;
             done += chunk.len();
@@ -63,7 +70,7 @@ impl Services {
         &self,
         caller: &Caller,
         chunk: &[Planned],
-        ttl: Millis,
+        (ttl, reminder_hours): (Millis, &[i64]),
         message: &str,
         outcome: &mut ImportOutcome,
     ) -> DomainResult<usize> {
@@ -149,9 +156,10 @@ impl Services {
                 seed: Some(links.seed.as_str()),
                 team_ids: teams.iter().map(|t| t.id.as_str()).collect(),
                 event: created,
+                expires_at: now + ttl,
             });
         }
-        record_issued(&mut tx, &issued, &caller.actor, now).await?;
+        record_issued(&mut tx, &issued, &caller.actor, now, reminder_hours).await?;
         let created = issued.len();
         tx.commit().await?;
         Ok(created)

@@ -136,6 +136,7 @@ pub struct AppBuilder<'a> {
     public_url: Option<String>,
     flags: Vec<String>,
     peer_of: Option<&'a TestApp>,
+    resend_cooldown: bool,
 }
 
 impl TestApp {
@@ -146,6 +147,7 @@ impl TestApp {
             public_url: None,
             flags: Vec::new(),
             peer_of: None,
+            resend_cooldown: false,
         }
     }
 }
@@ -189,7 +191,15 @@ impl<'a> AppBuilder<'a> {
             public_url: self.public_url,
             flags: self.flags,
             peer_of: Some(first),
+            resend_cooldown: self.resend_cooldown,
         }
+    }
+
+    /// Keeps the invite policy's resend cooldown (10 minutes). Without this, a test's server
+    /// starts with none, since most tests resend at once and only a few are about waiting.
+    pub fn resend_cooldown(mut self) -> Self {
+        self.resend_cooldown = true;
+        self
     }
 
     pub async fn start(self) -> TestApp {
@@ -210,7 +220,13 @@ impl<'a> AppBuilder<'a> {
         };
         let public_url = self.public_url.unwrap_or(base);
         let flags: Vec<&str> = self.flags.iter().map(String::as_str).collect();
-        launch(dir, listener, database_url, &public_url, &flags).await
+        let first = self.peer_of.is_none();
+        let app = launch(dir, listener, database_url, &public_url, &flags).await;
+        if first && !self.resend_cooldown {
+            app.exec("UPDATE invite_policy SET resend_cooldown_minutes = 0", &[])
+                .await;
+        }
+        app
     }
 }
 
