@@ -13,16 +13,20 @@ pub async fn open_invite(token: String) -> Result<LinkView, AppError> {
 }
 
 /// Accepting or declining happens signed out: an invite is never attached to whoever happens
-/// to be signed in on this browser. The page offers to sign out and come back.
+/// to be signed in on this browser. The page offers to sign out and come back. Asked after
+/// the input was checked and only of a link that could be used: a bad field or a dead link
+/// gets its own answer (a member who just joined and submits again hears "used").
 #[cfg(feature = "ssr")]
-async fn refuse_if_signed_in(cx: &crate::state::Ctx) -> Result<(), AppError> {
+async fn refuse_if_signed_in(cx: &crate::state::Ctx, token: &str) -> Result<(), AppError> {
     match cx.user().await? {
-        Some(user) => Err(domain::DomainError::Conflict(format!(
-            "You are signed in as {}. Sign out first, then open the invitation again.",
-            user.email
-        ))
-        .into()),
-        None => Ok(()),
+        Some(user) if cx.services.link_is_open(token).await? => {
+            Err(domain::DomainError::Conflict(format!(
+                "You are signed in as {}. Sign out first, then open the invitation again.",
+                user.email
+            ))
+            .into())
+        }
+        _ => Ok(()),
     }
 }
 
@@ -36,8 +40,9 @@ pub async fn accept_invite(
     confirm: String,
 ) -> Result<(), AppError> {
     let cx = crate::state::Ctx::get()?;
-    refuse_if_signed_in(&cx).await?;
+    domain::accounts::parse_name(&name)?;
     let password = domain::password::NewPassword::parse(&password, &confirm)?;
+    refuse_if_signed_in(&cx, &token).await?;
     let joined = cx
         .services
         .accept_invite(&token, &name, &password, &cx.actor)
@@ -51,7 +56,8 @@ pub async fn accept_invite(
 #[server(endpoint = "decline_invite")]
 pub async fn decline_invite(token: String, reason: Option<String>) -> Result<(), AppError> {
     let cx = crate::state::Ctx::get()?;
-    refuse_if_signed_in(&cx).await?;
+    domain::invites::rules::parse_decline_reason(reason.as_deref().unwrap_or_default())?;
+    refuse_if_signed_in(&cx, &token).await?;
     Ok(cx
         .services
         .decline_invite(&token, reason.as_deref().unwrap_or_default(), &cx.actor)

@@ -103,8 +103,10 @@ fn SignedInAsSomeoneElse(
 ) -> impl IntoView {
     let teams = (!preview.teams.is_empty()).then(|| format!(" in {}", preview.teams.join(", ")));
     let invitee = preview.email.clone();
+    let message = (!preview.message.is_empty()).then(|| preview.message.clone());
     view! {
         <Summary preview=preview teams=teams/>
+        {message.map(|m| view! { <blockquote class="note">{m}</blockquote> })}
         <p class="notice signed-in-as" role="status">
             {format!("You are signed in as {} ({}). This invitation is for {invitee}: accepting it here would not add it to your account.", user.name, user.email)}
         </p>

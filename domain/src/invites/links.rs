@@ -97,6 +97,13 @@ impl Services {
         Ok(classified)
     }
 
+    /// Whether `token` is a link that could be used right now, without recording anything
+    /// (no open, no guess counted: the call that follows counts it).
+    pub async fn link_is_open(&self, token: &str) -> DomainResult<bool> {
+        let (view, _) = self.classify_link(token, self.clock.now()).await?;
+        Ok(matches!(view, LinkView::Open(_)))
+    }
+
     /// What a link shows, and the invite behind it when the token is authentic.
     async fn classify_link(
         &self,

@@ -326,8 +326,7 @@ async fn opening_a_link_changes_no_state(backend: Backend) {
     let (id, token) = app.invite_ok("scanned@example.com", "analyst", &[]).await;
     for _ in 0..10 {
         assert!(matches!(app.open_link(&token).await, LinkView::Open(_)));
-        let page = app
-            .client
+        let page = common::client(&app.base)
             .get(app.url(&format!("/invite/{token}")))
             .send()
             .await

@@ -227,6 +227,7 @@ async fn each_change_arrives_once(backend: Backend) {
     let member = app.member_id("ann@example.com").await;
     // Her membership: role changed, an end date, deactivated, reactivated.
     let ten_days = domain::clock::Clock::now(&app.clock) + 10 * domain::clock::DAY;
+    let ten_days = ten_days - ten_days % 60_000;
     let ends = format!("{}:00Z", domain::model::fmt_utc_input(ten_days));
     for change in [
         json!({"role": "analyst"}),
