@@ -434,26 +434,10 @@ async fn set_reminders(app: &TestApp, hours: &str, cooldown_minutes: &str) {
 
 /// The mails to `to` so far (in no particular order).
 fn mails_to(app: &TestApp, to: &str) -> Vec<String> {
-    let mut found: Vec<(std::path::PathBuf, String)> = std::fs::read_dir(app.mail_dir())
-        .map(|d| {
-            d.filter_map(|e| e.ok())
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-                .map(|p| {
-                    let text = std::fs::read_to_string(&p)
-                        .unwrap()
-                        .replace("=\r\n", "")
-                        .replace("=3D", "=");
-                    (p, text)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    found.sort();
-    found
+    let to = format!("To: {to}");
+    app.mails()
         .into_iter()
-        .map(|(_, m)| m)
-        .filter(|m| m.contains(&format!("To: {to}")))
+        .filter(|m| m.contains(&to))
         .collect()
 }
 
