@@ -34,6 +34,7 @@ use crate::pages::{
     bulk::BulkInvitePage,
     confirm_address::ConfirmAddressPage,
     dashboard::DashboardPage,
+    forgot_password::ForgotPasswordPage,
     home::HomePage,
     invite_detail::InviteDetailPage,
     invites::InvitesPage,
@@ -80,6 +81,7 @@ pub fn App() -> impl IntoView {
                 // whole (islands get their data as props), and a visitor who is not signed in
                 // gets a real 302 to the sign-in page instead of a streamed placeholder.
                 <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/set-password/:token") view=SetPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/invite/:token") view=AcceptPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=SignedInLayout ssr=SsrMode::Async>

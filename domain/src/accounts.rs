@@ -2,12 +2,14 @@
 
 use uuid::Uuid;
 
+use crate::access::Caller;
 use crate::audit::{bounded, Action, Actor, Event};
 use crate::clock::{Millis, DAY};
 use crate::email::EmailAddress;
 use crate::error::{DomainError, DomainResult};
 use crate::password::NewPassword;
 use crate::ratelimit::wait_phrase;
+use crate::store::sessions::DbSessionStore;
 use crate::store::users::{self, NewUser, UserWithRole};
 use crate::store::{audit as audit_store, password_tokens, Tx};
 use crate::token::{self, Purpose};
@@ -36,6 +38,15 @@ pub fn parse_name(input: &str) -> DomainResult<String> {
         ));
     }
     Ok(name.to_owned())
+}
+
+/// "2 sessions ended", for the audit log.
+pub(crate) fn sessions_ended(n: u64) -> String {
+    match n {
+        0 => "no session was open".to_owned(),
+        1 => "1 session ended".to_owned(),
+        n => format!("{n} sessions ended"),
+    }
 }
 
 impl Services {
@@ -115,17 +126,21 @@ impl Services {
     pub async fn password_link_email(&self, token: &str) -> DomainResult<String> {
         let verified = token::verify(&self.key, Purpose::SetPassword, token)
             .map_err(|_| DomainError::LinkInvalid)?;
-        password_tokens::live_email(
+        password_tokens::live(
             &self.db,
             &verified.id.to_string(),
             &verified.digest,
             self.clock.now(),
         )
         .await?
+        .map(|t| t.email)
         .ok_or(DomainError::LinkInvalid)
     }
 
-    /// Sets the password of the account a set-password link belongs to, and uses the link up.
+    /// Sets the password of the account a set-password link belongs to and uses the link up;
+    /// every other link of the account dies and every session of it ends, in the same commit.
+    /// A deactivated account's link is refused. Invitations are never looked at: a password
+    /// link can only ever reach an account that exists.
     pub async fn set_password(
         &self,
         token: &str,
@@ -142,8 +157,15 @@ impl Services {
             password_tokens::consume(&mut tx, &verified.id.to_string(), &verified.digest, now)
                 .await?
                 .ok_or(DomainError::LinkInvalid)?;
+        let user = users::find_by_id_tx(&mut tx, &user_id)
+            .await?
+            .filter(|u| u.may_act_at(now))
+            .ok_or(DomainError::LinkInvalid)?;
         users::set_password_hash(&mut tx, &user_id, &hash).await?;
-        let event = Event::new(actor, Action::PasswordSet, None).detail(format!("user {user_id}"));
+        password_tokens::void_for_user(&mut tx, &user_id, now).await?;
+        let ended = DbSessionStore::delete_for_user_tx(&mut tx, &user_id).await?;
+        let event = Event::new(actor, Action::PasswordSet, Some(&user.email))
+            .detail(format!("from a one-time link; {}", sessions_ended(ended)));
         audit_store::insert_tx(&mut tx, &event, now).await?;
         tx.commit().await?;
         users::find_by_id(&self.db, &user_id)
@@ -233,6 +255,70 @@ impl Services {
                 Err(DomainError::BadCredentials)
             }
         }
+    }
+
+    /// The signed-in person changes their own password, proving the current one. Every
+    /// session of the account ends and every outstanding reset link dies in the same commit
+    /// (the caller's page then signs this browser in again under a new session id). Wrong
+    /// current passwords count against the account's sign-in failure limit: a borrowed
+    /// session must not become a way to guess the password.
+    pub async fn change_password(
+        &self,
+        caller: &Caller,
+        current: &str,
+        password: &NewPassword,
+    ) -> DomainResult<()> {
+        let now = self.clock.now();
+        let key = caller.user.email.as_str();
+        let per_account = &self.limits.sign_in.per_account;
+        if let Some(secs) = per_account.check(key, now).await {
+            return Err(DomainError::RateLimited {
+                retry_after_secs: secs,
+                message: format!("Too many wrong passwords. {}", wait_phrase(secs)),
+            });
+        }
+        let stored = users::find_by_id(&self.db, caller.id())
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        if !self
+            .hasher
+            .verify(current, stored.password_hash.as_deref())
+            .await?
+            || stored.password_hash.is_none()
+        {
+            per_account.hit(key, now).await;
+            return Err(DomainError::invalid(
+                "current",
+                "That is not your current password.",
+            ));
+        }
+        let hash = self.hasher.hash(password).await?;
+        let mut tx = self.db.begin().await?;
+        users::set_password_hash(&mut tx, caller.id(), &hash).await?;
+        password_tokens::void_for_user(&mut tx, caller.id(), now).await?;
+        let ended = DbSessionStore::delete_for_user_tx(&mut tx, caller.id()).await?;
+        let event = Event::new(&caller.actor, Action::PasswordChanged, Some(key))
+            .detail(sessions_ended(ended));
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends every session of the signed-in person, this one included (a lost laptop, a
+    /// shared computer).
+    pub async fn sign_out_everywhere(&self, caller: &Caller) -> DomainResult<()> {
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        let ended = DbSessionStore::delete_for_user_tx(&mut tx, caller.id()).await?;
+        let event = Event::new(
+            &caller.actor,
+            Action::SignedOutEverywhere,
+            Some(&caller.user.email),
+        )
+        .detail(sessions_ended(ended));
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The user behind a session, if the account still exists, is active, and its end date

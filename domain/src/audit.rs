@@ -40,6 +40,10 @@ pub enum Action {
     SignInFailed,
     SignInRateLimited,
     SignedOut,
+    SignedOutEverywhere,
+    PasswordChanged,
+    PasswordResetRequested,
+    MemberPasswordResetSent,
     InviteCreated,
     InviteResent,
     InviteRevoked,
@@ -95,6 +99,7 @@ impl Action {
             Action::MemberDeactivated => &["member.deactivated"],
             Action::MemberReactivated => &["member.reactivated"],
             Action::MemberAccessEndChanged => &["member.access_end_changed"],
+            Action::MemberPasswordResetSent => &["member.password_reset_sent"],
             _ => &[],
         }
     }
@@ -107,6 +112,10 @@ impl Action {
             Action::SignInFailed => "auth.sign_in_failed",
             Action::SignInRateLimited => "auth.sign_in_rate_limited",
             Action::SignedOut => "auth.sign_out",
+            Action::SignedOutEverywhere => "auth.sign_out_everywhere",
+            Action::PasswordChanged => "user.password_changed",
+            Action::PasswordResetRequested => "user.password_reset_requested",
+            Action::MemberPasswordResetSent => "member.password_reset_sent",
             Action::InviteCreated => "invite.created",
             Action::InviteResent => "invite.resent",
             Action::InviteRevoked => "invite.revoked",
@@ -192,6 +201,14 @@ impl Event {
     pub fn invite(mut self, invite_id: &str) -> Event {
         self.invite_id = Some(invite_id.to_owned());
         self
+    }
+
+    /// `invite`, when there is one (account emails belong to none).
+    pub fn on_invite(self, invite_id: Option<&str>) -> Event {
+        match invite_id {
+            Some(id) => self.invite(id),
+            None => self,
+        }
     }
 
     pub fn detail(mut self, detail: impl Into<String>) -> Event {

@@ -23,6 +23,7 @@ pub mod members;
 pub mod names;
 pub mod outbox;
 pub mod password;
+pub mod password_reset;
 pub mod ratelimit;
 pub mod roles;
 pub mod secret;

@@ -56,7 +56,7 @@ impl Services {
     }
 
     /// The member `id`, who must not be `caller` and whose role `caller` may grant.
-    async fn member_in_reach(
+    pub(crate) async fn member_in_reach(
         &self,
         caller: &Caller,
         id: &str,

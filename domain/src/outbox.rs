@@ -72,7 +72,7 @@ impl Services {
                 outbox::mark_sent(&mut tx, &job.id, now).await?;
                 let event = Event::new(&worker(), Action::EmailSent, Some(&job.recipient))
                     .detail(format!("{} email, attempt {}", job.kind, job.attempts))
-                    .invite(&invite_id)
+                    .on_invite(job.invite_id.as_deref())
                     .hooks(match job.kind() {
                         Some(JobKind::Invite) => &["invitation.sent"],
                         Some(JobKind::Reminder) => &["invitation.reminded"],
@@ -96,7 +96,7 @@ impl Services {
                 }
                 let event = Event::new(&worker(), Action::EmailRetrying, Some(&job.recipient))
                     .detail(format!("attempt {} failed: {e}", job.attempts))
-                    .invite(&invite_id);
+                    .on_invite(job.invite_id.as_deref());
                 audit_store::insert_tx(&mut tx, &event, now).await?;
                 tx.commit().await?;
             }
@@ -109,7 +109,7 @@ impl Services {
                 outbox::mark_failed(&mut tx, &job.id, now, &e).await?;
                 let event = Event::new(&worker(), Action::EmailFailed, Some(&job.recipient))
                     .detail(format!("attempt {}: {e}", job.attempts))
-                    .invite(&invite_id)
+                    .on_invite(job.invite_id.as_deref())
                     .hooks(if is_invite {
                         &["invitation.delivery_failed"]
                     } else {
@@ -130,13 +130,22 @@ impl Services {
             return Ok(Rendered::Drop("bad recipient address"));
         };
         let now = self.clock.now();
+        let Some(kind) = job.kind() else {
+            return Ok(Rendered::Drop("unknown job kind"));
+        };
+        // Account emails belong to no invite.
+        if kind == JobKind::PasswordReset {
+            let Some(reset) = self.password_reset_email(job).await? else {
+                return Ok(Rendered::Drop("link used, expired or account deactivated"));
+            };
+            let (subject, text, html) =
+                templates::password_reset(&reset.name, &reset.link, reset.expires_at);
+            return Ok(Rendered::Send(outgoing(job, to, subject, text, html)));
+        }
         let Some(invite) =
             invites::find(&self.db, job.invite_id.as_deref().unwrap_or_default(), now).await?
         else {
             return Ok(Rendered::Drop("invite no longer exists"));
-        };
-        let Some(kind) = job.kind() else {
-            return Ok(Rendered::Drop("unknown job kind"));
         };
         let (subject, text, html) = match kind {
             JobKind::Invite | JobKind::Reminder => {
@@ -201,15 +210,26 @@ impl Services {
                 invite.decline_reason.as_deref(),
                 &self.public_url.link(&format!("/invites/{}", invite.id)),
             ),
+            JobKind::PasswordReset => unreachable!("handled above: it has no invite"),
         };
-        Ok(Rendered::Send(OutgoingEmail {
-            to,
-            subject,
-            text,
-            html,
-            // Stable per job: a receiver can drop a copy resent after a crash.
-            message_id: format!("<{}@vestibule>", job.id),
-        }))
+        Ok(Rendered::Send(outgoing(job, to, subject, text, html)))
+    }
+}
+
+fn outgoing(
+    job: &Job,
+    to: EmailAddress,
+    subject: String,
+    text: String,
+    html: String,
+) -> OutgoingEmail {
+    OutgoingEmail {
+        to,
+        subject,
+        text,
+        html,
+        // Stable per job: a receiver can drop a copy resent after a crash.
+        message_id: format!("<{}@vestibule>", job.id),
     }
 }
 

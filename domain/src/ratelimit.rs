@@ -15,6 +15,7 @@ use crate::clock::{Millis, HOUR, MINUTE, SECOND};
 #[derive(Debug)]
 pub struct Limits {
     pub sign_in: SignInLimits,
+    pub password_resets: PasswordResetLimits,
     /// Links that are not ours (forged, mistyped, guessed), counted per client IP at open
     /// and accept: 30 per 10 minutes, then 429.
     pub bad_links: RateLimiter,
@@ -40,6 +41,15 @@ pub struct SignInLimits {
     pub per_account: RateLimiter,
 }
 
+/// "Forgot password" requests: per client IP 10 an hour (then 429, which says nothing about
+/// any account); per address 3 an hour, silently (the answer must not tell whether the
+/// account exists, so past the limit the request is answered as usual and sends nothing).
+#[derive(Debug)]
+pub struct PasswordResetLimits {
+    pub per_ip: RateLimiter,
+    pub per_account: RateLimiter,
+}
+
 impl Limits {
     /// The limits, with `invites_per_minute` per inviter (0: no such limit, for load tests).
     pub fn new(invites_per_minute: u32) -> Limits {
@@ -51,6 +61,10 @@ impl Limits {
             sign_in: SignInLimits {
                 per_ip: RateLimiter::named("sign_in_ip", 30, 10 * MINUTE),
                 per_account: RateLimiter::named("sign_in_account", 5, 15 * MINUTE),
+            },
+            password_resets: PasswordResetLimits {
+                per_ip: RateLimiter::named("password_reset_ip", 10, HOUR),
+                per_account: RateLimiter::named("password_reset_account", 3, HOUR),
             },
             bad_links: RateLimiter::named("bad_links", 30, 10 * MINUTE),
             invite_sends: RateLimiter::named("invite_sends", per_minute, MINUTE),
@@ -67,6 +81,8 @@ impl Limits {
         for l in [
             &mut self.sign_in.per_ip,
             &mut self.sign_in.per_account,
+            &mut self.password_resets.per_ip,
+            &mut self.password_resets.per_account,
             &mut self.bad_links,
             &mut self.invite_sends,
             &mut self.new_invite_requests,

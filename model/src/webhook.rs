@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Every event a webhook endpoint can receive (Standard Webhooks' `type`).
-pub const EVENT_TYPES: [&str; 16] = [
+pub const EVENT_TYPES: [&str; 17] = [
     "invitation.created",
     "invitation.sent",
     "invitation.delivery_failed",
@@ -21,6 +21,7 @@ pub const EVENT_TYPES: [&str; 16] = [
     "member.deactivated",
     "member.reactivated",
     "member.access_end_changed",
+    "member.password_reset_sent",
 ];
 
 /// `name` if it is an event type, or `*` for all of them.

@@ -83,6 +83,51 @@ pub async fn set_password(
     Ok(())
 }
 
+/// "Forgot password": emails a one-hour reset link if an active account has the address.
+/// The page it leads to says the same thing either way.
+#[server(endpoint = "request_password_reset")]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    use self::ssr::*;
+    let cx = Ctx::get()?;
+    cx.services
+        .request_password_reset(&email, &cx.actor)
+        .await?;
+    leptos_axum::redirect("/forgot-password?sent=1");
+    Ok(())
+}
+
+/// The signed-in person changes their password. Every session of theirs ends; this browser
+/// stays signed in under a new session id.
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current: String,
+    password: String,
+    confirm: String,
+) -> Result<(), AppError> {
+    use self::ssr::*;
+    let cx = Ctx::get()?;
+    let caller = cx.caller().await?;
+    let password = domain::password::NewPassword::parse(&password, &confirm)?;
+    cx.services
+        .change_password(&caller, &current, &password)
+        .await?;
+    start_session(&cx.session, caller.id()).await?;
+    leptos_axum::redirect("/?password=changed");
+    Ok(())
+}
+
+/// Ends every session of the signed-in person, this one too.
+#[server(endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    use self::ssr::*;
+    let cx = Ctx::get()?;
+    let caller = cx.caller().await?;
+    cx.services.sign_out_everywhere(&caller).await?;
+    cx.session.flush().await.map_err(session_error)?;
+    leptos_axum::redirect("/sign-in?signed_out=everywhere");
+    Ok(())
+}
+
 /// Signs `user_id` in on this session, under a new session id: an id planted before sign-in
 /// (or before accepting an invite) is worth nothing after.
 #[cfg(feature = "ssr")]

@@ -1,4 +1,5 @@
-//! The Members page: list, change role, change teams, end dates, deactivate and reactivate.
+//! The Members page: list, change role, change teams, end dates, password reset links,
+//! deactivate and reactivate.
 
 use leptos::prelude::*;
 use model::MemberInfo;
@@ -60,6 +61,15 @@ pub async fn set_member_teams(id: String, teams: Option<Vec<String>>) -> Result<
     let caller = cx.caller().await?;
     let teams = teams.unwrap_or_default();
     Ok(cx.services.set_member_teams(&caller, &id, &teams).await?)
+}
+
+/// Emails member `id` a one-hour link to choose a new password; answers the address.
+#[server(endpoint = "send_password_reset")]
+pub async fn send_password_reset(id: String) -> Result<String, AppError> {
+    use self::ssr::*;
+    let cx = Ctx::get()?;
+    let caller = cx.caller().await?;
+    Ok(cx.services.send_password_reset(&caller, &id).await?)
 }
 
 #[server(endpoint = "set_member_active")]

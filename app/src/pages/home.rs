@@ -5,19 +5,25 @@ use leptos_router::hooks::use_query_map;
 use model::CurrentUser;
 
 use crate::api::address::ResendAddressConfirmation;
+use crate::api::auth::{ChangePassword, SignOutEverywhere};
 use crate::components::enhance::Enhance;
-use crate::components::form::{FormError, Submit};
+use crate::components::form::{Field, FormError, Submit};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let user = expect_context::<CurrentUser>();
     let permissions: Vec<_> = user.permissions.iter().map(|p| p.label()).collect();
-    let confirmed = use_query_map().read_untracked().get("address").as_deref() == Some("confirmed");
+    let query = use_query_map().read_untracked();
+    let confirmed = query.get("address").as_deref() == Some("confirmed");
+    let password_changed = query.get("password").as_deref() == Some("changed");
     view! {
         <Title text="Home"/>
         <h1>{format!("Welcome, {}", user.name)}</h1>
         {confirmed.then(|| view! {
             <p class="notice" role="status">"Thank you: your email address is confirmed."</p>
+        })}
+        {password_changed.then(|| view! {
+            <p class="notice" role="status">"Your password is changed. Every other sign-in of yours has ended."</p>
         })}
         {(!user.address_confirmed).then(|| view! {
             <section class="card" aria-labelledby="confirm-heading">
@@ -44,6 +50,29 @@ pub fn HomePage() -> impl IntoView {
             <ul class="permissions">
                 {permissions.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
             </ul>
+        </section>
+        <section class="card" aria-labelledby="password-heading">
+            <h2 id="password-heading">"Change your password"</h2>
+            <Enhance live=false>
+                <form method="post" action=ChangePassword::PATH>
+                    <Field label="Current password" name="current" kind="password" autocomplete="current-password"/>
+                    <Field label="New password (at least 10 characters)" name="password" kind="password" autocomplete="new-password"/>
+                    <Field label="Repeat the new password" name="confirm" kind="password" autocomplete="new-password"/>
+                    <p class="hint">"Changing it signs you out on every other device."</p>
+                    <FormError/>
+                    <Submit label="Change password" busy="Changing…"/>
+                </form>
+            </Enhance>
+        </section>
+        <section class="card" aria-labelledby="everywhere-heading">
+            <h2 id="everywhere-heading">"Sign out everywhere"</h2>
+            <p>"Lost a device, or signed in on a shared computer? This ends every sign-in of yours, this one too."</p>
+            <Enhance live=false>
+                <form method="post" action=SignOutEverywhere::PATH>
+                    <FormError/>
+                    <Submit label="Sign out everywhere" busy="Signing out…"/>
+                </form>
+            </Enhance>
         </section>
     }
 }

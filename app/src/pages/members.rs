@@ -8,7 +8,8 @@ use model::{fmt_utc, fmt_utc_input, CurrentUser, MemberInfo, RoleInfo, TeamInfo}
 
 use crate::api::directory::{list_roles, list_teams};
 use crate::api::members::{
-    list_members, ChangeMemberRole, SetMemberAccessEnd, SetMemberActive, SetMemberTeams,
+    list_members, ChangeMemberRole, SendPasswordReset, SetMemberAccessEnd, SetMemberActive,
+    SetMemberTeams,
 };
 use crate::components::enhance::{AreaError, Enhance};
 use crate::components::server_data::loading;
@@ -80,6 +81,8 @@ fn MemberTable(
                         let id_role = m.id.clone();
                         let id_teams = m.id.clone();
                         let id_active = m.id.clone();
+                        let id_reset = m.id.clone();
+                        let reset_done = format!("Reset link sent to {}. It works for one hour.", m.email);
                         let id_end = m.id.clone();
                         let end_value = m.access_ends_at.map(fmt_utc_input).unwrap_or_default();
                         let may_end = !is_me && m.role_id != "admin";
@@ -146,6 +149,12 @@ fn MemberTable(
                                             title="Joined through a copied link and has not yet confirmed the address from an email">
                                             "Address not confirmed"
                                         </span>
+                                    })}
+                                    {(!is_me && m.active).then(|| view! {
+                                        <form method="post" action=SendPasswordReset::PATH data-then="replace" data-done=reset_done>
+                                            <input type="hidden" name="id" value=id_reset/>
+                                            <button type="submit" class="button subtle">"Send password reset link"</button>
+                                        </form>
                                     })}
                                     {(!is_me).then(|| view! {
                                         <form method="post" action=SetMemberActive::PATH>

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod bulk;
 pub mod confirm_address;
 pub mod dashboard;
+pub mod forgot_password;
 pub mod home;
 pub mod invite_detail;
 pub mod invites;

@@ -25,6 +25,7 @@ pub fn SetPasswordPage() -> impl IntoView {
                             <Field label="Email" name="email" kind="email" value=email readonly=true/>
                             <Field label="New password (at least 10 characters)" name="password" kind="password" autocomplete="new-password"/>
                             <Field label="Repeat the password" name="confirm" kind="password" autocomplete="new-password"/>
+                            <p class="hint">"Setting it signs you out on every other device."</p>
                             <FormError/>
                             <Submit label="Set password"/>
                         </form>

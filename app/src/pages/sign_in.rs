@@ -16,6 +16,7 @@ pub fn SignInPage() -> impl IntoView {
         .get("next")
         .unwrap_or_else(|| "/".into());
     let password_set = query.read_untracked().get("password_set").is_some();
+    let everywhere = query.read_untracked().get("signed_out").as_deref() == Some("everywhere");
     view! {
         <Title text="Sign in"/>
         <main class="narrow">
@@ -23,7 +24,10 @@ pub fn SignInPage() -> impl IntoView {
             <section class="card">
                 <h2>"Sign in"</h2>
                 {password_set.then(|| view! {
-                    <p class="notice" role="status">"Your password is set. Sign in with it now."</p>
+                    <p class="notice" role="status">"Your password is set, and every earlier sign-in has ended. Sign in with it now."</p>
+                })}
+                {everywhere.then(|| view! {
+                    <p class="notice" role="status">"You are signed out on every device and browser."</p>
                 })}
                 <Enhance live=false>
                     <form method="post" action=SignIn::PATH>
@@ -34,6 +38,7 @@ pub fn SignInPage() -> impl IntoView {
                         <Submit label="Sign in" busy="Signing in…"/>
                     </form>
                 </Enhance>
+                <p class="hint"><a href="/forgot-password">"Forgot your password?"</a></p>
                 <p class="hint">"Vestibule is invitation-only. No account yet? Ask your administrator for an invitation."</p>
             </section>
         </main>

@@ -6,6 +6,24 @@ use crate::clock::Millis;
 
 pub use model::fmt_utc;
 
+/// Every HTML part: one document shell and one type style, so the emails read as one family.
+fn page(body: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html><body style=\"font-family:system-ui,sans-serif;color:#1c2430\">{body}</body></html>"
+    )
+}
+
+/// Something a person wrote (a note, a reason), escaped and set apart as a quotation.
+fn quote(text: &str) -> String {
+    format!(
+        "<blockquote style=\"margin:16px 0;padding:8px 12px;border-left:3px solid #dde1e7;color:#566173\">{}</blockquote>",
+        escape_html(text).replace('\n', "<br>")
+    )
+}
+
+/// Small print under the main text.
+const QUIET: &str = "style=\"color:#566173\"";
+
 pub struct Invitation<'a> {
     pub inviter_name: &'a str,
     pub role_name: &'a str,
@@ -56,23 +74,18 @@ pub fn invitation(i: &Invitation<'_>) -> (String, String, String) {
     let note = if i.message.is_empty() {
         String::new()
     } else {
-        format!(
-            "<blockquote style=\"margin:16px 0;padding:8px 12px;border-left:3px solid #dde1e7;color:#566173\">{}</blockquote>",
-            escape_html(i.message).replace('\n', "<br>")
-        )
+        quote(i.message)
     };
-    let html = format!(
-        "<!DOCTYPE html><html><body style=\"font-family:system-ui,sans-serif;color:#1c2430\">\
-         {opening_html}<p><strong>{inviter}</strong> invited you to join as <strong>{role}</strong>{teams}.</p>{note}\
+    let html = page(&format!(
+        "{opening_html}<p><strong>{inviter}</strong> invited you to join as <strong>{role}</strong>{teams}.</p>{note}\
          <p><a href=\"{link}\" style=\"display:inline-block;padding:10px 16px;background:#2f5bd3;color:#fff;border-radius:6px;text-decoration:none\">Accept the invitation</a></p>\
-         <p style=\"color:#566173\">The link works once, until {expires}. If the button does not work, paste this address into your browser:<br>{link}</p>\
-         <p style=\"color:#566173\">If you did not expect this invitation, you can ignore this email.</p>\
-         </body></html>",
+         <p {QUIET}>The link works once, until {expires}. If the button does not work, paste this address into your browser:<br>{link}</p>\
+         <p {QUIET}>If you did not expect this invitation, you can ignore this email.</p>",
         inviter = escape_html(i.inviter_name),
         role = escape_html(i.role_name),
         teams = escape_html(&teams),
         link = escape_html(i.link),
-    );
+    ));
     (subject, text, html)
 }
 
@@ -90,17 +103,16 @@ pub fn address_confirmation(
          If it was not you, do not follow the link, and tell {inviter_name}: an account is using \
          your address.\n"
     );
-    let html = format!(
-        "<!DOCTYPE html><html><body style=\"font-family:system-ui,sans-serif;color:#1c2430\">\
-         <p>Someone joined the workspace as <strong>{address}</strong>, through an invitation link \
+    let html = page(&format!(
+        "<p>Someone joined the workspace as <strong>{address}</strong>, through an invitation link \
          that {inviter} shared by other means than this mailbox.</p>\
          <p>If that was you, <a href=\"{link}\">sign in and confirm that this address is yours</a>.</p>\
-         <p style=\"color:#566173\">If it was not you, do not follow the link, and tell {inviter}: \
-         an account is using your address.</p></body></html>",
+         <p {QUIET}>If it was not you, do not follow the link, and tell {inviter}: \
+         an account is using your address.</p>",
         address = escape_html(address),
         inviter = escape_html(inviter_name),
         link = escape_html(link),
-    );
+    ));
     (subject, text, html)
 }
 
@@ -111,12 +123,12 @@ pub fn new_invite_request(invitee: &str, invite_page: &str) -> (String, String, 
         "{invitee} opened an invitation link that no longer works and asked for a new one.\n\n\
          Review the invitation and resend it if you agree:\n{invite_page}\n"
     );
-    let html = format!(
-        "<!DOCTYPE html><html><body style=\"font-family:system-ui,sans-serif\"><p>{who} opened an invitation link \
-         that no longer works and asked for a new one.</p><p><a href=\"{page}\">Review the invitation</a> and resend it if you agree.</p></body></html>",
+    let html = page(&format!(
+        "<p>{who} opened an invitation link that no longer works and asked for a new one.</p>\
+         <p><a href=\"{url}\">Review the invitation</a> and resend it if you agree.</p>",
         who = escape_html(invitee),
-        page = escape_html(invite_page),
-    );
+        url = escape_html(invite_page),
+    ));
     (subject, text, html)
 }
 
@@ -136,18 +148,15 @@ pub fn invite_declined(
          The invitation's history:\n{invite_page}\n"
     );
     let said_html = match reason {
-        Some(r) => format!(
-            "<p>Their reason:</p><blockquote style=\"margin:16px 0;padding:8px 12px;border-left:3px solid #dde1e7;color:#566173\">{}</blockquote>",
-            escape_html(r).replace('\n', "<br>")
-        ),
+        Some(r) => format!("<p>Their reason:</p>{}", quote(r)),
         None => "<p>They gave no reason.</p>".to_owned(),
     };
-    let html = format!(
-        "<!DOCTYPE html><html><body style=\"font-family:system-ui,sans-serif\"><p>{who} declined your invitation; \
-         its link no longer works.</p>{said_html}<p><a href=\"{page}\">See the invitation's history</a>.</p></body></html>",
+    let html = page(&format!(
+        "<p>{who} declined your invitation; its link no longer works.</p>{said_html}\
+         <p><a href=\"{url}\">See the invitation's history</a>.</p>",
         who = escape_html(invitee),
-        page = escape_html(invite_page),
-    );
+        url = escape_html(invite_page),
+    ));
     (subject, text, html)
 }
 
@@ -165,15 +174,36 @@ pub fn access_ending(
          signed out and deactivated then.\n\nTo extend or clear the end date, open Members:\n\
          {members_page}\n"
     );
-    let html = format!(
-        "<!DOCTYPE html><html><body style=\"font-family:system-ui,sans-serif\"><p>The access of \
-         <strong>{who}</strong> ({addr}), whom you invited, ends on <strong>{when}</strong>. They \
-         will be signed out and deactivated then.</p><p>To extend or clear the end date, open \
-         <a href=\"{page}\">Members</a>.</p></body></html>",
+    let html = page(&format!(
+        "<p>The access of <strong>{who}</strong> ({addr}), whom you invited, ends on \
+         <strong>{when}</strong>. They will be signed out and deactivated then.</p>\
+         <p>To extend or clear the end date, open <a href=\"{url}\">Members</a>.</p>",
         who = escape_html(name),
         addr = escape_html(address),
-        page = escape_html(members_page),
+        url = escape_html(members_page),
+    ));
+    (subject, text, html)
+}
+
+/// To a member: a link to choose a new password, asked for by them or sent by an admin.
+pub fn password_reset(name: &str, link: &str, expires_at: Millis) -> (String, String, String) {
+    let subject = "Choose a new password".to_owned();
+    let until = fmt_utc(expires_at);
+    let why = "A link to choose a new password was asked for your account, by you or by an \
+               admin of your workspace.";
+    let text = format!(
+        "Hello {name},\n\n{why}\n\nChoose a new password (the link works once, until {until}):\n         {link}\n\nChoosing one signs you out everywhere. If you did not ask for this, ignore          this email: your password stays as it is.\n"
     );
+    let html = page(&format!(
+        "<p>Hello {who},</p><p>{why}</p>\
+         <p><a href=\"{url}\">Choose a new password</a></p>\
+         <p {QUIET}>The link works once, until {until}; choosing a password signs you out \
+         everywhere. If you did not ask for this, ignore this email: your password stays as it \
+         is. If the link does not work, paste this address into your browser:<br>{url}</p>",
+        who = escape_html(name),
+        why = escape_html(why),
+        url = escape_html(link),
+    ));
     (subject, text, html)
 }
 
@@ -223,5 +253,17 @@ mod tests {
         assert!(text.contains("<img src=x onerror=alert(1)>\nnot now"));
         let (_, text, html) = invite_declined("x@example.com", None, "https://v.example/i");
         assert!(text.contains("no reason") && html.contains("no reason"));
+    }
+
+    #[test]
+    fn a_reset_email_names_the_hour_escapes_the_name_and_carries_the_link_once_per_part() {
+        let link = "https://v.example/set-password/tok";
+        let (subject, text, html) = password_reset("Ann <i>&</i>", link, 3_600_000);
+        assert_eq!(subject, "Choose a new password");
+        assert!(text.contains("Hello Ann <i>&</i>") && text.contains(link));
+        assert!(html.contains("Ann &lt;i&gt;&amp;&lt;/i&gt;"), "{html}");
+        assert!(text.contains("until 1970-01-01 01:00 UTC"), "{text}");
+        assert!(html.contains(&format!("href=\"{link}\"")));
+        assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</body></html>"));
     }
 }

@@ -24,16 +24,20 @@ pub enum JobKind {
     InviteDeclined,
     /// To an inviter: their invitee's access ends in a few days.
     AccessEndingSoon,
+    /// To a member: a link to choose a new password. It belongs to no invite: the job's id is
+    /// the id of the password token it carries, so the worker rebuilds the link from the seed.
+    PasswordReset,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 6] = [
+    pub const ALL: [JobKind; 7] = [
         JobKind::Invite,
         JobKind::Reminder,
         JobKind::NewInviteRequest,
         JobKind::ConfirmAddress,
         JobKind::InviteDeclined,
         JobKind::AccessEndingSoon,
+        JobKind::PasswordReset,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +48,7 @@ impl JobKind {
             JobKind::ConfirmAddress => "confirm_address",
             JobKind::InviteDeclined => "invite_declined",
             JobKind::AccessEndingSoon => "access_ending_soon",
+            JobKind::PasswordReset => "password_reset",
         }
     }
 
@@ -101,7 +106,8 @@ pub async fn insert(tx: &mut Tx, job: &NewJob<'_>, now: Millis) -> Result<(), sq
 /// One email job to queue.
 pub struct NewJob<'a> {
     pub id: String,
-    pub invite_id: &'a str,
+    /// The invite the email is about (its timeline shows it); `None` for account emails.
+    pub invite_id: Option<&'a str>,
     pub kind: JobKind,
     pub recipient: &'a str,
     pub link_seed: Option<&'a str>,
@@ -119,10 +125,22 @@ impl<'a> NewJob<'a> {
     ) -> NewJob<'a> {
         NewJob {
             id: uuid::Uuid::now_v7().to_string(),
-            invite_id,
+            invite_id: Some(invite_id),
             kind,
             recipient,
             link_seed,
+            due_at: None,
+        }
+    }
+
+    /// The email carrying password token `token_id` (its id is the job's), for no invite.
+    pub fn password_reset(token_id: &str, recipient: &'a str, link_seed: &'a str) -> NewJob<'a> {
+        NewJob {
+            id: token_id.to_owned(),
+            invite_id: None,
+            kind: JobKind::PasswordReset,
+            recipient,
+            link_seed: Some(link_seed),
             due_at: None,
         }
     }
@@ -144,7 +162,7 @@ pub async fn insert_many(tx: &mut Tx, jobs: &[NewJob<'_>], now: Millis) -> Resul
         let values = dynamic::values_rows(&mut args, part, |a, j| {
             vec![
                 a.text(j.id.as_str()),
-                a.text(j.invite_id),
+                a.push(dynamic::Arg::OptText(j.invite_id.map(str::to_owned))),
                 a.text(j.kind.as_str()),
                 a.text(j.recipient),
                 a.push(dynamic::Arg::OptText(j.link_seed.map(str::to_owned))),

@@ -62,22 +62,50 @@ pub async fn consume(
     Ok((done == 1).then_some(user_id))
 }
 
-/// The email of the account a live token belongs to, without using the token up.
-pub async fn live_email(
+/// Whom a live token is for, as its email needs it.
+pub struct LiveToken {
+    pub email: String,
+    pub name: String,
+    pub expires_at: Millis,
+}
+
+/// The account a token belongs to, if the token is unused, unexpired, its digest matches and
+/// the account may still act (active, end date not reached): a deactivated member's link is
+/// dead even before it is used. Reads only.
+pub async fn live(
     db: &crate::store::Db,
     id: &str,
     digest: &str,
     now: Millis,
-) -> Result<Option<String>, sqlx::Error> {
-    let row: Option<(String, String)> = crate::on_db!(db, p => sqlx::query_as(
-        "SELECT u.email, t.token_digest FROM password_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.id = $1 AND t.used_at IS NULL AND t.expires_at > $2",
+) -> Result<Option<LiveToken>, sqlx::Error> {
+    let row: Option<(String, String, Millis, String)> = crate::on_db!(db, p => sqlx::query_as(
+        "SELECT u.email, u.name, t.expires_at, t.token_digest FROM password_tokens t \
+         JOIN users u ON u.id = t.user_id \
+         WHERE t.id = $1 AND t.used_at IS NULL AND t.expires_at > $2 AND u.active \
+         AND (u.access_ends_at IS NULL OR u.access_ends_at > $2)",
     )
     .bind(id)
     .bind(now)
     .fetch_optional(p)
     .await)?;
-    Ok(row.and_then(|(email, stored)| {
-        constant_time_eq(stored.as_bytes(), digest.as_bytes()).then_some(email)
+    Ok(row.and_then(|(email, name, expires_at, stored)| {
+        constant_time_eq(stored.as_bytes(), digest.as_bytes()).then_some(LiveToken {
+            email,
+            name,
+            expires_at,
+        })
     }))
+}
+
+/// Uses up every unused token of `user_id`: once the password changes, no older link may
+/// change it again.
+pub async fn void_for_user(tx: &mut Tx, user_id: &str, now: Millis) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE password_tokens SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))
 }

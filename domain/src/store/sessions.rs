@@ -8,8 +8,8 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
 use crate::clock::Millis;
-use crate::store::{dynamic, Db};
-use crate::{on_db, on_db_write};
+use crate::store::{dynamic, Db, Tx};
+use crate::{on_db, on_db_write, on_tx};
 
 /// The session key under which the signed-in user's id is kept.
 pub const USER_ID_KEY: &str = "user_id";
@@ -32,6 +32,16 @@ impl DbSessionStore {
             .await
             .map(|r| r.rows_affected()))?;
         Ok(r)
+    }
+
+    /// `delete_for_user` inside `tx`: the sessions end in the same commit as the password
+    /// change that ends them.
+    pub async fn delete_for_user_tx(tx: &mut Tx, user_id: &str) -> Result<u64, sqlx::Error> {
+        on_tx!(tx, c => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))
     }
 
     /// Of `session_ids`, those still signed in to an active account whose role holds

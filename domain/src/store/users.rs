@@ -77,6 +77,14 @@ pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserWithRole>, sqlx:
         .await)
 }
 
+/// `find_by_id` inside `tx`.
+pub async fn find_by_id_tx(tx: &mut Tx, id: &str) -> Result<Option<UserWithRole>, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query_as(select_with_role!("WHERE u.id = $1"))
+        .bind(id)
+        .fetch_optional(c)
+        .await)
+}
+
 pub struct NewUser<'a> {
     pub id: &'a str,
     pub email: &'a str,

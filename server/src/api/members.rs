@@ -1,4 +1,5 @@
-//! `/api/v1/members`: the people who joined, and changing their role, teams or access.
+//! `/api/v1/members`: the people who joined, changing their role, teams or access, and
+//! sending them password reset links.
 
 use app::state::AppState;
 use axum::extract::{Path, State};
@@ -152,4 +153,40 @@ pub async fn update(
         .find(|m| m.id == id)
         .ok_or_else(Problem::not_found)?;
     Ok(Json(member.into()))
+}
+
+/// Where a password reset link went.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct PasswordResetSent {
+    /// The member's own address: the link never goes anywhere else, and is never in answers.
+    pub sent_to: String,
+    /// When the link stops working (an hour from now).
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+}
+
+/// Email a member a one-hour link to choose a new password (at most three an hour per
+/// member). Their password and sessions stay as they are until the link is used.
+#[utoipa::path(post, path = "/members/{id}/password-reset", tag = "members",
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 202, body = PasswordResetSent), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "Yourself, out of your reach, or deactivated"),
+        (status = 429, body = Problem)),
+    security(("api_key" = ["members:write"])))]
+pub async fn password_reset(
+    State(state): State<AppState>,
+    key: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<(axum::http::StatusCode, Json<PasswordResetSent>)> {
+    let caller = key.need(ApiScope::MembersWrite)?;
+    let s = &state.services;
+    let sent_to = s.send_password_reset(caller, &id).await?;
+    let expires_at = s.clock.now() + domain::password_reset::PASSWORD_RESET_TTL;
+    Ok((
+        axum::http::StatusCode::ACCEPTED,
+        Json(PasswordResetSent {
+            sent_to,
+            expires_at: rfc3339(expires_at),
+        }),
+    ))
 }

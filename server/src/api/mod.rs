@@ -86,6 +86,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(invitations::resend))
         .routes(routes!(members::list))
         .routes(routes!(members::update))
+        .routes(routes!(members::password_reset))
         .routes(routes!(directory::roles))
         .routes(routes!(directory::teams))
         .routes(routes!(log::list))

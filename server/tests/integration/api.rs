@@ -375,6 +375,12 @@ fn endpoints() -> Vec<Endpoint> {
             Some(r#"{"team_ids": []}"#),
             "members:write",
         ),
+        ep(
+            M::POST,
+            "/members/{member}/password-reset",
+            Some("{}"),
+            "members:write",
+        ),
         ep(M::GET, "/roles", None, "invitations:read"),
         ep(M::GET, "/teams", None, "invitations:read"),
         ep(M::GET, "/audit", None, "audit:read"),

@@ -56,6 +56,18 @@ const PROBES: &[Probe] = &[
             ("confirm", "a good long password"),
         ],
     ),
+    post(
+        "POST /api/request_password_reset",
+        &[("email", "nobody@example.com")],
+    ),
+    post(
+        "POST /api/change_password",
+        &[
+            ("current", "not the password"),
+            ("password", "a good long password"),
+            ("confirm", "a good long password"),
+        ],
+    ),
     post("POST /api/open_invite", &[("token", "x")]),
     post(
         "POST /api/accept_invite",
@@ -118,6 +130,7 @@ const PROBES: &[Probe] = &[
         "POST /api/set_member_access_end",
         &[("id", "{member}"), ("ends_at", "")],
     ),
+    post("POST /api/send_password_reset", &[("id", "{member}")]),
     post(
         "POST /api/set_member_active",
         &[("id", "{member}"), ("active", "true")],
@@ -193,6 +206,7 @@ const PROBES: &[Probe] = &[
     get("GET /sign-in"),
     get("GET /invite/x"),
     get("GET /set-password/x"),
+    get("GET /forgot-password"),
     get("GET /"),
     get("GET /dashboard"),
     get("GET /invites"),
@@ -208,6 +222,7 @@ const PROBES: &[Probe] = &[
     // The REST API takes keys, not cookies: a signed-in browser gets nowhere with it.
     get("GET /api/v1/invitations"),
     get("GET /api/v1/openapi.json"),
+    post("POST /api/sign_out_everywhere", &[]),
     post("POST /api/sign_out", &[]),
 ];
 

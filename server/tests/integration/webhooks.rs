@@ -239,6 +239,10 @@ async fn each_change_arrives_once(backend: Backend) {
             .await
             .expect::<serde_json::Value>(StatusCode::OK);
     }
+    // And a password reset link sent to her (the event names her, never the link).
+    api.post(&format!("/members/{member}/password-reset"), &json!({}))
+        .await
+        .expect::<serde_json::Value>(StatusCode::ACCEPTED);
     // Bob: created without email, revoked.
     let bob: IssuedInvitation = api
         .post(
@@ -290,12 +294,12 @@ async fn each_change_arrives_once(backend: Backend) {
         "once per expiry"
     );
 
-    let all = settle(&app, &receiver, 19).await;
+    let all = settle(&app, &receiver, 20).await;
     repeats_follow_failures(&api, &endpoint, &all).await;
     let got = unique(&all);
     assert_eq!(
         got.len(),
-        19,
+        20,
         "{:#?}",
         got.iter().map(|r| &r.event_type).collect::<Vec<_>>()
     );
@@ -303,6 +307,7 @@ async fn each_change_arrives_once(backend: Backend) {
         assert!(r.verified, "the reference library verifies {r:?}");
         assert!(r.tampered_rejected, "and refuses a changed body: {r:?}");
         assert!(!r.body.contains("/invite/"), "no link in {}", r.body);
+        assert!(!r.body.contains("/set-password/"), "no link in {}", r.body);
     }
     let ids: BTreeSet<&str> = got.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids.len(), got.len(), "each event once");
@@ -326,7 +331,8 @@ async fn each_change_arrives_once(backend: Backend) {
             "member.role_changed",
             "member.access_end_changed",
             "member.deactivated",
-            "member.reactivated"
+            "member.reactivated",
+            "member.password_reset_sent"
         ])
     );
     assert_eq!(
