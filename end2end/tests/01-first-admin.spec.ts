@@ -48,7 +48,7 @@ test.describe.serial('first admin', () => {
     await expect(page.getByRole('heading', { name: 'Members' })).toBeVisible();
     await expect(page.locator(`tr[data-member="${ADMIN.email}"]`)).toContainText('Admin');
 
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await expect(page).toHaveURL(/\/sign-in$/);
     await page.goto('/members');
     await expect(page).toHaveURL(/\/sign-in\?next=\/members$/);
@@ -67,7 +67,7 @@ test.describe.serial('first admin', () => {
     await expect(page.getByRole('heading', { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
-    await expect(page.getByRole('button', { name: 'Sign out' })).toBeInViewport();
+    await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeInViewport();
   });
 });
 

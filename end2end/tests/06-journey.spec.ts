@@ -47,6 +47,98 @@ test('an invitee declines from the email with a reason; the admin sees Declined 
   expect([...adminErrors, ...inviteeErrors]).toEqual([]);
 });
 
+const LANDS = 'lands@agency.example';
+
+test('a link opened while the admin is signed in offers to sign out first; the new member lands where the invite says', async ({ browser }) => {
+  const [page, errors] = await newPage(browser);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto('/invites');
+  await waitForHydration(page);
+  await page.getByLabel('Email address').fill(LANDS);
+  await page.getByLabel('Role', { exact: true }).selectOption({ label: 'Analyst' });
+  await page.getByLabel(/^After accepting, open/).fill('/dashboard');
+  await page.getByRole('button', { name: 'Send invite' }).click();
+  await expect(page.locator(`tr[data-email="${LANDS}"] .badge.status-pending`)).toBeVisible();
+
+  // The same browser, still signed in as Ada, opens the invitee's link.
+  await page.goto(await linkFromMail(LANDS));
+  await waitForHydration(page);
+  await expect(page.locator('.signed-in-as')).toContainText(`You are signed in as Ada Admin (${ADMIN.email})`);
+  await expect(page.getByRole('button', { name: 'Accept invitation' })).toHaveCount(0);
+  await expectAccessible(page, 'the invitation page while someone else is signed in');
+  await page.getByRole('button', { name: `Sign out and continue as ${LANDS}` }).click();
+
+  // Signed out, back on the invitation, which can now be accepted.
+  await expect(page.getByLabel('Your name')).toBeVisible();
+  await waitForHydration(page);
+  await page.getByLabel('Your name').fill('Lan Ding');
+  await page.getByLabel('Choose a password').fill('a long enough password');
+  await page.getByLabel('Repeat the password').fill('a long enough password');
+  await page.getByRole('button', { name: 'Accept invitation' }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+const FORGETFUL = { email: 'forgetful@agency.example', name: 'For Getful', password: 'the first long password' };
+
+test('a member who forgot their password gets a link by email, chooses a new one and is signed out elsewhere', async ({ browser }) => {
+  const [admin, adminErrors] = await newPage(browser);
+  await signIn(admin, ADMIN.email, ADMIN.password);
+  await admin.goto('/invites');
+  await waitForHydration(admin);
+  await admin.getByLabel('Email address').fill(FORGETFUL.email);
+  await admin.getByLabel('Role', { exact: true }).selectOption({ label: 'Analyst' });
+  await admin.getByRole('button', { name: 'Send invite' }).click();
+  await expect(admin.locator(`tr[data-email="${FORGETFUL.email}"] .badge.status-pending`)).toBeVisible();
+
+  // They join, and stay signed in on this "laptop".
+  const [laptop, laptopErrors] = await newPage(browser);
+  await laptop.goto(await linkFromMail(FORGETFUL.email));
+  await waitForHydration(laptop);
+  await laptop.getByLabel('Your name').fill(FORGETFUL.name);
+  await laptop.getByLabel('Choose a password').fill(FORGETFUL.password);
+  await laptop.getByLabel('Repeat the password').fill(FORGETFUL.password);
+  await laptop.getByRole('button', { name: 'Accept invitation' }).click();
+  await expect(laptop.getByRole('heading', { name: `Welcome, ${FORGETFUL.name}` })).toBeVisible();
+
+  // On another browser, the password is gone from memory.
+  const [phone, phoneErrors] = await newPage(browser);
+  await phone.goto('/sign-in');
+  await waitForHydration(phone);
+  await phone.getByRole('link', { name: 'Forgot your password?' }).click();
+  await expect(phone.getByRole('heading', { name: 'Forgot your password?' })).toBeVisible();
+  await waitForHydration(phone);
+  await expectAccessible(phone, 'the forgot-password page');
+  await phone.getByLabel('Email').fill(FORGETFUL.email);
+  await phone.getByRole('button', { name: 'Email me a link' }).click();
+  await expect(phone.getByRole('status')).toContainText('If an account has that address');
+
+  // The real email, from the SMTP sink.
+  const link = await linkFromMail(FORGETFUL.email, 'set-password');
+  const mail = (await mailsTo(FORGETFUL.email)).at(-1)!;
+  expect(mail.subject).toBe('Choose a new password');
+  await phone.goto(link);
+  await waitForHydration(phone);
+  await expect(phone.getByLabel('Email')).toHaveValue(FORGETFUL.email);
+  const fresh = 'the second long password';
+  await phone.getByLabel(/^New password/).fill(fresh);
+  await phone.getByLabel('Repeat the password').fill(fresh);
+  await phone.getByRole('button', { name: 'Set password' }).click();
+  await expect(phone.getByRole('status')).toContainText('Your password is set');
+  await phone.getByLabel('Email').fill(FORGETFUL.email);
+  await phone.getByLabel('Password').fill(fresh);
+  await phone.getByRole('button', { name: 'Sign in' }).click();
+  await expect(phone.getByRole('heading', { name: `Welcome, ${FORGETFUL.name}` })).toBeVisible();
+
+  // The laptop's session ended with the change; the link is spent.
+  await laptop.reload();
+  await expect(laptop).toHaveURL(/\/sign-in/);
+  await laptop.goto(link);
+  await expect(laptop.getByRole('alert')).toBeVisible();
+  expect([...adminErrors, ...laptopErrors, ...phoneErrors]).toEqual([]);
+});
+
 const CONTRACTOR = { email: 'contractor@agency.example', name: 'Con Tractor', password: 'a long contractor password' };
 
 /** A UTC moment as a datetime-local field holds it, to the second. */

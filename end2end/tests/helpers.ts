@@ -74,13 +74,15 @@ export async function newPage(browser: Browser): Promise<[Page, string[]]> {
   return [page, failOnConsoleErrors(page)];
 }
 
-/** The invitation link in the newest email to `address` at the SMTP sink. */
-export async function linkFromMail(address: string): Promise<string> {
+/** The link to `/{path}/…` (an invitation by default) in the newest email to `address` at
+ * the SMTP sink. */
+export async function linkFromMail(address: string, path = 'invite'): Promise<string> {
+  const pattern = new RegExp(`https?://\\S+/${path}/[A-Za-z0-9_-]+`);
   let link = '';
   await expect
     .poll(async () => {
       const mails = await mailsTo(address);
-      const m = mails.at(-1)?.text.match(/https?:\/\/\S+\/invite\/[A-Za-z0-9_-]+/);
+      const m = mails.at(-1)?.text.match(pattern);
       link = m ? m[0] : '';
       return link;
     }, { timeout: 15_000 })

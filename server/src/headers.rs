@@ -52,11 +52,16 @@ pub async fn security_headers(
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
+    // A link page's path holds its token: no request from it may say the path (Referer),
+    // not even to us (proxy logs keep Referer). `strict-origin` sends only the origin, and
+    // keeps a real `Origin` on its form posts; `no-referrer` would make browsers send
+    // `Origin: null`, which the CSRF guard rightly refuses, so the page's plain forms (before
+    // or without the WASM) could not post.
     let link_page = path.starts_with("/set-password/") || path.starts_with("/invite/");
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static(if link_page {
-            "no-referrer"
+            "strict-origin"
         } else {
             "same-origin"
         }),

@@ -70,7 +70,7 @@ pub fn HomePage() -> impl IntoView {
             <Enhance live=false>
                 <form method="post" action=SignOutEverywhere::PATH>
                     <FormError/>
-                    <Submit label="Sign out everywhere" busy="Signing out…"/>
+                    <Submit label="Sign out everywhere" busy="Signing out…" class="button subtle danger"/>
                 </form>
             </Enhance>
         </section>

@@ -24,7 +24,7 @@ pub fn SignInPage() -> impl IntoView {
             <section class="card">
                 <h2>"Sign in"</h2>
                 {password_set.then(|| view! {
-                    <p class="notice" role="status">"Your password is set, and every earlier sign-in has ended. Sign in with it now."</p>
+                    <p class="notice" role="status">"Your password is set. Every earlier sign-in has ended: sign in with it now."</p>
                 })}
                 {everywhere.then(|| view! {
                     <p class="notice" role="status">"You are signed out on every device and browser."</p>

@@ -348,7 +348,7 @@ async fn visitors_are_sent_to_sign_in_and_pages_carry_security_headers(backend: 
         .contains("frame-ancestors 'none'"));
     assert_eq!(h["cache-control"], "no-store");
     let r = app.page("/set-password/anything").await;
-    assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(r.headers()["referrer-policy"], "strict-origin");
     let r = app
         .client
         .get(app.url("/no/such/page"))

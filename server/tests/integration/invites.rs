@@ -332,7 +332,7 @@ async fn opening_a_link_changes_no_state(backend: Backend) {
             .await
             .unwrap();
         assert_eq!(page.status(), StatusCode::OK);
-        assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+        assert_eq!(page.headers()["referrer-policy"], "strict-origin");
         assert_eq!(page.headers()["cache-control"], "no-store");
         // Read the whole page: rendering it is what records the opening.
         let html = page.text().await.unwrap();
