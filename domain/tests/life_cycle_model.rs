@@ -1,8 +1,10 @@
-//! A property test of the invite life cycle as a state machine. Random sequences of
-//! accept, accept with a replaced link, decline, revoke, resend, open and the passing of time run
+//! A property test of the invite life cycle as a state machine. An invite sent at once or
+//! scheduled some hours ahead; random sequences of accept, accept with a replaced link,
+//! decline, revoke, resend, send now, open and the passing of time run
 //! against the real services and database, and against a small model of the rules. After
 //! every step the status in Rust, the status in SQL (the list's filters and the per-status
 //! counts) and the model agree, and accepted, revoked or declined invites never change again.
+//! A scheduled invite's link (the one its email will carry) works only from its send on.
 //! Runs on SQLite, and on PostgreSQL when VESTIBULE_TEST_POSTGRES_URL names a cluster.
 
 mod support;
@@ -32,6 +34,8 @@ enum Op {
     Open,
     /// The invitee declines with the newest link.
     Decline,
+    /// A scheduled invite goes out now instead of at its time.
+    SendNow,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -44,7 +48,13 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Open),
         1 => Just(Op::Decline),
         1 => Just(Op::WaitMinutes(7)),
+        1 => Just(Op::SendNow),
     ]
+}
+
+/// How the invite starts: sent at once, or scheduled so many hours ahead.
+fn start() -> impl Strategy<Value = Option<u8>> {
+    prop_oneof![1 => Just(None), 1 => (1u8..48).prop_map(Some)]
 }
 
 /// The rules, as simply as they can be said.
@@ -53,6 +63,8 @@ struct Model {
     accepted: bool,
     revoked: bool,
     declined: bool,
+    /// When the email goes (went) out, if it was scheduled.
+    send_at: Option<Millis>,
     expires_at: Millis,
     /// When the link was last issued: a resend waits out the policy's 10-minute cooldown.
     issued_at: Millis,
@@ -70,6 +82,8 @@ impl Model {
             InviteStatus::Revoked
         } else if self.declined {
             InviteStatus::Declined
+        } else if self.send_at.is_some_and(|at| now < at) {
+            InviteStatus::Scheduled
         } else if now >= self.expires_at {
             InviteStatus::Expired
         } else {
@@ -95,7 +109,9 @@ async fn database(postgres: bool, dir: &std::path::Path) -> Db {
     Db::connect(&url).await.unwrap()
 }
 
-fn token_of(link: &str) -> String {
+/// The token of a link shown to the inviter (every invite these tests make shows one).
+fn token_of(link: &Option<String>) -> String {
+    let link = link.as_deref().expect("a link was shown");
     link.rsplit('/').next().unwrap().to_owned()
 }
 
@@ -132,7 +148,22 @@ async fn assert_status(s: &Services, id: &str, want: InviteStatus, step: usize) 
     }
 }
 
-async fn run_case(postgres: bool, ops: Vec<Op>) {
+/// The link the invite's email carries (or will), rebuilt as the mail worker would from the
+/// seed in its unsent outbox job: a scheduled invite shows its inviter no link.
+async fn emailed_token(s: &Services, id: &str) -> String {
+    let seed: String = domain::on_db!(&s.db, p => sqlx::query_scalar(
+        "SELECT link_seed FROM outbox WHERE invite_id = $1 AND kind = 'invite' \
+         AND link_seed IS NOT NULL ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(id)
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    let uuid = uuid::Uuid::parse_str(id).unwrap();
+    domain::token::issue_from_seed(&s.key, domain::token::Purpose::Invite, uuid, &seed).token
+}
+
+async fn run_case(postgres: bool, start: Option<u8>, ops: Vec<Op>) {
     let dir = tempfile::tempdir().unwrap();
     let db = database(postgres, dir.path()).await;
     let (s, clock) = support::services(db, dir.path()).await;
@@ -151,18 +182,25 @@ async fn run_case(postgres: bool, ops: Vec<Op>) {
                 metadata: None,
                 landing_path: "",
                 access_ends_at: None,
+                send_at: start.map(|h| clock.now() + i64::from(h) * HOUR),
             },
         )
         .await
         .unwrap();
     let id = issued.invite_id.clone();
-    let mut links = vec![token_of(&issued.link)];
+    assert_eq!(issued.link.is_none(), start.is_some(), "a link only when sent now");
+    let sends_at = clock.now() + start.map_or(0, |h| i64::from(h) * HOUR);
+    let mut links = vec![match start {
+        None => token_of(&issued.link),
+        Some(_) => emailed_token(&s, &id).await,
+    }];
     let mut model = Model {
         accepted: false,
         revoked: false,
         declined: false,
-        expires_at: clock.now() + LIFETIME,
-        issued_at: clock.now(),
+        send_at: start.map(|_| sends_at),
+        expires_at: sends_at + LIFETIME,
+        issued_at: sends_at,
     };
     let password = NewPassword::parse("a long enough password", "a long enough password").unwrap();
     let mut terminal: Option<InviteStatus> = None;
@@ -191,13 +229,20 @@ async fn run_case(postgres: bool, ops: Vec<Op>) {
                 }
             }
             Op::Revoke => {
+                let may = pending || before == InviteStatus::Scheduled;
                 let r = s.revoke_invite(&admin, &id).await;
-                assert_eq!(
-                    r.is_ok(),
-                    pending,
-                    "revoke at step {step} ({before:?}): {r:?}"
-                );
-                model.revoked |= pending;
+                assert_eq!(r.is_ok(), may, "revoke at step {step} ({before:?}): {r:?}");
+                model.revoked |= may;
+            }
+            Op::SendNow => {
+                let may = before == InviteStatus::Scheduled;
+                let r = s.send_invite_now(&admin, &id).await;
+                assert_eq!(r.is_ok(), may, "send now at step {step} ({before:?}): {r:?}");
+                if may {
+                    model.send_at = Some(now);
+                    model.expires_at = now + LIFETIME;
+                    model.issued_at = now;
+                }
             }
             Op::Resend => {
                 let r = s.resend_invite(&admin, &id, true).await;
@@ -256,8 +301,8 @@ fn run(postgres: bool) {
         ..Config::default()
     });
     runner
-        .run(&prop::collection::vec(op(), 1..14), |ops| {
-            rt.block_on(run_case(postgres, ops));
+        .run(&(start(), prop::collection::vec(op(), 1..14)), |(start, ops)| {
+            rt.block_on(run_case(postgres, start, ops));
             Ok(())
         })
         .unwrap();
@@ -292,6 +337,25 @@ fn repeated_resends_keep_the_original_lifetime() {
         Op::Wait(1),
         Op::Accept,
     ];
-    rt.block_on(run_case(false, ops.clone()));
-    rt.block_on(run_case(true, ops));
+    rt.block_on(run_case(false, None, ops.clone()));
+    rt.block_on(run_case(true, None, ops));
+}
+
+/// A scheduled invite: its link is refused until the send, the invite cannot be resent
+/// meanwhile, and from the send on it lives the invite's lifetime.
+#[test]
+fn a_scheduled_invite_opens_at_its_send_and_lives_from_then() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let ops = vec![
+        Op::Open,
+        Op::Accept,
+        Op::Resend,
+        Op::Wait(5),
+        Op::Open,
+        Op::Wait(24),
+        Op::Open,
+        Op::Resend,
+    ];
+    rt.block_on(run_case(false, Some(6), ops.clone()));
+    rt.block_on(run_case(true, Some(6), ops));
 }

@@ -115,6 +115,7 @@ pub fn action_label(action: &str) -> &str {
         "member.password_reset_sent" => "Password reset link sent",
         "invite.created" => "Invite created",
         "invite.resent" => "Invite resent",
+        "invite.sent_now" => "Scheduled invite sent now",
         "invite.revoked" => "Invite revoked",
         "invite.opened" => "Link opened",
         "invite.accepted" => "Invite accepted",

@@ -7,6 +7,9 @@ use crate::Permissions;
 /// Where an invite is in its life. Derived from the row and the clock, never stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum InviteStatus {
+    /// Its email goes out at a set time (a new hire's first day); until then the link does
+    /// not work. It may be revoked or sent at once meanwhile.
+    Scheduled,
     Pending,
     Accepted,
     Expired,
@@ -21,11 +24,14 @@ pub struct Moments {
     pub accepted_at: Option<i64>,
     pub revoked_at: Option<i64>,
     pub declined_at: Option<i64>,
+    /// When its email goes (or went) out, if it was scheduled.
+    pub send_at: Option<i64>,
     pub expires_at: i64,
 }
 
 impl InviteStatus {
-    pub const ALL: [InviteStatus; 5] = [
+    pub const ALL: [InviteStatus; 6] = [
+        InviteStatus::Scheduled,
         InviteStatus::Pending,
         InviteStatus::Accepted,
         InviteStatus::Expired,
@@ -43,6 +49,8 @@ impl InviteStatus {
             InviteStatus::Revoked
         } else if m.declined_at.is_some() {
             InviteStatus::Declined
+        } else if m.send_at.is_some_and(|at| at > now) {
+            InviteStatus::Scheduled
         } else if m.expires_at <= now {
             InviteStatus::Expired
         } else {
@@ -60,6 +68,7 @@ impl InviteStatus {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            InviteStatus::Scheduled => "scheduled",
             InviteStatus::Pending => "pending",
             InviteStatus::Accepted => "accepted",
             InviteStatus::Expired => "expired",
@@ -74,6 +83,7 @@ impl InviteStatus {
 
     pub fn label(self) -> &'static str {
         match self {
+            InviteStatus::Scheduled => "Scheduled",
             InviteStatus::Pending => "Pending",
             InviteStatus::Accepted => "Accepted",
             InviteStatus::Expired => "Expired",
@@ -141,6 +151,9 @@ pub struct InviteRow {
     pub accepted_at: Option<i64>,
     pub revoked_at: Option<i64>,
     pub declined_at: Option<i64>,
+    /// When its email goes out (Scheduled until then) or went out as planned; `None`: at
+    /// creation.
+    pub send_at: Option<i64>,
     /// What the invitee wrote when declining, if anything (plain text).
     pub decline_reason: Option<String>,
     /// Where the new member lands after accepting (a path in the app); `None`: the home page.
@@ -172,6 +185,7 @@ impl InviteRow {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InviteCounts {
+    pub scheduled: i64,
     pub pending: i64,
     pub accepted: i64,
     pub expired: i64,
@@ -181,11 +195,12 @@ pub struct InviteCounts {
 
 impl InviteCounts {
     pub fn total(&self) -> i64 {
-        self.pending + self.accepted + self.expired + self.revoked + self.declined
+        self.scheduled + self.pending + self.accepted + self.expired + self.revoked + self.declined
     }
 
     pub fn of(&self, s: InviteStatus) -> i64 {
         match s {
+            InviteStatus::Scheduled => self.scheduled,
             InviteStatus::Pending => self.pending,
             InviteStatus::Accepted => self.accepted,
             InviteStatus::Expired => self.expired,
@@ -235,12 +250,13 @@ pub struct InviteOptions {
     pub expiry_choices: Vec<(i64, String)>,
 }
 
-/// Answer to create and resend: the link, shown once for copying.
+/// Answer to create and resend: the link, shown once for copying; none for a scheduled
+/// invite (its link must not exist anywhere before its email goes out).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuedLink {
     pub invite_id: String,
     pub email: String,
-    pub link: String,
+    pub link: Option<String>,
 }
 
 /// What the invitee sees when opening a link.
@@ -487,6 +503,19 @@ mod tests {
             assert_eq!(InviteStatus::derive(revoked, now), InviteStatus::Revoked);
             assert_eq!(InviteStatus::derive(declined, now), InviteStatus::Declined);
         }
+        // Scheduled until its send, pending from that very moment; a revoke wins.
+        let scheduled = Moments {
+            send_at: Some(500),
+            ..open
+        };
+        assert_eq!(InviteStatus::derive(scheduled, 499), InviteStatus::Scheduled);
+        assert_eq!(InviteStatus::derive(scheduled, 500), InviteStatus::Pending);
+        assert_eq!(InviteStatus::derive(scheduled, 1_000), InviteStatus::Expired);
+        let revoked_early = Moments {
+            revoked_at: Some(100),
+            ..scheduled
+        };
+        assert_eq!(InviteStatus::derive(revoked_early, 200), InviteStatus::Revoked);
         // Expired is not terminal: a resend makes the invite pending again.
         let terminal: Vec<_> = InviteStatus::ALL
             .into_iter()

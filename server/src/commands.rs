@@ -51,6 +51,7 @@ pub async fn invite(services: &Services, args: InviteArgs<'_>) -> anyhow::Result
                 metadata: None,
                 landing_path: args.landing_path,
                 access_ends_at: None,
+                send_at: None,
             },
         )
         .await?;
@@ -62,7 +63,9 @@ pub async fn invite(services: &Services, args: InviteArgs<'_>) -> anyhow::Result
     } else {
         format!(
             "Invited {} (invite {}) without an email. The link, shown this once:\n\n  {}\n",
-            issued.email, issued.invite_id, issued.link
+            issued.email,
+            issued.invite_id,
+            issued.link.unwrap_or_default()
         )
     })
 }

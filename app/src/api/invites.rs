@@ -41,6 +41,7 @@ pub async fn create_invite(
     message: Option<String>,
     landing_path: Option<String>,
     access_ends_at: Option<String>,
+    send_at: Option<String>,
 ) -> Result<IssuedLink, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
@@ -56,6 +57,7 @@ pub async fn create_invite(
         metadata: None,
         landing_path: landing_path.as_deref().unwrap_or(""),
         access_ends_at: crate::api::utc_input("access_ends_at", access_ends_at.as_deref())?,
+        send_at: crate::api::utc_input("send_at", send_at.as_deref())?,
     };
     Ok(cx.services.create_invite(&caller, req).await?)
 }
@@ -98,6 +100,15 @@ pub async fn revoke_invite(id: String) -> Result<(), AppError> {
     let cx = Ctx::get()?;
     let caller = cx.caller().await?;
     Ok(cx.services.revoke_invite(&caller, &id).await?)
+}
+
+/// Sends a scheduled invite's email now instead of at its time.
+#[server(endpoint = "send_invite_now")]
+pub async fn send_invite_now(id: String) -> Result<(), AppError> {
+    use self::ssr::*;
+    let cx = Ctx::get()?;
+    let caller = cx.caller().await?;
+    Ok(cx.services.send_invite_now(&caller, &id).await?)
 }
 
 #[server(endpoint = "resend_invite")]

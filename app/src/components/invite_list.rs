@@ -10,7 +10,7 @@ use model::{
 };
 
 use crate::api::bulk::RevokeInvites;
-use crate::api::invites::{ResendInvite, RevokeInvite};
+use crate::api::invites::{ResendInvite, RevokeInvite, SendInviteNow};
 use crate::components::badges::{DeliveryBadge, StatusBadge};
 
 #[component]
@@ -186,6 +186,9 @@ pub fn InviteTable(
                 <tbody>
                     {list.rows.into_iter().enumerate().map(|(i, r)| {
                         let pending = r.status == InviteStatus::Pending;
+                        let scheduled = r.status == InviteStatus::Scheduled;
+                        // Both can still be withdrawn.
+                        let revocable = pending || scheduled;
                         let select = bulk.then(|| {
                             let label = format!("Select {}", r.email);
                             let id = r.id.clone();
@@ -201,10 +204,15 @@ pub fn InviteTable(
                             (Some(a), _, _) => format!("accepted {}", fmt_utc(a)),
                             (_, Some(v), _) => format!("revoked {}", fmt_utc(v)),
                             (_, _, Some(d)) => format!("declined {}", fmt_utc(d)),
+                            _ if scheduled => format!(
+                                "goes out {}",
+                                r.send_at.map(fmt_utc).unwrap_or_default()
+                            ),
                             _ => fmt_utc(r.expires_at),
                         };
                         let id = r.id.clone();
                         let id2 = r.id.clone();
+                        let id3 = r.id.clone();
                         let href = format!("/invites/{}", r.id);
                         let email = r.email.clone();
                         view! {
@@ -223,7 +231,13 @@ pub fn InviteTable(
                                 <td>{when}</td>
                                 <td><DeliveryBadge delivery=r.delivery error=r.delivery_error.clone()/></td>
                                 <td class="actions">
-                                    {(pending && can_revoke).then(|| view! {
+                                    {(scheduled && can_send).then(|| view! {
+                                        <form method="post" action=SendInviteNow::PATH>
+                                            <input type="hidden" name="id" value=id3/>
+                                            <button type="submit" class="button subtle">"Send now"</button>
+                                        </form>
+                                    })}
+                                    {(revocable && can_revoke).then(|| view! {
                                         <form method="post" action=RevokeInvite::PATH>
                                             <input type="hidden" name="id" value=id/>
                                             <button type="submit" class="button subtle danger">"Revoke"</button>

@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use model::{action_label, fmt_utc};
+use leptos::server_fn::ServerFn;
+use model::{action_label, fmt_utc, InviteStatus};
 
-use crate::api::invites::{get_invite_detail, InviteDetail};
+use crate::api::invites::{get_invite_detail, InviteDetail, SendInviteNow};
 use crate::components::badges::{DeliveryBadge, StatusBadge};
 use crate::components::enhance::Enhance;
 use crate::components::server_data::loading;
@@ -29,6 +30,7 @@ pub fn InviteDetailPage() -> impl IntoView {
 #[component]
 fn Detail(d: InviteDetail) -> impl IntoView {
     let i = d.invite;
+    let scheduled = (i.status == InviteStatus::Scheduled).then(|| (i.id.clone(), i.send_at));
     view! {
         <h1>{i.email.clone()}</h1>
         <section class="card">
@@ -38,6 +40,10 @@ fn Detail(d: InviteDetail) -> impl IntoView {
                 <dt>"Teams"</dt><dd>{if i.teams.is_empty() { "—".to_owned() } else { i.team_names() }}</dd>
                 <dt>"Invited by"</dt><dd>{format!("{} ({})", i.inviter_name, i.inviter_email)}</dd>
                 <dt>"Created"</dt><dd>{fmt_utc(i.created_at)}</dd>
+                {i.send_at.map(|at| view! {
+                    <dt>{if scheduled.is_some() { "Goes out" } else { "Sent as scheduled" }}</dt>
+                    <dd class="send-at">{fmt_utc(at)}</dd>
+                })}
                 <dt>"Expires"</dt><dd>{fmt_utc(i.expires_at)}</dd>
                 <dt>"Email"</dt><dd><DeliveryBadge delivery=i.delivery error=i.delivery_error.clone()/>{i.delivery_error.clone().map(|e| view! { <span class="muted">{format!(" {e}")}</span> })}</dd>
                 <dt>"Link opened"</dt><dd>{format!("{} times", i.open_count)}</dd>
@@ -49,6 +55,12 @@ fn Detail(d: InviteDetail) -> impl IntoView {
                     <dd class="decline-reason">{fmt_utc(at)}{i.decline_reason.clone().map(|r| view! { <span class="note">{format!(": {r}")}</span> })}</dd>
                 })}
             </dl>
+            {scheduled.map(|(id, _)| view! {
+                <form method="post" action=SendInviteNow::PATH>
+                    <input type="hidden" name="id" value=id/>
+                    <button type="submit" class="button primary">"Send now"</button>
+                </form>
+            })}
         </section>
         <section class="card">
             <h2>"Timeline"</h2>

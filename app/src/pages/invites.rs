@@ -135,6 +135,12 @@ fn SendInvite(opts: InviteOptions) -> impl IntoView {
                     <input id="field-access_ends_at" name="access_ends_at" type="datetime-local" aria-describedby="field-access_ends_at-error"/>
                     <FieldError name="access_ends_at"/>
                 </div>
+                <div class="field">
+                    <label for="field-send_at">"Send on (optional, UTC; empty: now)"</label>
+                    <input id="field-send_at" name="send_at" type="datetime-local" aria-describedby="field-send_at-hint field-send_at-error"/>
+                    <p class="hint" id="field-send_at-hint">"A new hire's first day: the email goes out then, and the link's lifetime counts from then."</p>
+                    <FieldError name="send_at"/>
+                </div>
                 <FormError/>
                 <Submit label="Send invite" busy="Sending…" class="button primary narrow-button"/>
             </form>

@@ -72,8 +72,10 @@ impl Services {
             Some(ids) => Some(chosen_teams(&known_teams, ids)?),
             None => None,
         };
+        // A scheduled invite's link lives from its send, not from now.
+        let starts = invite.send_at.filter(|at| *at > now).unwrap_or(now);
         let lifetime = match changes.expiry {
-            Some(e) => Some(e.lifetime(now, self.policy().await?.max_expiry_hours)?),
+            Some(e) => Some(e.lifetime(starts, self.policy().await?.max_expiry_hours)?),
             None => None,
         };
 
@@ -95,7 +97,7 @@ impl Services {
         let role_id = role
             .as_ref()
             .map_or(invite.role_id.as_str(), |r| r.id.as_str());
-        let expiry = lifetime.map(|ttl| (now + ttl, ttl));
+        let expiry = lifetime.map(|ttl| (starts + ttl, ttl));
         // The end date must still come after the link expires, and suit the role.
         if let Some(end) = invite.access_ends_at {
             let expires_at = expiry.map_or(invite.expires_at, |(at, _)| at);

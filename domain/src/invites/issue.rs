@@ -5,7 +5,7 @@ use model::{Delivery, InviteOptions, IssuedLink, Permission};
 use uuid::Uuid;
 
 use super::policy as policy_rules;
-use super::rules::{check_access_end, parse_landing_path, parse_message, Expiry};
+use super::rules::{check_access_end, check_send_at, parse_landing_path, parse_message, Expiry};
 use crate::access::Caller;
 use crate::audit::{Action, Actor, Event};
 use crate::clock::{Millis, HOUR};
@@ -37,6 +37,9 @@ pub struct CreateInvite<'a> {
     pub landing_path: &'a str,
     /// When the member's access ends (`check_access_end`), for a contractor.
     pub access_ends_at: Option<Millis>,
+    /// When the email goes out, for a scheduled invite (`check_send_at`): Scheduled until
+    /// then, its expiry counted from then; no link is shown to the inviter. `None`: now.
+    pub send_at: Option<Millis>,
 }
 
 /// The longest `metadata` kept with an invite, as JSON text.
@@ -101,13 +104,15 @@ pub(crate) struct Issuing<'a> {
     pub event: Event,
     /// When its links expire: reminders are planned back from it.
     pub expires_at: Millis,
+    /// When its email goes out: now, or a scheduled time. Reminders come after it.
+    pub sends_at: Millis,
 }
 
 /// The one issuing path's writes, for one invite or a bulk batch alike, in `tx`: a few
 /// multi-row statements whatever the count (on PostgreSQL each statement is a round trip).
 /// Each emailed invite also gets its reminders (`reminder_hours` before expiry, the policy's),
 /// planned now as outbox jobs due then, with the same seed: the same link, no new token. A
-/// reminder whose time would not come after this send is skipped.
+/// reminder whose time would not come after the send is skipped.
 pub(crate) async fn record_issued(
     tx: &mut Tx,
     issued: &[Issuing<'_>],
@@ -126,16 +131,13 @@ pub(crate) async fn record_issued(
             let reminders = reminder_hours
                 .iter()
                 .map(move |h| i.expires_at - h * HOUR)
-                .filter(move |due| *due > now)
+                .filter(move |due| *due > i.sends_at)
                 .map(move |due| {
                     NewJob::new(i.invite_id, JobKind::Reminder, i.email, Some(seed)).due(due)
                 });
-            std::iter::once(NewJob::new(
-                i.invite_id,
-                JobKind::Invite,
-                i.email,
-                Some(seed),
-            ))
+            std::iter::once(
+                NewJob::new(i.invite_id, JobKind::Invite, i.email, Some(seed)).due(i.sends_at),
+            )
             .chain(reminders)
         })
         .collect();
@@ -227,18 +229,33 @@ impl Services {
         let metadata = req.metadata.map(parse_metadata).transpose()?;
         let landing_path = parse_landing_path(req.landing_path)?;
         let now = self.clock.now();
+        let send_at = req.send_at.map(|at| check_send_at(at, now)).transpose()?;
+        if send_at.is_some() && !req.send_email {
+            return Err(DomainError::invalid(
+                "send_at",
+                "A scheduled invitation goes out by email: it cannot also be created without one.",
+            ));
+        }
+        // The link lives from the send on.
+        let sends_at = send_at.unwrap_or(now);
         let policy = self.policy().await?;
-        let ttl = req.expiry.lifetime(now, policy.max_expiry_hours)?;
+        let ttl = req.expiry.lifetime(sends_at, policy.max_expiry_hours)?;
         policy_rules::check_address(&policy, &email)?;
         if let Some(end) = req.access_ends_at {
-            check_access_end(end, now + ttl, &role.id, now)?;
+            check_access_end(end, sends_at + ttl, &role.id, now)?;
         }
         if let Some((0, frees_at)) = self.cap_room(&policy, caller, now).await? {
             return Err(policy_rules::cap_reached(&policy, frees_at, now));
         }
 
         let id = Uuid::now_v7();
-        let links = self.mint_links(id, LinkCopy::Shown)?;
+        // A scheduled invite's link must not exist anywhere before its email goes out.
+        let copy = if send_at.is_some() {
+            LinkCopy::None
+        } else {
+            LinkCopy::Shown
+        };
+        let links = self.mint_links(id, copy)?;
         let id_s = id.to_string();
 
         let new_invite = NewInvite {
@@ -250,7 +267,7 @@ impl Services {
             token_digest: &links.emailed.digest,
             copy_digest: links.copy.as_ref().map(|c| c.digest.as_str()),
             created_at: now,
-            expires_at: now + ttl,
+            expires_at: sends_at + ttl,
             delivery: if req.send_email {
                 Delivery::Queued
             } else {
@@ -259,6 +276,7 @@ impl Services {
             metadata: metadata.as_deref(),
             landing_path: landing_path.as_deref(),
             access_ends_at: req.access_ends_at,
+            send_at,
         };
         let mut tx = self.db.begin().await?;
         // The common case is one statement; only a refused insert looks for the reason. The
@@ -290,10 +308,14 @@ impl Services {
                 "role {}; expires in {} h{ends}; {}",
                 role.name,
                 ttl / HOUR,
-                if req.send_email {
-                    "a copy of the link shown to the inviter"
-                } else {
-                    "no email: the link was handed to the inviter to share"
+                match (send_at, req.send_email) {
+                    (Some(at), _) => format!(
+                        "scheduled: the email goes out at {}, and the link lives from then",
+                        model::fmt_utc(at)
+                    ),
+                    (None, true) => "a copy of the link shown to the inviter".to_owned(),
+                    (None, false) =>
+                        "no email: the link was handed to the inviter to share".to_owned(),
                 }
             ));
         let issuing = Issuing {
@@ -303,7 +325,8 @@ impl Services {
             seed: req.send_email.then_some(links.seed.as_str()),
             team_ids: chosen.iter().map(|t| t.id.as_str()).collect(),
             event: created,
-            expires_at: now + ttl,
+            expires_at: sends_at + ttl,
+            sends_at,
         };
         record_issued(
             &mut tx,
@@ -319,7 +342,7 @@ impl Services {
         Ok(IssuedLink {
             invite_id: id_s,
             email: email.to_string(),
-            link: self.invite_link(&links.shown()?.token),
+            link: links.copy.as_ref().map(|c| self.invite_link(&c.token)),
         })
     }
 

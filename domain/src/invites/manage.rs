@@ -36,6 +36,7 @@ fn to_row(i: &InviteFull, teams: Vec<TeamRef>) -> DomainResult<InviteRow> {
         accepted_at: i.accepted_at,
         revoked_at: i.revoked_at,
         declined_at: i.declined_at,
+        send_at: i.send_at,
         decline_reason: i.decline_reason.clone(),
         landing_path: i.landing_path.clone(),
         access_ends_at: i.access_ends_at,
@@ -262,6 +263,12 @@ impl Services {
                 invite.inviter_name
             )));
         }
+        if let Some(at) = invite.send_at.filter(|at| *at > now) {
+            return Err(DomainError::Conflict(format!(
+                "This invite is scheduled to go out at {}. Send it now instead, or revoke it.",
+                model::fmt_utc(at)
+            )));
+        }
         let policy = self.policy().await?;
         // One address is not flooded: a resend waits out the cooldown after the last send.
         let cooldown = policy.resend_cooldown_minutes * MINUTE;
@@ -330,6 +337,7 @@ impl Services {
             team_ids: vec![],
             event: resent,
             expires_at: now + ttl,
+            sends_at: now,
         };
         record_issued(
             &mut tx,
@@ -345,7 +353,59 @@ impl Services {
         Ok(IssuedLink {
             invite_id: id.to_owned(),
             email: invite.email,
-            link: self.invite_link(&shown.token),
+            link: Some(self.invite_link(&shown.token)),
         })
+    }
+
+    /// Sends a scheduled invite's email at once instead of at its time: the same link (no
+    /// new token), its expiry counted from now, its reminders moved with it. Who may resend
+    /// an invite may do this.
+    pub async fn send_invite_now(&self, caller: &Caller, id: &str) -> DomainResult<()> {
+        let held = caller.require(Permission::SendInvites)?;
+        let now = self.clock.now();
+        let invite = store::find(&self.db, id, now)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        if !caller
+            .ceiling()
+            .may_grant(Permissions::from_bits(invite.role_permissions))
+        {
+            return Err(DomainError::Forbidden);
+        }
+        if invite.inviter_id != caller.user.id && !held.contains(Permission::RevokeInvites) {
+            return Err(DomainError::ForbiddenBecause(format!(
+                "Only {} (who scheduled this invite) or someone who may revoke invites can \
+                 send it now.",
+                invite.inviter_name
+            )));
+        }
+        let not_scheduled = |status: String| {
+            DomainError::Conflict(format!(
+                "Only a scheduled invite can be sent now; this one is {status}."
+            ))
+        };
+        let Some(was) = invite.send_at.filter(|at| *at > now) else {
+            return Err(not_scheduled(invite.status_at(now).label().to_lowercase()));
+        };
+        let expires_at = now + invite.lifetime;
+        let mut tx = self.db.begin().await?;
+        if store::send_now(&mut tx, id, now, expires_at).await? != 1 {
+            drop(tx);
+            return Err(not_scheduled(self.status_now(id).await?));
+        }
+        outbox::bring_forward(&mut tx, id, now).await?;
+        outbox::shift_reminders(&mut tx, id, expires_at - invite.expires_at, now).await?;
+        let event = Event::new(&caller.actor, Action::InviteSentNow, Some(&invite.email))
+            .detail(format!(
+                "sent now instead of at {}; the link now expires {}",
+                model::fmt_utc(was),
+                model::fmt_utc(expires_at)
+            ))
+            .invite(id);
+        audit_store::insert_tx(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        self.mail_wakeup.notify_one();
+        self.live.publish(Change::invite(id, "sent_now")).await;
+        Ok(())
     }
 }

@@ -163,6 +163,26 @@ pub fn check_access_end(
     Ok(())
 }
 
+/// How far ahead an invite's email may be scheduled.
+pub const MAX_SCHEDULE_AHEAD: Millis = 365 * crate::clock::DAY;
+
+/// When a scheduled invite's email goes out: after `now` and within a year.
+pub fn check_send_at(send_at: Millis, now: Millis) -> Result<Millis, DomainError> {
+    if send_at <= now {
+        return Err(DomainError::invalid(
+            "send_at",
+            "Choose a time in the future, or leave it empty to send at once.",
+        ));
+    }
+    if send_at > now + MAX_SCHEDULE_AHEAD {
+        return Err(DomainError::invalid(
+            "send_at",
+            "Choose a time within a year.",
+        ));
+    }
+    Ok(send_at)
+}
+
 /// Whether an inviter (active, holding `inviter`) may still grant a role holding `role`.
 /// Checked when the invite is created and again when it is accepted.
 pub fn inviter_may_grant(inviter_active: bool, inviter: Permissions, role: Permissions) -> bool {
@@ -173,6 +193,9 @@ pub fn inviter_may_grant(inviter_active: bool, inviter: Permissions, role: Permi
 pub fn view_for_status(status: InviteStatus) -> Option<LinkView> {
     match status {
         InviteStatus::Pending => None,
+        // Its email has not gone out, so nobody may hold its link yet: whoever does is not
+        // the invitee.
+        InviteStatus::Scheduled => Some(LinkView::Invalid),
         InviteStatus::Accepted => Some(LinkView::Used),
         InviteStatus::Expired => Some(LinkView::Expired),
         InviteStatus::Revoked => Some(LinkView::Revoked),
@@ -184,6 +207,20 @@ pub fn view_for_status(status: InviteStatus) -> Option<LinkView> {
 mod tests {
     use super::*;
     use model::Permission;
+
+    #[test]
+    fn a_send_is_scheduled_in_the_future_within_a_year() {
+        let now = 1_000_000_000;
+        assert_eq!(check_send_at(now + 1, now).unwrap(), now + 1);
+        assert_eq!(
+            check_send_at(now + MAX_SCHEDULE_AHEAD, now).unwrap(),
+            now + MAX_SCHEDULE_AHEAD
+        );
+        for bad in [now - 1, now, now + MAX_SCHEDULE_AHEAD + 1] {
+            let e = check_send_at(bad, now).unwrap_err();
+            assert!(matches!(e, DomainError::Invalid { field: "send_at", .. }), "{e:?}");
+        }
+    }
 
     #[test]
     fn expiry_is_one_hour_to_thirty_days() {

@@ -22,7 +22,10 @@ use crate::{bind_all, on_db};
 /// a test compares them on every status.
 pub fn status_condition(status: InviteStatus, now: &str) -> String {
     match status {
-        InviteStatus::Pending => format!("i.state = 0 AND i.expires_at > {now}"),
+        InviteStatus::Scheduled => format!("i.state = 0 AND i.send_at > {now}"),
+        InviteStatus::Pending => format!(
+            "i.state = 0 AND i.expires_at > {now} AND (i.send_at IS NULL OR i.send_at <= {now})"
+        ),
         InviteStatus::Expired => format!("i.state = 0 AND i.expires_at <= {now}"),
         InviteStatus::Accepted => "i.state = 1".to_owned(),
         InviteStatus::Revoked => "i.state = 2".to_owned(),
@@ -321,12 +324,20 @@ pub async fn counts(db: &Db, now: Millis) -> Result<model::InviteCounts, sqlx::E
     )
     .fetch_all(p)
     .await)?;
-    let pending: i64 = on_db!(db, p => sqlx::query_scalar(
+    let live: i64 = on_db!(db, p => sqlx::query_scalar(
         "SELECT COUNT(*) FROM invites i WHERE i.state = 0 AND i.expires_at > $1",
     )
     .bind(now)
     .fetch_one(p)
     .await)?;
+    // Scheduled invites are live ones whose email has not gone out (few: `invites_send_at`).
+    let scheduled: i64 = on_db!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM invites i WHERE i.send_at > $1 AND i.state = 0",
+    )
+    .bind(now)
+    .fetch_one(p)
+    .await)?;
+    let pending = live - scheduled;
     let of = |s: i64| {
         per_state
             .iter()
@@ -334,8 +345,9 @@ pub async fn counts(db: &Db, now: Millis) -> Result<model::InviteCounts, sqlx::E
             .map_or(0, |(_, n)| *n)
     };
     Ok(model::InviteCounts {
+        scheduled,
         pending,
-        expired: of(0) - pending,
+        expired: of(0) - live,
         accepted: of(1),
         revoked: of(2),
         declined: of(3),

@@ -15,6 +15,9 @@ macro_rules! status_case {
             "(CASE WHEN i.accepted_at IS NOT NULL THEN 'accepted' ",
             "WHEN i.revoked_at IS NOT NULL THEN 'revoked' ",
             "WHEN i.declined_at IS NOT NULL THEN 'declined' ",
+            "WHEN i.send_at > ",
+            $now,
+            " THEN 'scheduled' ",
             "WHEN i.expires_at <= ",
             $now,
             " THEN 'expired' ELSE 'pending' END)"
@@ -45,6 +48,7 @@ pub struct InviteFull {
     pub accepted_at: Option<Millis>,
     pub revoked_at: Option<Millis>,
     pub declined_at: Option<Millis>,
+    pub send_at: Option<Millis>,
     pub decline_reason: Option<String>,
     pub landing_path: Option<String>,
     pub access_ends_at: Option<Millis>,
@@ -70,6 +74,7 @@ impl InviteFull {
             accepted_at: self.accepted_at,
             revoked_at: self.revoked_at,
             declined_at: self.declined_at,
+            send_at: self.send_at,
             expires_at: self.expires_at,
         }
     }
@@ -115,7 +120,7 @@ macro_rules! select_full {
             "SELECT i.id, i.email, i.role_id, r.name AS role_name, r.permissions AS role_permissions, ",
             "i.inviter_id, u.name AS inviter_name, u.email AS inviter_email, u.active AS inviter_active, ",
             "ur.permissions AS inviter_permissions, i.message, i.token_digest, i.copy_digest, i.created_at, i.expires_at, ",
-            "i.accepted_at, i.revoked_at, i.declined_at, i.decline_reason, i.landing_path, i.access_ends_at, i.open_count, i.delivery, i.delivery_error, i.metadata, ",
+            "i.accepted_at, i.revoked_at, i.declined_at, i.send_at, i.decline_reason, i.landing_path, i.access_ends_at, i.open_count, i.delivery, i.delivery_error, i.metadata, ",
             "COALESCE(i.lifetime, i.expires_at - i.created_at) AS lifetime, ",
             "COALESCE(i.issued_at, i.created_at) AS issued_at, ",
             $crate::status_case!("$1"),
@@ -191,6 +196,8 @@ pub struct NewInvite<'a> {
     pub metadata: Option<&'a str>,
     pub landing_path: Option<&'a str>,
     pub access_ends_at: Option<Millis>,
+    /// When the email goes out, for a scheduled invite (`expires_at` counts from it).
+    pub send_at: Option<Millis>,
 }
 
 /// Inserts unless the address already has an account or a live invite (the one-live-invite
@@ -200,8 +207,9 @@ pub struct NewInvite<'a> {
 /// is what a single create costs the writer (see the README's performance section).
 pub async fn insert_if_free(tx: &mut Tx, n: &NewInvite<'_>) -> Result<bool, sqlx::Error> {
     let inserted = on_tx!(tx, c => sqlx::query(
-        "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, copy_digest, created_at, issued_at, expires_at, delivery, metadata, landing_path, access_ends_at) \
-         SELECT $1, $2, $3, $4, $5, $6, $9, $7, $7, $8, $10, $11, $12, $13 \
+        "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, copy_digest, created_at, issued_at, expires_at, delivery, metadata, landing_path, access_ends_at, send_at, lifetime) \
+         SELECT $1, $2, $3, $4, $5, $6, $9, $7, COALESCE($14, $7), $8, $10, $11, $12, $13, $14, \
+         CASE WHEN $14 IS NULL THEN NULL ELSE $8 - $14 END \
          WHERE NOT EXISTS (SELECT 1 FROM users WHERE email = $2) \
          ON CONFLICT (email) WHERE accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL DO NOTHING",
     )
@@ -218,6 +226,7 @@ pub async fn insert_if_free(tx: &mut Tx, n: &NewInvite<'_>) -> Result<bool, sqlx
     .bind(n.metadata)
     .bind(n.landing_path)
     .bind(n.access_ends_at)
+    .bind(n.send_at)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -329,7 +338,8 @@ pub async fn renew(
     on_tx!(tx, c => sqlx::query(
         "UPDATE invites SET token_digest = $2, copy_digest = $5, lifetime = COALESCE(lifetime, expires_at - created_at), \
          expires_at = $3, issued_at = $7, inviter_id = $4, delivery = $6, expiry_notified_at = NULL, \
-         delivery_error = NULL WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL",
+         delivery_error = NULL WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL \
+         AND (send_at IS NULL OR send_at <= $7)",
     )
     .bind(id)
     .bind(digests.0)
@@ -338,6 +348,27 @@ pub async fn renew(
     .bind(digests.1)
     .bind(delivery.as_str())
     .bind(issued_at)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))
+}
+
+/// A scheduled invite goes out now: its send moment and issue time become `now`, its expiry
+/// `expires_at`. 0 rows when it is no longer scheduled (revoked, or its time came).
+pub async fn send_now(
+    tx: &mut Tx,
+    id: &str,
+    now: Millis,
+    expires_at: Millis,
+) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE invites SET send_at = $2, issued_at = $2, expires_at = $3, expiry_notified_at = NULL \
+         WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL \
+         AND send_at > $2",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(expires_at)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))

@@ -285,6 +285,19 @@ pub async fn cancel_for_invite(
     .map(|r| r.rows_affected()))
 }
 
+/// A scheduled invite's email job is due at `now` instead of later ("send now").
+pub async fn bring_forward(tx: &mut Tx, invite_id: &str, now: Millis) -> Result<u64, sqlx::Error> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE outbox SET next_attempt_at = $2 WHERE invite_id = $1 AND kind = 'invite' \
+         AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at > $2",
+    )
+    .bind(invite_id)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))
+}
+
 /// After a pending invite's expiry moved by `by` ms (the links stay): its planned reminders
 /// move with it, and any whose new time is already past are dropped (too late to remind).
 pub async fn shift_reminders(

@@ -22,6 +22,8 @@ pub const MAX_BULK_ITEMS: usize = 1000;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InvitationStatus {
+    /// Created with `send_at` in the future: no email and no working link until then.
+    Scheduled,
     Pending,
     Accepted,
     Revoked,
@@ -33,6 +35,7 @@ pub enum InvitationStatus {
 impl From<model::InviteStatus> for InvitationStatus {
     fn from(s: model::InviteStatus) -> InvitationStatus {
         match s {
+            model::InviteStatus::Scheduled => InvitationStatus::Scheduled,
             model::InviteStatus::Pending => InvitationStatus::Pending,
             model::InviteStatus::Accepted => InvitationStatus::Accepted,
             model::InviteStatus::Revoked => InvitationStatus::Revoked,
@@ -98,6 +101,10 @@ pub struct Invitation {
     pub revoked_at: Option<String>,
     #[schema(format = DateTime)]
     pub declined_at: Option<String>,
+    /// When the email goes out (status `scheduled` until then) or went out as scheduled;
+    /// null when it was sent at creation.
+    #[schema(format = DateTime)]
+    pub send_at: Option<String>,
     /// What the invitee wrote when declining, if anything (plain text, as typed).
     pub decline_reason: Option<String>,
     /// Where the member lands after accepting (a path in the app); null: the home page.
@@ -143,6 +150,7 @@ impl From<InviteRow> for Invitation {
             accepted_at: r.accepted_at.map(rfc3339),
             revoked_at: r.revoked_at.map(rfc3339),
             declined_at: r.declined_at.map(rfc3339),
+            send_at: r.send_at.map(rfc3339),
             decline_reason: r.decline_reason,
             landing_path: r.landing_path,
             access_ends_at: r.access_ends_at.map(rfc3339),
@@ -204,6 +212,11 @@ pub struct NewInvitation {
     /// not for the Admin role. The member is signed out and deactivated at that moment.
     #[schema(format = DateTime)]
     pub access_ends_at: Option<String>,
+    /// When the email goes out (a new hire's first day), within a year; the link's expiry
+    /// counts from then. Until then the status is `scheduled` and no link exists, so it
+    /// needs `send_email`. Now when left out.
+    #[schema(format = DateTime)]
+    pub send_at: Option<String>,
 }
 
 fn yes() -> bool {
@@ -271,6 +284,11 @@ pub async fn create(
                     .as_deref()
                     .map(|t| parse_rfc3339("access_ends_at", t))
                     .transpose()?,
+                send_at: req
+                    .send_at
+                    .as_deref()
+                    .map(|t| parse_rfc3339("send_at", t))
+                    .transpose()?,
             },
         )
         .await?;
@@ -279,7 +297,7 @@ pub async fn create(
         StatusCode::CREATED,
         Json(IssuedInvitation {
             invitation,
-            link: (!req.send_email).then_some(issued.link),
+            link: issued.link.filter(|_| !req.send_email),
         }),
     ))
 }
@@ -288,7 +306,7 @@ pub async fn create(
 #[derive(Clone, Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// `pending`, `accepted`, `expired`, `revoked` or `declined`.
+    /// `scheduled`, `pending`, `accepted`, `expired`, `revoked` or `declined`.
     pub status: Option<String>,
     /// A role's id.
     pub role: Option<String>,
@@ -320,6 +338,7 @@ pub struct ListQuery {
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct Counts {
+    pub scheduled: i64,
     pub pending: i64,
     pub accepted: i64,
     pub expired: i64,
@@ -378,6 +397,7 @@ pub async fn list(
     Ok(Json(InvitationPage {
         data: page.rows.into_iter().map(Invitation::from).collect(),
         counts: Counts {
+            scheduled: page.counts.scheduled,
             pending: page.counts.pending,
             accepted: page.counts.accepted,
             expired: page.counts.expired,
@@ -451,8 +471,26 @@ pub async fn resend(
         .await?;
     Ok(Json(IssuedInvitation {
         invitation: detail(&state, caller, &id).await?,
-        link: (!req.send_email).then_some(issued.link),
+        link: issued.link.filter(|_| !req.send_email),
     }))
+}
+
+/// Send a scheduled invitation's email now instead of at its `send_at`: the same link, its
+/// expiry counted from now.
+#[utoipa::path(post, path = "/invitations/{id}/send-now", tag = "invitations",
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 200, body = Invitation), (status = 404, body = Problem),
+        (status = 403, body = Problem, description = "Someone else's invite, and you may not revoke"),
+        (status = 409, body = Problem, description = "Not scheduled")),
+    security(("api_key" = ["invitations:write"])))]
+pub async fn send_now(
+    State(state): State<AppState>,
+    key: ApiCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Invitation>> {
+    let caller = key.need(ApiScope::InvitationsWrite)?;
+    state.services.send_invite_now(caller, &id).await?;
+    Ok(Json(detail(&state, caller, &id).await?))
 }
 
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]

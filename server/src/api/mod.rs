@@ -84,6 +84,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(invitations::get, invitations::update))
         .routes(routes!(invitations::revoke))
         .routes(routes!(invitations::resend))
+        .routes(routes!(invitations::send_now))
         .routes(routes!(members::list))
         .routes(routes!(members::update))
         .routes(routes!(members::password_reset))

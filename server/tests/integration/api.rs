@@ -364,6 +364,12 @@ fn endpoints() -> Vec<Endpoint> {
         ),
         ep(
             M::POST,
+            "/invitations/{invite}/send-now",
+            Some("{}"),
+            "invitations:write",
+        ),
+        ep(
+            M::POST,
             "/invitations/{invite}/revoke",
             Some("{}"),
             "invitations:revoke",

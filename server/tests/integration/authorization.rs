@@ -100,6 +100,7 @@ const PROBES: &[Probe] = &[
     post("POST /api/invite_detail", &[("id", "{invite}")]),
     post("POST /api/revoke_invite", &[("id", "{revoke_me}")]),
     post("POST /api/resend_invite", &[("id", "{resend_me}")]),
+    post("POST /api/send_invite_now", &[("id", "{invite}")]),
     post(
         "POST /api/revoke_invites",
         &[("ids[0]", "{bulk_revoke_me}")],

@@ -383,6 +383,7 @@ async fn a_nul_byte_in_any_text_input_gets_a_4xx_and_stores_nothing(backend: Bac
             metadata: None,
             landing_path: "",
             access_ends_at: None,
+            send_at: None,
         }
     };
     refused(

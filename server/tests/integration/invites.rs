@@ -361,7 +361,22 @@ async fn status_in_sql_agrees_with_status_in_rust(backend: Backend) {
         .invite_with(&app.client, "e@example.com", "analyst", &[])
         .await;
     assert_eq!(r.status(), StatusCode::OK);
-    for step in [0, 7 * domain::clock::DAY + 1] {
+    // Scheduled three days ahead: Scheduled now, pending after the second step.
+    let in_three_days = domain::clock::Clock::now(&app.clock) + 3 * domain::clock::DAY;
+    let send_at = domain::model::fmt_utc_input(in_three_days);
+    let r = app
+        .call(
+            "create_invite",
+            &[
+                ("email", "s@example.com"),
+                ("role_id", "analyst"),
+                ("expiry_hours", "168"),
+                ("send_at", &send_at),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    for (step, scheduled) in [(0, 1), (7 * domain::clock::DAY + 1, 0)] {
         app.clock.advance(step);
         let now = domain::clock::Clock::now(&app.clock);
         let all = domain::model::InviteQuery::default().at(domain::model::Cursor::First);
@@ -374,7 +389,7 @@ async fn status_in_sql_agrees_with_status_in_rust(backend: Backend) {
             .unwrap()
             .unwrap()
             .rows;
-        assert_eq!(rows.len(), 5);
+        assert_eq!(rows.len(), 6);
         for i in &rows {
             let rust = domain::model::InviteStatus::derive(i.moments(), now);
             assert_eq!(i.status, rust.as_str(), "{}", i.email);
@@ -401,8 +416,9 @@ async fn status_in_sql_agrees_with_status_in_rust(backend: Backend) {
             assert_eq!(got, want, "{s:?}");
         }
         let list: InviteList = app.read("list_invites", &[]).await;
-        assert_eq!(list.counts.total(), 5);
+        assert_eq!(list.counts.total(), 6);
         assert_eq!(list.counts.declined, 1);
+        assert_eq!(list.counts.scheduled, scheduled);
         for s in InviteStatus::ALL {
             let filtered: InviteList = app.read("list_invites", &[("status", s.as_str())]).await;
             assert_eq!(filtered.rows.len() as i64, list.counts.of(s), "{s:?}");

@@ -690,3 +690,152 @@ both_backends!(
     a_resend_waits_out_the_cooldown,
     super::a_resend_waits_out_the_cooldown
 );
+
+/// Creates an invite through the panel's form, to go out at `send_at` (UTC, to the second).
+async fn schedule(app: &TestApp, email: &str, send_at: i64, expiry_hours: &str) -> reqwest::Response {
+    let at = domain::model::fmt_utc_input(send_at);
+    app.call(
+        "create_invite",
+        &[
+            ("email", email),
+            ("role_id", "analyst"),
+            ("expiry_hours", expiry_hours),
+            ("send_at", &at),
+        ],
+    )
+    .await
+}
+
+async fn a_scheduled_invite_goes_out_at_its_time_and_not_before(backend: Backend) {
+    use domain::clock::{Clock, DAY, HOUR, SECOND};
+    use domain::model::IssuedLink;
+
+    let app = app_with_mail(backend).await;
+    set_reminders(&app, "24", "10").await;
+    let now = app.clock.now();
+    // The form holds whole seconds.
+    let send_at = now - now % SECOND + 2 * DAY;
+    for (bad, why) in [
+        (now - DAY, "in the future"),
+        (now + 400 * DAY, "within a year"),
+    ] {
+        let r = schedule(&app, "a@example.com", bad, "72").await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("send_at") && body.contains(why), "{body}");
+    }
+    let r = schedule(&app, "a@example.com", send_at, "72").await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let issued: IssuedLink = r.json().await.unwrap();
+    assert_eq!(issued.link, None, "no link exists before the send");
+    let id = issued.invite_id;
+    let d = app.detail(&id).await;
+    assert_eq!(d.invite.status, InviteStatus::Scheduled);
+    assert_eq!(d.invite.send_at, Some(send_at));
+    assert_eq!(d.invite.expires_at, send_at + 72 * HOUR, "the link lives from the send");
+    let list: InviteList = app.read("list_invites", &[("status", "scheduled")]).await;
+    assert_eq!((list.rows.len(), list.counts.scheduled, list.counts.pending), (1, 1, 0));
+    // Nothing goes out early, and it cannot be resent meanwhile.
+    app.deliver_all().await;
+    assert!(mails_to(&app, "a@example.com").is_empty());
+    let r = app.call("resend_invite", &[("id", &id)]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("scheduled"));
+    app.clock.advance(send_at - app.clock.now() - SECOND);
+    app.deliver_all().await;
+    assert!(mails_to(&app, "a@example.com").is_empty(), "not a second early");
+    assert_eq!(app.status_of(&id).await, InviteStatus::Scheduled);
+
+    // At its time: pending, the email out once, its link working.
+    app.clock.advance(SECOND);
+    app.deliver_all().await;
+    let mails = mails_to(&app, "a@example.com");
+    assert_eq!(mails.len(), 1);
+    assert_eq!(app.status_of(&id).await, InviteStatus::Pending);
+    let link = common::link_token_in(&mails[0], "/invite/");
+    assert!(matches!(app.open_link(&link).await, LinkView::Open(_)));
+    // The reminder is planned from the send: 24 hours before the expiry, with the same link.
+    app.clock.advance(48 * HOUR - SECOND);
+    app.deliver_all().await;
+    assert_eq!(mails_to(&app, "a@example.com").len(), 1);
+    app.clock.advance(SECOND);
+    app.deliver_all().await;
+    let mails = mails_to(&app, "a@example.com");
+    assert_eq!(mails.len(), 2);
+    assert!(mails.iter().all(|m| common::link_token_in(m, "/invite/") == link));
+    assert_eq!(app.accept(&link, "A").await.0.status(), StatusCode::OK);
+}
+both_backends!(
+    a_scheduled_invite_goes_out_at_its_time_and_not_before,
+    super::a_scheduled_invite_goes_out_at_its_time_and_not_before
+);
+
+async fn a_scheduled_invite_can_be_sent_now_or_revoked_before_its_time(backend: Backend) {
+    use domain::clock::{Clock, DAY, HOUR};
+    use serde_json::json;
+
+    let app = app_with_mail(backend).await;
+    let in_five_days = app.clock.now() + 5 * DAY;
+    let r = schedule(&app, "now@example.com", in_five_days, "72").await;
+    let now_id = r.json::<domain::model::IssuedLink>().await.unwrap().invite_id;
+    let r = schedule(&app, "never@example.com", in_five_days, "72").await;
+    let never_id = r.json::<domain::model::IssuedLink>().await.unwrap().invite_id;
+
+    app.clock.advance(DAY);
+    let r = app.call("send_invite_now", &[("id", &now_id)]).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    app.deliver_all().await;
+    assert_eq!(mails_to(&app, "now@example.com").len(), 1);
+    let d = app.detail(&now_id).await;
+    assert_eq!(d.invite.status, InviteStatus::Pending);
+    assert_eq!(d.invite.expires_at, app.clock.now() + 72 * HOUR);
+    assert!(d.events.iter().any(|e| e.action == "invite.sent_now"));
+    let r = app.call("send_invite_now", &[("id", &now_id)]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("is pending"));
+
+    let r = app.call("revoke_invite", &[("id", &never_id)]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    app.clock.advance(5 * DAY);
+    app.deliver_all().await;
+    assert!(mails_to(&app, "never@example.com").is_empty(), "a revoked schedule never sends");
+    assert_eq!(app.status_of(&never_id).await, InviteStatus::Revoked);
+    let r = app.call("send_invite_now", &[("id", &never_id)]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+
+    // The same through the API.
+    let api = app.api_key("ci", &["invitations:write"]).await;
+    let at = domain::model::fmt_utc_input(app.clock.now() + 2 * DAY);
+    let answer = api
+        .post(
+            "/invitations",
+            &json!({"email": "c@example.com", "role": "analyst", "send_at": format!("{at}Z"), "send_email": false}),
+        )
+        .await;
+    let (field, _) = answer.problem(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(field.as_deref(), Some("send_at"));
+    let answer = api
+        .post(
+            "/invitations",
+            &json!({"email": "c@example.com", "role": "analyst", "send_at": format!("{at}Z")}),
+        )
+        .await;
+    let created: serde_json::Value = answer.expect(StatusCode::CREATED);
+    assert_eq!(created["invitation"]["status"], "scheduled");
+    assert_eq!(created["link"], serde_json::Value::Null);
+    let c = created["invitation"]["id"].as_str().unwrap().to_owned();
+    let answer = api
+        .post(&format!("/invitations/{c}/send-now"), &json!({}))
+        .await;
+    let sent: serde_json::Value = answer.expect(StatusCode::OK);
+    assert_eq!(sent["status"], "pending");
+    api.post(&format!("/invitations/{c}/send-now"), &json!({}))
+        .await
+        .problem(StatusCode::CONFLICT);
+    app.deliver_all().await;
+    assert_eq!(mails_to(&app, "c@example.com").len(), 1);
+}
+both_backends!(
+    a_scheduled_invite_can_be_sent_now_or_revoked_before_its_time,
+    super::a_scheduled_invite_can_be_sent_now_or_revoked_before_its_time
+);

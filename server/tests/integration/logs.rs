@@ -113,7 +113,7 @@ async fn at_trace_level_no_token_or_link_reaches_the_log(backend: Backend) {
     assert_eq!(r.status(), StatusCode::OK);
     let issued: IssuedLink = r.json().await.unwrap();
     let token = common::token_of(&issued);
-    let link = issued.link;
+    let link = issued.link.expect("a link was shown");
 
     // The worker sends the email (to a file), the invitee opens the page, then accepts.
     let mail_dir = dir.path().join("mail");

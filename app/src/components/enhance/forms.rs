@@ -194,6 +194,17 @@ fn show_key(area: Option<&Element>, name: &str, secret: &str) {
 }
 
 fn show_link(area: Option<&Element>, link: &IssuedLink, lead: Option<&str>) {
+    // A scheduled invite has no link until its email goes out.
+    let Some(url) = &link.link else {
+        show_notice(
+            area,
+            &format!(
+                "Scheduled: the invitation to {} and its link go out at the time you chose.",
+                link.email
+            ),
+        );
+        return;
+    };
     let Some(panel) = find(area, "[data-issued]") else {
         return;
     };
@@ -206,7 +217,7 @@ fn show_link(area: Option<&Element>, link: &IssuedLink, lead: Option<&str>) {
     if let Some(input) =
         find(Some(&panel), "input").and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
     {
-        input.set_value(&link.link);
+        input.set_value(url);
     }
     let _ = panel.remove_attribute("hidden");
 }

@@ -126,6 +126,8 @@ impl Services {
                 metadata: None,
                 landing_path: None,
                 access_ends_at: None,
+                // Bulk imports are sent at once (not scheduled): the batch insert has no column.
+                send_at: None,
             })
             .collect();
         let inserted: std::collections::HashSet<String> =
@@ -157,6 +159,7 @@ impl Services {
                 team_ids: teams.iter().map(|t| t.id.as_str()).collect(),
                 event: created,
                 expires_at: now + ttl,
+                sends_at: now,
             });
         }
         record_issued(&mut tx, &issued, &caller.actor, now, reminder_hours).await?;

@@ -258,7 +258,14 @@ async fn launch(
 
 /// The token of an issued link (its last path segment).
 pub fn token_of(issued: &IssuedLink) -> String {
-    issued.link.rsplit('/').next().unwrap().to_owned()
+    issued
+        .link
+        .as_deref()
+        .expect("a link was shown")
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 /// An answer's body read as `T`; a body of another shape fails the test, naming `what`.
