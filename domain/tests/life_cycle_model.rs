@@ -188,7 +188,11 @@ async fn run_case(postgres: bool, start: Option<u8>, ops: Vec<Op>) {
         .await
         .unwrap();
     let id = issued.invite_id.clone();
-    assert_eq!(issued.link.is_none(), start.is_some(), "a link only when sent now");
+    assert_eq!(
+        issued.link.is_none(),
+        start.is_some(),
+        "a link only when sent now"
+    );
     let sends_at = clock.now() + start.map_or(0, |h| i64::from(h) * HOUR);
     let mut links = vec![match start {
         None => token_of(&issued.link),
@@ -237,7 +241,11 @@ async fn run_case(postgres: bool, start: Option<u8>, ops: Vec<Op>) {
             Op::SendNow => {
                 let may = before == InviteStatus::Scheduled;
                 let r = s.send_invite_now(&admin, &id).await;
-                assert_eq!(r.is_ok(), may, "send now at step {step} ({before:?}): {r:?}");
+                assert_eq!(
+                    r.is_ok(),
+                    may,
+                    "send now at step {step} ({before:?}): {r:?}"
+                );
                 if may {
                     model.send_at = Some(now);
                     model.expires_at = now + LIFETIME;
@@ -301,10 +309,13 @@ fn run(postgres: bool) {
         ..Config::default()
     });
     runner
-        .run(&(start(), prop::collection::vec(op(), 1..14)), |(start, ops)| {
-            rt.block_on(run_case(postgres, start, ops));
-            Ok(())
-        })
+        .run(
+            &(start(), prop::collection::vec(op(), 1..14)),
+            |(start, ops)| {
+                rt.block_on(run_case(postgres, start, ops));
+                Ok(())
+            },
+        )
         .unwrap();
 }
 

@@ -508,14 +508,23 @@ mod tests {
             send_at: Some(500),
             ..open
         };
-        assert_eq!(InviteStatus::derive(scheduled, 499), InviteStatus::Scheduled);
+        assert_eq!(
+            InviteStatus::derive(scheduled, 499),
+            InviteStatus::Scheduled
+        );
         assert_eq!(InviteStatus::derive(scheduled, 500), InviteStatus::Pending);
-        assert_eq!(InviteStatus::derive(scheduled, 1_000), InviteStatus::Expired);
+        assert_eq!(
+            InviteStatus::derive(scheduled, 1_000),
+            InviteStatus::Expired
+        );
         let revoked_early = Moments {
             revoked_at: Some(100),
             ..scheduled
         };
-        assert_eq!(InviteStatus::derive(revoked_early, 200), InviteStatus::Revoked);
+        assert_eq!(
+            InviteStatus::derive(revoked_early, 200),
+            InviteStatus::Revoked
+        );
         // Expired is not terminal: a resend makes the invite pending again.
         let terminal: Vec<_> = InviteStatus::ALL
             .into_iter()

@@ -1,4 +1,8 @@
-//! The invites panel: options for the form, create, list, detail, revoke, resend.
+//! The invites panel: options for the form, create, list, detail, revoke, resend, send now.
+
+// `create_invite` takes one argument per field of the send form, named as posted, and the
+// `#[server]` macro copies them into the browser-side function, out of an item `allow`'s reach.
+#![allow(clippy::too_many_arguments)]
 
 use leptos::prelude::*;
 use model::{
@@ -31,7 +35,8 @@ pub async fn get_invite_options() -> Result<InviteOptions, AppError> {
     Ok(cx.services.invite_options(&caller).await?)
 }
 
-/// `teams` arrives as `teams[0]=…&teams[1]=…` from the form's checkboxes.
+/// `teams` arrives as `teams[0]=…&teams[1]=…` from the form's checkboxes. One argument per
+/// field of the form, named as posted (so a form without WASM posts to it as it is).
 #[server(endpoint = "create_invite")]
 pub async fn create_invite(
     email: String,

@@ -2,9 +2,9 @@
 //! revoked, with time, IP address and browser. It refreshes itself on every live update.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use leptos::server_fn::ServerFn;
 use model::{action_label, fmt_utc, InviteStatus};
 
 use crate::api::invites::{get_invite_detail, InviteDetail, SendInviteNow};

@@ -218,7 +218,16 @@ mod tests {
         );
         for bad in [now - 1, now, now + MAX_SCHEDULE_AHEAD + 1] {
             let e = check_send_at(bad, now).unwrap_err();
-            assert!(matches!(e, DomainError::Invalid { field: "send_at", .. }), "{e:?}");
+            assert!(
+                matches!(
+                    e,
+                    DomainError::Invalid {
+                        field: "send_at",
+                        ..
+                    }
+                ),
+                "{e:?}"
+            );
         }
     }
 
