@@ -26,6 +26,7 @@ pub mod password;
 pub mod password_reset;
 pub mod ratelimit;
 pub mod roles;
+pub mod seats;
 pub mod secret;
 #[cfg(feature = "tools")]
 pub mod seed;

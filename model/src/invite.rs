@@ -275,6 +275,9 @@ pub enum LinkView {
     InviterLacksRights,
     /// The invite policy no longer allows the invited address's domain.
     DomainNotAllowed,
+    /// The workspace or one of the invite's teams has no free seat (the invite policy's
+    /// caps). The invite stays pending: once a seat is free, the same link works.
+    NoSeat,
     /// Forged, mangled or unknown.
     Invalid,
 }
@@ -294,6 +297,9 @@ impl LinkView {
             }
             LinkView::DomainNotAllowed => {
                 "The workspace's invite policy no longer allows your email domain, so the invitation cannot be used."
+            }
+            LinkView::NoSeat => {
+                "There is no free seat for you yet: the workspace, or a team this invitation is for, is full. Your invitation stays valid until it expires; ask the person who invited you to free a seat, then open this link again."
             }
             LinkView::Invalid => "This invitation is not valid. Ask your administrator for a new one.",
         }
@@ -471,6 +477,7 @@ mod tests {
             LinkView::Used,
             LinkView::Revoked,
             LinkView::DomainNotAllowed,
+            LinkView::NoSeat,
             LinkView::Invalid,
         ] {
             assert!(!no.can_request_new(), "{no:?}");

@@ -28,7 +28,7 @@ pub use list::{
 pub use permissions::{Permission, Permissions};
 pub use policy::{
     parse_domains, parse_reminder_hours, InvitePolicy, EXPIRY_CHOICES, MAX_DAILY_CAP,
-    MAX_REMINDERS, MAX_RESEND_COOLDOWN_MINUTES,
+    MAX_REMINDERS, MAX_RESEND_COOLDOWN_MINUTES, MAX_SEATS,
 };
 pub use user::{CurrentUser, BUILT_IN_ROLES};
 pub use webhook::{

@@ -33,7 +33,16 @@ pub struct InvitePolicy {
     pub reminder_hours: Vec<i64>,
     /// Minutes a resend of one invite must wait after its last send; 0 for none.
     pub resend_cooldown_minutes: i64,
+    /// Seats in the workspace (active members plus live invitations); 0 for no cap.
+    pub workspace_seats: i64,
+    /// Seats in each team (its active members plus live invitations to it); 0 for no cap.
+    pub team_seats: i64,
+    /// Pending (or scheduled) invitations one person may have out at once; 0 for no cap.
+    pub pending_per_inviter: i64,
 }
+
+/// The largest seat cap any policy may set.
+pub const MAX_SEATS: i64 = 1_000_000;
 
 /// Reminders an invite may get at most.
 pub const MAX_REMINDERS: usize = 3;
@@ -79,6 +88,9 @@ impl Default for InvitePolicy {
             daily_cap: 0,
             reminder_hours: Vec::new(),
             resend_cooldown_minutes: 10,
+            workspace_seats: 0,
+            team_seats: 0,
+            pending_per_inviter: 0,
         }
     }
 }

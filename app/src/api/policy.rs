@@ -1,5 +1,9 @@
 //! The invite policy (Admin only): read and change it.
 
+// `update_policy` takes one argument per field of the policy form, named as posted, and the
+// `#[server]` macro copies them into the browser-side function, out of an item `allow`'s reach.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use model::InvitePolicy;
 
@@ -20,7 +24,8 @@ pub async fn get_policy() -> Result<InvitePolicy, AppError> {
 }
 
 /// Domains come one per line (or separated by commas or spaces); `daily_cap` 0 means none.
-/// `reminder_hours` ("48, 24") and `resend_cooldown_minutes`, when left out, stay as they are.
+/// `reminder_hours` ("48, 24"), `resend_cooldown_minutes` and the seat caps, when left out,
+/// stay as they are.
 #[server(endpoint = "update_policy")]
 pub async fn update_policy(
     default_expiry_hours: i64,
@@ -30,6 +35,9 @@ pub async fn update_policy(
     daily_cap: i64,
     reminder_hours: Option<String>,
     resend_cooldown_minutes: Option<i64>,
+    workspace_seats: Option<i64>,
+    team_seats: Option<i64>,
+    pending_per_inviter: Option<i64>,
 ) -> Result<InvitePolicy, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
@@ -42,6 +50,9 @@ pub async fn update_policy(
         daily_cap,
         reminder_hours: reminder_hours.as_deref(),
         resend_cooldown_minutes,
+        workspace_seats,
+        team_seats,
+        pending_per_inviter,
     };
     Ok(cx.services.update_policy(&caller, &input).await?)
 }

@@ -95,6 +95,30 @@ fn PolicyForm(policy: InvitePolicy) -> impl IntoView {
                     </div>
                 </div>
                 <p class="hint">"Reminders carry the link already sent, and are planned when an invite is sent or resent."</p>
+                <div class="grid">
+                    <div class="field">
+                        <label for="policy-workspace-seats">"Seats in the workspace (0 for no cap)"</label>
+                        <input id="policy-workspace-seats" type="number" name="workspace_seats" min="0"
+                            max=model::MAX_SEATS.to_string()
+                            value=policy.workspace_seats.to_string() aria-describedby="field-workspace_seats-error"/>
+                        <FieldError name="workspace_seats"/>
+                    </div>
+                    <div class="field">
+                        <label for="policy-team-seats">"Seats in each team (0 for no cap)"</label>
+                        <input id="policy-team-seats" type="number" name="team_seats" min="0"
+                            max=model::MAX_SEATS.to_string()
+                            value=policy.team_seats.to_string() aria-describedby="field-team_seats-error"/>
+                        <FieldError name="team_seats"/>
+                    </div>
+                    <div class="field">
+                        <label for="policy-pending-cap">"Pending invitations per inviter (0 for no cap)"</label>
+                        <input id="policy-pending-cap" type="number" name="pending_per_inviter" min="0"
+                            max=model::MAX_SEATS.to_string()
+                            value=policy.pending_per_inviter.to_string() aria-describedby="field-pending_per_inviter-error"/>
+                        <FieldError name="pending_per_inviter"/>
+                    </div>
+                </div>
+                <p class="hint">"A seat is taken by an active member or a pending invitation. A full team or workspace refuses new invitations, and refuses an acceptance until a seat is free; the invitation then stays pending."</p>
                 <FormError/>
                 <Submit label="Save policy" busy="Saving…" class="button primary narrow-button"/>
             </form>

@@ -13,6 +13,7 @@ use crate::email::EmailAddress;
 use crate::error::{DomainError, DomainResult};
 use crate::live::Change;
 use crate::roles::role_info;
+use crate::seats::{self, SeatTeam};
 use crate::store::invite_batches as batches;
 use crate::store::invites::{self as store, NewInvite};
 use crate::store::outbox::{JobKind, NewJob};
@@ -279,6 +280,17 @@ impl Services {
             send_at,
         };
         let mut tx = self.db.begin().await?;
+        if seats::any_cap(&policy) {
+            crate::store::seats::lock(&mut tx).await?;
+            let teams: Vec<SeatTeam> = chosen
+                .iter()
+                .map(|t| SeatTeam {
+                    id: &t.id,
+                    name: &t.name,
+                })
+                .collect();
+            seats::check_create(&mut tx, &policy, caller.id(), &teams, now).await?;
+        }
         // The common case is one statement; only a refused insert looks for the reason. The
         // one-live-invite index decides, so two racing creates cannot both win.
         let mut inserted = store::insert_if_free(&mut tx, &new_invite).await?;

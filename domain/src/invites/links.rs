@@ -12,6 +12,7 @@ use crate::clock::Millis;
 use crate::error::{DomainError, DomainResult};
 use crate::live::Change;
 use crate::password::NewPassword;
+use crate::seats;
 use crate::store::invites::{self as store, InviteFull};
 use crate::store::outbox::{JobKind, NewJob};
 use crate::store::users::{self, NewUser, UserWithRole};
@@ -44,7 +45,7 @@ impl Services {
     /// changes no state: mail scanners open links too.
     pub async fn open_invite_link(&self, token: &str, request: &Actor) -> DomainResult<LinkView> {
         let now = self.clock.now();
-        let (view, invite) = self.classify_counted(token, request, now).await?;
+        let (view, invite) = self.classify_for_joining(token, request, now).await?;
         if let Some(invite) = invite {
             store::record_open(&self.db, &invite.id, now).await?;
             let detail = match &view {
@@ -60,6 +61,27 @@ impl Services {
                 .await;
         }
         Ok(view)
+    }
+
+    /// `classify_counted`, and for a link that is open, whether a seat is free for the
+    /// invitee (the policy's caps): a link to a full team shows why it cannot be used yet.
+    /// Declining needs no seat, so it classifies without this.
+    async fn classify_for_joining(
+        &self,
+        token: &str,
+        request: &Actor,
+        now: Millis,
+    ) -> DomainResult<(LinkView, Option<InviteFull>)> {
+        let (view, invite) = self.classify_counted(token, request, now).await?;
+        if let (LinkView::Open(_), Some(i)) = (&view, &invite) {
+            let policy = self.policy().await?;
+            if seats::any_cap(&policy) {
+                if let Some(full) = seats::view_at_open(&self.db, &policy, &i.id, now).await? {
+                    return Ok((full, invite));
+                }
+            }
+        }
+        Ok((view, invite))
     }
 
     /// `classify_link` for a &caller.actor from a client: a client that has shown many links that
@@ -168,7 +190,7 @@ impl Services {
     ) -> DomainResult<Joined> {
         let name = parse_name(name)?;
         let now = self.clock.now();
-        let (view, invite) = self.classify_counted(token, request, now).await?;
+        let (view, invite) = self.classify_for_joining(token, request, now).await?;
         let invite = match (view, invite) {
             (LinkView::Open(_), Some(invite)) => invite,
             (view, invite) => {
@@ -195,7 +217,13 @@ impl Services {
             JoinedVia::Email => None,
             JoinedVia::CopiedLink => Some(self.mint_confirmation(user_uuid, now)?),
         };
+        let policy = self.policy().await?;
+        let capped = seats::any_cap(&policy);
         let mut tx = self.db.begin().await?;
+        if capped {
+            // Before any invite row: the order every create and accept takes.
+            crate::store::seats::lock(&mut tx).await?;
+        }
         // Claim the invite first, so that the losers of a race on one link hear that it was
         // used (not that an account exists: the winner's, created a moment ago).
         if store::accept(&mut tx, &invite.id, &verified.digest, &user_id, now).await? != 1 {
@@ -215,6 +243,18 @@ impl Services {
             return Err(DomainError::Conflict(
                 "An account with this email already exists. Sign in instead.".into(),
             ));
+        }
+        // Counted again now, members only: of racing accepts into the last seat, one joins.
+        if capped {
+            if let Some(full) = seats::view_at_accept(&mut tx, &policy, &invite.id, now).await? {
+                // Dropping the transaction undoes the claim: the invite stays pending.
+                drop(tx);
+                let event = Event::new(request, Action::InviteAcceptRefused, Some(&invite.email))
+                    .detail(full.refusal())
+                    .invite(&invite.id);
+                audit_store::insert(&self.db, &event, now).await?;
+                return Err(DomainError::InviteUnusable(Box::new(full)));
+            }
         }
         users::insert(
             &mut tx,

@@ -3,7 +3,7 @@
 
 use model::{
     parse_domains, parse_reminder_hours, InvitePolicy, Permission, MAX_DAILY_CAP,
-    MAX_RESEND_COOLDOWN_MINUTES,
+    MAX_RESEND_COOLDOWN_MINUTES, MAX_SEATS,
 };
 
 use super::rules::{MAX_EXPIRY_HOURS, MIN_EXPIRY_HOURS};
@@ -26,6 +26,22 @@ pub struct PolicyInput<'a> {
     pub reminder_hours: Option<&'a str>,
     /// `None` keeps the current cooldown.
     pub resend_cooldown_minutes: Option<i64>,
+    /// The seat caps (`None` keeps the current one; 0 for none).
+    pub workspace_seats: Option<i64>,
+    pub team_seats: Option<i64>,
+    pub pending_per_inviter: Option<i64>,
+}
+
+/// A seat cap from the form: `None` keeps `current`; else 0 (none) to `MAX_SEATS`.
+fn seat_cap(field: &'static str, input: Option<i64>, current: i64) -> DomainResult<i64> {
+    let n = input.unwrap_or(current);
+    if !(0..=MAX_SEATS).contains(&n) {
+        return Err(DomainError::invalid(
+            field,
+            format!("Give a number from 0 (no cap) to {MAX_SEATS}."),
+        ));
+    }
+    Ok(n)
 }
 
 fn parse(input: &PolicyInput<'_>, current: &InvitePolicy) -> DomainResult<InvitePolicy> {
@@ -71,6 +87,17 @@ fn parse(input: &PolicyInput<'_>, current: &InvitePolicy) -> DomainResult<Invite
             ),
         ));
     }
+    let workspace_seats = seat_cap(
+        "workspace_seats",
+        input.workspace_seats,
+        current.workspace_seats,
+    )?;
+    let team_seats = seat_cap("team_seats", input.team_seats, current.team_seats)?;
+    let pending_per_inviter = seat_cap(
+        "pending_per_inviter",
+        input.pending_per_inviter,
+        current.pending_per_inviter,
+    )?;
     Ok(InvitePolicy {
         default_expiry_hours: input.default_expiry_hours,
         max_expiry_hours: input.max_expiry_hours,
@@ -79,6 +106,9 @@ fn parse(input: &PolicyInput<'_>, current: &InvitePolicy) -> DomainResult<Invite
         daily_cap: input.daily_cap,
         reminder_hours,
         resend_cooldown_minutes,
+        workspace_seats,
+        team_seats,
+        pending_per_inviter,
     })
 }
 
@@ -114,7 +144,8 @@ impl Services {
         };
         let detail = format!(
             "expiry default {} h, max {} h; allowed: {}; blocked: {}; daily cap: {}; \
-             reminders before expiry: {reminders}; resend cooldown: {} min",
+             reminders before expiry: {reminders}; resend cooldown: {} min; seats: workspace {}, \
+             per team {}, pending per inviter {}",
             policy.default_expiry_hours,
             policy.max_expiry_hours,
             if policy.allowed_domains.is_empty() {
@@ -133,6 +164,9 @@ impl Services {
                 policy.daily_cap.to_string()
             },
             policy.resend_cooldown_minutes,
+            cap_text(policy.workspace_seats),
+            cap_text(policy.team_seats),
+            cap_text(policy.pending_per_inviter),
         );
         let event = Event::new(&caller.actor, Action::PolicyChanged, None).detail(detail);
         audit_store::insert_tx(&mut tx, &event, now).await?;
@@ -154,6 +188,15 @@ impl Services {
         let (count, oldest) = store::created_since(&self.db, caller.id(), now - DAY).await?;
         let frees_at = oldest.map_or(now, |o| o + DAY);
         Ok(Some(((policy.daily_cap - count).max(0), frees_at)))
+    }
+}
+
+/// "none" for 0, else the number.
+fn cap_text(n: i64) -> String {
+    if n == 0 {
+        "none".to_owned()
+    } else {
+        n.to_string()
     }
 }
 

@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod password_tokens;
 pub mod policy;
 pub mod roles;
+pub mod seats;
 pub mod sessions;
 pub mod teams;
 pub mod users;

@@ -19,10 +19,11 @@ fn unlines(text: &str) -> Vec<String> {
 }
 
 pub async fn load(db: &Db) -> Result<InvitePolicy, sqlx::Error> {
-    type Row = (i64, i64, String, String, i64, String, i64);
+    type Row = (i64, i64, String, String, i64, String, i64, i64, i64, i64);
     let row: Option<Row> = on_db!(db, p => sqlx::query_as(
         "SELECT default_expiry_hours, max_expiry_hours, allowed_domains, blocked_domains, daily_cap, \
-         reminder_hours, resend_cooldown_minutes FROM invite_policy WHERE id = 1",
+         reminder_hours, resend_cooldown_minutes, workspace_seats, team_seats, pending_per_inviter \
+         FROM invite_policy WHERE id = 1",
     )
     .fetch_optional(p)
     .await)?;
@@ -35,6 +36,9 @@ pub async fn load(db: &Db) -> Result<InvitePolicy, sqlx::Error> {
             daily_cap,
             reminders,
             cooldown,
+            workspace_seats,
+            team_seats,
+            pending_per_inviter,
         )) => {
             InvitePolicy {
                 default_expiry_hours,
@@ -46,6 +50,9 @@ pub async fn load(db: &Db) -> Result<InvitePolicy, sqlx::Error> {
                 // is read as no reminders rather than guessed.
                 reminder_hours: model::parse_reminder_hours(&reminders).unwrap_or_default(),
                 resend_cooldown_minutes: cooldown,
+                workspace_seats,
+                team_seats,
+                pending_per_inviter,
             }
         }
         None => InvitePolicy::default(),
@@ -56,7 +63,8 @@ pub async fn save(tx: &mut Tx, p: &InvitePolicy, by: &str, now: Millis) -> Resul
     on_tx!(tx, c => sqlx::query(
         "UPDATE invite_policy SET default_expiry_hours = $1, max_expiry_hours = $2, allowed_domains = $3, \
          blocked_domains = $4, daily_cap = $5, updated_at = $6, updated_by = $7, reminder_hours = $8, \
-         resend_cooldown_minutes = $9 WHERE id = 1",
+         resend_cooldown_minutes = $9, workspace_seats = $10, team_seats = $11, \
+         pending_per_inviter = $12 WHERE id = 1",
     )
     .bind(p.default_expiry_hours)
     .bind(p.max_expiry_hours)
@@ -73,6 +81,9 @@ pub async fn save(tx: &mut Tx, p: &InvitePolicy, by: &str, now: Millis) -> Resul
             .join(","),
     )
     .bind(p.resend_cooldown_minutes)
+    .bind(p.workspace_seats)
+    .bind(p.team_seats)
+    .bind(p.pending_per_inviter)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;

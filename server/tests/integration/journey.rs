@@ -869,3 +869,147 @@ both_backends!(
     a_scheduled_invite_can_be_sent_now_or_revoked_before_its_time,
     super::a_scheduled_invite_can_be_sent_now_or_revoked_before_its_time
 );
+
+/// Sets the seat caps (and leaves the rest of the policy at its defaults).
+async fn set_seats(app: &TestApp, workspace: &str, team: &str, per_inviter: &str) {
+    let r = app
+        .call(
+            "update_policy",
+            &[
+                ("default_expiry_hours", "168"),
+                ("max_expiry_hours", "720"),
+                ("daily_cap", "0"),
+                ("workspace_seats", workspace),
+                ("team_seats", team),
+                ("pending_per_inviter", per_inviter),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+}
+
+async fn seat_caps_are_counted_at_create_and_again_at_accept(backend: Backend) {
+    let app = common::spawn_app(backend).await;
+    app.signed_in_admin().await;
+    for (field, bad) in [("workspace_seats", "-1"), ("team_seats", "1000001")] {
+        let mut form = vec![
+            ("default_expiry_hours", "168"),
+            ("max_expiry_hours", "720"),
+            ("daily_cap", "0"),
+        ];
+        form.push((field, bad));
+        let r = app.call("update_policy", &form).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains(field));
+    }
+    // Three seats: the admin and two pending invitations fill them.
+    set_seats(&app, "3", "0", "0").await;
+    let (_, a) = app.invite_ok("a@example.com", "analyst", &[]).await;
+    let (b, _) = app.invite_ok("b@example.com", "analyst", &[]).await;
+    let r = app.invite("c@example.com", "analyst", &[]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let said = r.text().await.unwrap();
+    assert!(said.contains("1 member and 2 pending invitations fill its 3 seats"), "{said}");
+    app.call("revoke_invite", &[("id", &b)]).await;
+    let (_, c) = app.invite_ok("c@example.com", "analyst", &[]).await;
+
+    // The cap is lowered below what is promised: accepting waits for a free seat, and
+    // nothing is created meanwhile; the invitation stays pending.
+    set_seats(&app, "2", "0", "0").await;
+    assert_eq!(app.accept(&a, "A").await.0.status(), StatusCode::OK);
+    let users = app.count_users().await;
+    let (r, _) = app.accept(&c, "C").await;
+    assert_eq!(r.status(), StatusCode::GONE);
+    assert!(r.text().await.unwrap().contains("NoSeat"));
+    assert_eq!(app.count_users().await, users, "nothing half-created");
+    assert!(matches!(app.open_link(&c).await, LinkView::NoSeat));
+    let (c_id, _) = {
+        let list: InviteList = app.read("list_invites", &[("status", "pending")]).await;
+        let row = list.rows.iter().find(|r| r.email == "c@example.com").unwrap();
+        (row.id.clone(), ())
+    };
+    assert_eq!(app.status_of(&c_id).await, InviteStatus::Pending);
+    assert!(app
+        .detail(&c_id)
+        .await
+        .events
+        .iter()
+        .any(|e| e.action == "invite.accept_refused"));
+    // A seat frees up: the same link works.
+    set_seats(&app, "3", "0", "0").await;
+    assert_eq!(app.accept(&c, "C").await.0.status(), StatusCode::OK);
+
+    // Per team: one seat in Brand, taken by a pending invitation.
+    let brand = app.create_team("Brand").await;
+    set_seats(&app, "0", "1", "0").await;
+    app.invite_ok("t1@example.com", "analyst", &[&brand]).await;
+    let r = app.invite("t2@example.com", "analyst", &[&brand]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let said = r.text().await.unwrap();
+    assert!(said.contains("teams") && said.contains("Brand has no free seat"), "{said}");
+    app.invite_ok("t2@example.com", "analyst", &[]).await;
+
+    // Pending invitations per inviter.
+    set_seats(&app, "0", "0", "2").await;
+    let r = app.invite("p@example.com", "analyst", &[]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "two are pending already");
+    assert!(r.text().await.unwrap().contains("2 pending invitations"));
+}
+both_backends!(
+    seat_caps_are_counted_at_create_and_again_at_accept,
+    super::seat_caps_are_counted_at_create_and_again_at_accept
+);
+
+async fn of_ten_racing_accepts_into_a_team_with_one_seat_left_exactly_one_joins(
+    backend: Backend,
+) {
+    let app = common::spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let ops = app.create_team("Ops").await;
+    let mut tokens = vec![];
+    for i in 0..10 {
+        let (_, t) = app
+            .invite_ok(&format!("racer{i}@example.com"), "analyst", &[&ops])
+            .await;
+        tokens.push(t);
+    }
+    set_seats(&app, "0", "1", "0").await;
+    let users = app.count_users().await;
+    let tasks: Vec<_> = tokens
+        .into_iter()
+        .enumerate()
+        .map(|(i, token)| {
+            let base = app.base.clone();
+            tokio::spawn(async move {
+                common::client(&base)
+                    .post(format!("{base}/api/accept_invite"))
+                    .form(&[
+                        ("token", token.as_str()),
+                        ("name", &format!("Racer {i}")),
+                        ("password", "a good long password"),
+                        ("confirm", "a good long password"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    let mut joined = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            StatusCode::OK => joined += 1,
+            StatusCode::GONE => {}
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(joined, 1, "exactly one takes the last seat");
+    assert_eq!(app.count_users().await, users + 1);
+    let list: InviteList = app.read("list_invites", &[]).await;
+    assert_eq!((list.counts.accepted, list.counts.pending), (1, 9));
+}
+both_backends!(
+    of_ten_racing_accepts_into_a_team_with_one_seat_left_exactly_one_joins,
+    super::of_ten_racing_accepts_into_a_team_with_one_seat_left_exactly_one_joins
+);
