@@ -92,7 +92,10 @@ async fn accept_view(
 ) -> DomainResult<Option<LinkView>> {
     let full = |n: i64, cap: i64| cap > 0 && n >= cap;
     if policy.workspace_seats > 0
-        && full(counts.count(Count::Members, now).await?, policy.workspace_seats)
+        && full(
+            counts.count(Count::Members, now).await?,
+            policy.workspace_seats,
+        )
     {
         return Ok(Some(LinkView::NoSeat));
     }

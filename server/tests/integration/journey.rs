@@ -909,7 +909,10 @@ async fn seat_caps_are_counted_at_create_and_again_at_accept(backend: Backend) {
     let r = app.invite("c@example.com", "analyst", &[]).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let said = r.text().await.unwrap();
-    assert!(said.contains("1 member and 2 pending invitations fill its 3 seats"), "{said}");
+    assert!(
+        said.contains("1 member and 2 pending invitations fill its 3 seats"),
+        "{said}"
+    );
     app.call("revoke_invite", &[("id", &b)]).await;
     let (_, c) = app.invite_ok("c@example.com", "analyst", &[]).await;
 
@@ -925,7 +928,11 @@ async fn seat_caps_are_counted_at_create_and_again_at_accept(backend: Backend) {
     assert!(matches!(app.open_link(&c).await, LinkView::NoSeat));
     let (c_id, _) = {
         let list: InviteList = app.read("list_invites", &[("status", "pending")]).await;
-        let row = list.rows.iter().find(|r| r.email == "c@example.com").unwrap();
+        let row = list
+            .rows
+            .iter()
+            .find(|r| r.email == "c@example.com")
+            .unwrap();
         (row.id.clone(), ())
     };
     assert_eq!(app.status_of(&c_id).await, InviteStatus::Pending);
@@ -946,7 +953,10 @@ async fn seat_caps_are_counted_at_create_and_again_at_accept(backend: Backend) {
     let r = app.invite("t2@example.com", "analyst", &[&brand]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let said = r.text().await.unwrap();
-    assert!(said.contains("teams") && said.contains("Brand has no free seat"), "{said}");
+    assert!(
+        said.contains("teams") && said.contains("Brand has no free seat"),
+        "{said}"
+    );
     app.invite_ok("t2@example.com", "analyst", &[]).await;
 
     // Pending invitations per inviter.
@@ -960,9 +970,7 @@ both_backends!(
     super::seat_caps_are_counted_at_create_and_again_at_accept
 );
 
-async fn of_ten_racing_accepts_into_a_team_with_one_seat_left_exactly_one_joins(
-    backend: Backend,
-) {
+async fn of_ten_racing_accepts_into_a_team_with_one_seat_left_exactly_one_joins(backend: Backend) {
     let app = common::spawn_app(backend).await;
     app.signed_in_admin().await;
     let ops = app.create_team("Ops").await;
