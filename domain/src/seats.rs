@@ -29,6 +29,144 @@ pub(crate) fn any_cap(policy: &InvitePolicy) -> bool {
     policy.workspace_seats > 0 || policy.team_seats > 0 || policy.pending_per_inviter > 0
 }
 
+/// What is full, as counted when a seat was asked for.
+#[derive(Debug)]
+pub(crate) enum Full {
+    Inviter { pending: i64 },
+    Workspace { members: i64, invited: i64 },
+    Team { name: String, members: i64, invited: i64 },
+}
+
+impl Full {
+    /// The refusal of a single create.
+    pub(crate) fn error(&self, policy: &InvitePolicy) -> DomainError {
+        match self {
+            Full::Inviter { .. } | Full::Workspace { .. } => {
+                DomainError::Conflict(self.message(policy))
+            }
+            Full::Team { .. } => DomainError::invalid("teams", self.message(policy)),
+        }
+    }
+
+    /// What is full, in a sentence (also a bulk row's reason).
+    pub(crate) fn message(&self, policy: &InvitePolicy) -> String {
+        match self {
+            Full::Inviter { pending } => format!(
+                "You have {}, the most the invite policy allows one person. Revoke some, or \
+                 wait until they are accepted or expire.",
+                counted(*pending, "pending invitation", "pending invitations")
+            ),
+            Full::Workspace { members, invited } => format!(
+                "The workspace has no free seat: {} and {} fill its {}. Revoke a pending \
+                 invitation, deactivate a member, or raise the cap in the invite policy.",
+                counted(*members, "member", "members"),
+                counted(*invited, "pending invitation", "pending invitations"),
+                counted(policy.workspace_seats, "seat", "seats"),
+            ),
+            Full::Team {
+                name,
+                members,
+                invited,
+            } => format!(
+                "{name} has no free seat: {} and {} fill its {}.",
+                counted(*members, "member", "members"),
+                counted(*invited, "pending invitation", "pending invitations"),
+                counted(policy.team_seats, "seat", "seats"),
+            ),
+        }
+    }
+}
+
+/// The seats held now (for the caps `policy` sets), counted once in a transaction after
+/// `seats::lock`, then taken one invitation at a time: a single create and a bulk batch
+/// count the same way.
+pub(crate) struct Room<'p> {
+    policy: &'p InvitePolicy,
+    /// The inviter's live invitations.
+    pending: i64,
+    /// (members, live invitations) of the workspace.
+    workspace: (i64, i64),
+    /// (members, live invitations) of each team asked about so far.
+    teams: std::collections::HashMap<String, (i64, i64)>,
+}
+
+impl<'p> Room<'p> {
+    /// Counts what the caps of `policy` need, in `tx` (already locked).
+    pub(crate) async fn count(
+        tx: &mut Tx,
+        policy: &'p InvitePolicy,
+        inviter: &str,
+        now: Millis,
+    ) -> DomainResult<Room<'p>> {
+        let pending = if policy.pending_per_inviter > 0 {
+            seats::count_tx(tx, Count::InviterLiveInvites(inviter), now).await?
+        } else {
+            0
+        };
+        let workspace = if policy.workspace_seats > 0 {
+            (
+                seats::count_tx(tx, Count::Members, now).await?,
+                seats::count_tx(tx, Count::LiveInvites, now).await?,
+            )
+        } else {
+            (0, 0)
+        };
+        Ok(Room {
+            policy,
+            pending,
+            workspace,
+            teams: Default::default(),
+        })
+    }
+
+    /// Takes a seat for one more live invitation to `teams`, or says what is full (and
+    /// takes nothing).
+    pub(crate) async fn take(
+        &mut self,
+        tx: &mut Tx,
+        teams: &[SeatTeam<'_>],
+        now: Millis,
+    ) -> DomainResult<Result<(), Full>> {
+        let p = self.policy;
+        if p.pending_per_inviter > 0 && self.pending >= p.pending_per_inviter {
+            return Ok(Err(Full::Inviter {
+                pending: self.pending,
+            }));
+        }
+        let (members, invited) = self.workspace;
+        if p.workspace_seats > 0 && members + invited >= p.workspace_seats {
+            return Ok(Err(Full::Workspace { members, invited }));
+        }
+        if p.team_seats > 0 {
+            for team in teams {
+                if !self.teams.contains_key(team.id) {
+                    let held = (
+                        seats::count_tx(tx, Count::TeamMembers(team.id), now).await?,
+                        seats::count_tx(tx, Count::TeamLiveInvites(team.id), now).await?,
+                    );
+                    self.teams.insert(team.id.to_owned(), held);
+                }
+                let (members, invited) = self.teams[team.id];
+                if members + invited >= p.team_seats {
+                    return Ok(Err(Full::Team {
+                        name: team.name.to_owned(),
+                        members,
+                        invited,
+                    }));
+                }
+            }
+            for team in teams {
+                if let Some(held) = self.teams.get_mut(team.id) {
+                    held.1 += 1;
+                }
+            }
+        }
+        self.pending += 1;
+        self.workspace.1 += 1;
+        Ok(Ok(()))
+    }
+}
+
 /// At create, in `tx` after `seats::lock`: room for one more live invitation from `inviter`
 /// to `teams`, or the refusal that says what is full.
 pub(crate) async fn check_create(
@@ -38,48 +176,10 @@ pub(crate) async fn check_create(
     teams: &[SeatTeam<'_>],
     now: Millis,
 ) -> DomainResult<()> {
-    if policy.pending_per_inviter > 0 {
-        let mine = seats::count_tx(tx, Count::InviterLiveInvites(inviter), now).await?;
-        if mine >= policy.pending_per_inviter {
-            return Err(DomainError::Conflict(format!(
-                "You have {}, the most the invite policy allows one person. Revoke some, or \
-                 wait until they are accepted or expire.",
-                counted(mine, "pending invitation", "pending invitations")
-            )));
-        }
-    }
-    if policy.workspace_seats > 0 {
-        let members = seats::count_tx(tx, Count::Members, now).await?;
-        let invited = seats::count_tx(tx, Count::LiveInvites, now).await?;
-        if members + invited >= policy.workspace_seats {
-            return Err(DomainError::Conflict(format!(
-                "The workspace has no free seat: {} and {} fill its {}. Revoke a pending \
-                 invitation, deactivate a member, or raise the cap in the invite policy.",
-                counted(members, "member", "members"),
-                counted(invited, "pending invitation", "pending invitations"),
-                counted(policy.workspace_seats, "seat", "seats"),
-            )));
-        }
-    }
-    if policy.team_seats > 0 {
-        for team in teams {
-            let members = seats::count_tx(tx, Count::TeamMembers(team.id), now).await?;
-            let invited = seats::count_tx(tx, Count::TeamLiveInvites(team.id), now).await?;
-            if members + invited >= policy.team_seats {
-                return Err(DomainError::invalid(
-                    "teams",
-                    format!(
-                        "{} has no free seat: {} and {} fill its {}.",
-                        team.name,
-                        counted(members, "member", "members"),
-                        counted(invited, "pending invitation", "pending invitations"),
-                        counted(policy.team_seats, "seat", "seats"),
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
+    let mut room = Room::count(tx, policy, inviter, now).await?;
+    room.take(tx, teams, now)
+        .await?
+        .map_err(|full| full.error(policy))
 }
 
 /// Whether one more member fits the workspace and every team of invitation `invite_id`:

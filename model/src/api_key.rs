@@ -18,11 +18,12 @@ pub enum ApiScope {
     MembersWrite,
     AuditRead,
     WebhooksManage,
+    PolicyManage,
 }
 
 impl ApiScope {
     /// Every scope, in the order the API keys page lists them.
-    pub const ALL: [ApiScope; 7] = [
+    pub const ALL: [ApiScope; 8] = [
         ApiScope::InvitationsRead,
         ApiScope::InvitationsWrite,
         ApiScope::InvitationsRevoke,
@@ -30,6 +31,7 @@ impl ApiScope {
         ApiScope::MembersWrite,
         ApiScope::AuditRead,
         ApiScope::WebhooksManage,
+        ApiScope::PolicyManage,
     ];
 
     /// The name in requests, responses and the database, e.g. `invitations:read`.
@@ -42,6 +44,7 @@ impl ApiScope {
             ApiScope::MembersWrite => "members:write",
             ApiScope::AuditRead => "audit:read",
             ApiScope::WebhooksManage => "webhooks:manage",
+            ApiScope::PolicyManage => "policy:manage",
         }
     }
 
@@ -58,6 +61,7 @@ impl ApiScope {
             ApiScope::MembersWrite => "Change members' roles, teams and access",
             ApiScope::AuditRead => "Read the audit log",
             ApiScope::WebhooksManage => "Manage webhook endpoints",
+            ApiScope::PolicyManage => "Read and change the invite policy",
         }
     }
 
@@ -70,6 +74,7 @@ impl ApiScope {
             ApiScope::MembersRead | ApiScope::MembersWrite => Permission::ManageMembers,
             ApiScope::AuditRead => Permission::ViewAuditLog,
             ApiScope::WebhooksManage => Permission::ManageApiKeys,
+            ApiScope::PolicyManage => Permission::ManagePolicy,
         }
     }
 
@@ -103,6 +108,7 @@ impl ApiScopes {
             ApiScope::MembersWrite => 1 << 4,
             ApiScope::AuditRead => 1 << 5,
             ApiScope::WebhooksManage => 1 << 6,
+            ApiScope::PolicyManage => 1 << 7,
         }
     }
 

@@ -121,7 +121,7 @@ pub enum ApiKeyCommand {
         #[arg(long)]
         name: String,
         /// Comma-separated: invitations:read, invitations:write, invitations:revoke,
-        /// members:read, members:write, audit:read, webhooks:manage
+        /// members:read, members:write, audit:read, webhooks:manage, policy:manage
         #[arg(long, value_delimiter = ',', required = true)]
         scopes: Vec<String>,
         /// The account the key acts for; the only active Admin when omitted

@@ -2,7 +2,8 @@
 //! revoking (one or many) and resending.
 
 use model::{
-    AuditEntry, Delivery, InviteList, InviteQuery, InviteRow, IssuedLink, ListFilterOptions,
+    AuditEntry, Delivery, InviteList, InviteQuery, InviteRow, InviteStatus, IssuedLink,
+    ListFilterOptions,
     Permission, Permissions, TeamRef,
 };
 use uuid::Uuid;
@@ -292,6 +293,21 @@ impl Services {
         let links = self.mint_links(uuid, LinkCopy::Shown)?;
         let shown = links.shown()?;
         let mut tx = self.db.begin().await?;
+        // An expired invite comes back to life: it takes a seat again, as a new one would.
+        if invite.status_at(now) == InviteStatus::Expired && crate::seats::any_cap(&policy) {
+            crate::store::seats::lock(&mut tx).await?;
+            let known = teams::list(&self.db).await?;
+            let mine = store::team_ids(&mut tx, id).await?;
+            let teams: Vec<crate::seats::SeatTeam> = known
+                .iter()
+                .filter(|t| mine.contains(&t.id))
+                .map(|t| crate::seats::SeatTeam {
+                    id: &t.id,
+                    name: &t.name,
+                })
+                .collect();
+            crate::seats::check_create(&mut tx, &policy, caller.id(), &teams, now).await?;
+        }
         let digests = (links.emailed.digest.as_str(), shown.digest.as_str());
         let delivery = if send_email {
             Delivery::Queued

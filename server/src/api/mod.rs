@@ -11,6 +11,7 @@ pub mod invitations;
 mod json;
 pub mod log;
 pub mod members;
+pub mod policy;
 mod openapi;
 mod problem;
 pub mod webhooks;
@@ -91,6 +92,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(directory::roles))
         .routes(routes!(directory::teams))
         .routes(routes!(log::list))
+        .routes(routes!(policy::get, policy::update))
         .routes(routes!(webhooks::list, webhooks::create))
         .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))
         .routes(routes!(webhooks::rotate))

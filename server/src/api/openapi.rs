@@ -32,6 +32,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "invitations", description = "Invite people, follow and change their invitations"),
         (name = "members", description = "The people who joined"),
+        (name = "policy", description = "The invite policy: expiry, domains, caps, reminders"),
         (name = "directory", description = "Roles and teams an invitation can name"),
         (name = "audit", description = "The audit log"),
         (name = "webhooks", description = "Endpoints that receive signed events (Standard Webhooks 1.0)"),

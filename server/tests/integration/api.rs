@@ -323,7 +323,7 @@ const fn ep(
     }
 }
 
-const ALL_SCOPES: [&str; 7] = [
+const ALL_SCOPES: [&str; 8] = [
     "invitations:read",
     "invitations:write",
     "invitations:revoke",
@@ -331,6 +331,7 @@ const ALL_SCOPES: [&str; 7] = [
     "members:write",
     "audit:read",
     "webhooks:manage",
+    "policy:manage",
 ];
 
 fn endpoints() -> Vec<Endpoint> {
@@ -390,6 +391,13 @@ fn endpoints() -> Vec<Endpoint> {
         ep(M::GET, "/roles", None, "invitations:read"),
         ep(M::GET, "/teams", None, "invitations:read"),
         ep(M::GET, "/audit", None, "audit:read"),
+        ep(M::GET, "/policy", None, "policy:manage"),
+        ep(
+            M::PATCH,
+            "/policy",
+            Some(r#"{"daily_cap": 0}"#),
+            "policy:manage",
+        ),
         ep(M::GET, "/webhooks", None, "webhooks:manage"),
         ep(
             M::POST,

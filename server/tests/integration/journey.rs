@@ -964,6 +964,43 @@ async fn seat_caps_are_counted_at_create_and_again_at_accept(backend: Backend) {
     let r = app.invite("p@example.com", "analyst", &[]).await;
     assert_eq!(r.status(), StatusCode::CONFLICT, "two are pending already");
     assert!(r.text().await.unwrap().contains("2 pending invitations"));
+
+    // A bulk import fills the seats in file order and skips the rest, saying why.
+    let members = app.count_users().await;
+    let seats = (members + 2 + 2).to_string(); // t1 and t2 are pending: room for two more
+    set_seats(&app, &seats, "0", "0").await;
+    let api = app.api_key("ci", &["invitations:write"]).await;
+    let items = serde_json::json!({"items": [
+        {"email": "bulk1@example.com", "role": "analyst"},
+        {"email": "bulk2@example.com", "role": "analyst"},
+        {"email": "bulk3@example.com", "role": "analyst"},
+    ]});
+    let answer: serde_json::Value = api
+        .post("/invitations/bulk", &items)
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(answer["created"], 2, "{answer}");
+    let third = &answer["results"][2];
+    assert_eq!(third["outcome"], "refused", "{answer}");
+    assert!(
+        third["error"].as_str().unwrap().contains("no free seat"),
+        "{answer}"
+    );
+
+    // An expired invitation resent comes back to life, so it needs a seat too.
+    let (old, _) = {
+        let list: InviteList = app.read("list_invites", &[("status", "pending")]).await;
+        let row = list.rows.iter().find(|r| r.email == "t1@example.com").unwrap();
+        (row.id.clone(), ())
+    };
+    app.clock.advance(8 * domain::clock::DAY);
+    set_seats(&app, &members.to_string(), "0", "0").await;
+    let r = app.call("resend_invite", &[("id", &old)]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("no free seat"));
+    set_seats(&app, "0", "0", "0").await;
+    let r = app.call("resend_invite", &[("id", &old)]).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
 }
 both_backends!(
     seat_caps_are_counted_at_create_and_again_at_accept,

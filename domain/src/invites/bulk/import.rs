@@ -36,13 +36,7 @@ impl Services {
         let mut done = 0;
         for chunk in planned.chunks(BATCH) {
             let created = self
-                .create_batch(
-                    caller,
-                    chunk,
-                    (ttl, &policy.reminder_hours),
-                    &message,
-                    &mut outcome,
-                )
+                .create_batch(caller, chunk, (ttl, &policy), &message, &mut outcome)
                 .await?;
             outcome.created += created;
             done += chunk.len();
@@ -70,7 +64,7 @@ impl Services {
         &self,
         caller: &Caller,
         chunk: &[Planned],
-        (ttl, reminder_hours): (Millis, &[i64]),
+        (ttl, policy): (Millis, &model::InvitePolicy),
         message: &str,
         outcome: &mut ImportOutcome,
     ) -> DomainResult<usize> {
@@ -88,6 +82,11 @@ impl Services {
             return Ok(0);
         }
         let mut tx = self.db.begin().await?;
+        let capped = crate::seats::any_cap(policy);
+        if capped {
+            // First, before any invite row: the order every create and accept takes.
+            crate::store::seats::lock(&mut tx).await?;
+        }
         // Checked again inside the transaction: the plan may be a few seconds old.
         let emails: Vec<&str> = ready.iter().map(|(p, _, _)| p.email.as_str()).collect();
         let members = crate::store::users::emails_taken(&mut tx, &emails).await?;
@@ -103,6 +102,30 @@ impl Services {
         });
         let emails: Vec<&str> = ready.iter().map(|(p, _, _)| p.email.as_str()).collect();
         batches::close_expired_for_emails(&mut tx, &emails, now).await?;
+        if capped {
+            // Row by row in file order, as far as the seats go; the rest are skipped with
+            // what is full, never half-created.
+            let mut room = crate::seats::Room::count(&mut tx, policy, caller.id(), now).await?;
+            let mut fits = Vec::with_capacity(ready.len());
+            for row in ready {
+                let teams: Vec<crate::seats::SeatTeam> = row
+                    .2
+                    .iter()
+                    .map(|t| crate::seats::SeatTeam {
+                        id: &t.id,
+                        name: &t.name,
+                    })
+                    .collect();
+                match room.take(&mut tx, &teams, now).await? {
+                    Ok(()) => fits.push(row),
+                    Err(full) => outcome.skipped.push(BulkRow {
+                        error: Some(full.message(policy)),
+                        ..row.0.to_row()
+                    }),
+                }
+            }
+            ready = fits;
+        }
         let mut minted = Vec::with_capacity(ready.len());
         for _ in &ready {
             let id = Uuid::now_v7();
@@ -162,7 +185,7 @@ impl Services {
                 sends_at: now,
             });
         }
-        record_issued(&mut tx, &issued, &caller.actor, now, reminder_hours).await?;
+        record_issued(&mut tx, &issued, &caller.actor, now, &policy.reminder_hours).await?;
         let created = issued.len();
         tx.commit().await?;
         Ok(created)
