@@ -32,9 +32,18 @@ pub(crate) fn any_cap(policy: &InvitePolicy) -> bool {
 /// What is full, as counted when a seat was asked for.
 #[derive(Debug)]
 pub(crate) enum Full {
-    Inviter { pending: i64 },
-    Workspace { members: i64, invited: i64 },
-    Team { name: String, members: i64, invited: i64 },
+    Inviter {
+        pending: i64,
+    },
+    Workspace {
+        members: i64,
+        invited: i64,
+    },
+    Team {
+        name: String,
+        members: i64,
+        invited: i64,
+    },
 }
 
 impl Full {

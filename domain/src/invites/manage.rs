@@ -3,8 +3,7 @@
 
 use model::{
     AuditEntry, Delivery, InviteList, InviteQuery, InviteRow, InviteStatus, IssuedLink,
-    ListFilterOptions,
-    Permission, Permissions, TeamRef,
+    ListFilterOptions, Permission, Permissions, TeamRef,
 };
 use uuid::Uuid;
 

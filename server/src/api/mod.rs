@@ -11,8 +11,8 @@ pub mod invitations;
 mod json;
 pub mod log;
 pub mod members;
-pub mod policy;
 mod openapi;
+pub mod policy;
 mod problem;
 pub mod webhooks;
 

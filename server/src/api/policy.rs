@@ -103,16 +103,11 @@ pub async fn update(
     };
     let allowed = lines(req.allowed_domains, &now.allowed_domains);
     let blocked = lines(req.blocked_domains, &now.blocked_domains);
-    let reminders = req.reminder_hours.map(|h| {
-        h.iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
-    });
+    let reminders = req
+        .reminder_hours
+        .map(|h| h.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
     let input = PolicyInput {
-        default_expiry_hours: req
-            .default_expiry_hours
-            .unwrap_or(now.default_expiry_hours),
+        default_expiry_hours: req.default_expiry_hours.unwrap_or(now.default_expiry_hours),
         max_expiry_hours: req.max_expiry_hours.unwrap_or(now.max_expiry_hours),
         allowed_domains: &allowed,
         blocked_domains: &blocked,

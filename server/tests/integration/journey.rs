@@ -990,7 +990,11 @@ async fn seat_caps_are_counted_at_create_and_again_at_accept(backend: Backend) {
     // An expired invitation resent comes back to life, so it needs a seat too.
     let (old, _) = {
         let list: InviteList = app.read("list_invites", &[("status", "pending")]).await;
-        let row = list.rows.iter().find(|r| r.email == "t1@example.com").unwrap();
+        let row = list
+            .rows
+            .iter()
+            .find(|r| r.email == "t1@example.com")
+            .unwrap();
         (row.id.clone(), ())
     };
     app.clock.advance(8 * domain::clock::DAY);
