@@ -2,7 +2,7 @@
 //! The links stay as they are; the role ceiling is checked again, for the role the invite
 //! has and the one it gets.
 
-use model::{Permission, Permissions};
+use model::Permission;
 
 use super::rules::{check_access_end, Expiry};
 use crate::access::Caller;
@@ -32,7 +32,7 @@ impl Services {
         id: &str,
         changes: InviteChanges<'_>,
     ) -> DomainResult<()> {
-        let held = caller.require(Permission::SendInvites)?;
+        caller.require(Permission::SendInvites)?;
         if changes.role.is_none() && changes.team_ids.is_none() && changes.expiry.is_none() {
             return Err(DomainError::invalid(
                 "body",
@@ -40,22 +40,7 @@ impl Services {
             ));
         }
         let now = self.clock.now();
-        let invite = store::find(&self.db, id, now)
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        if !caller
-            .ceiling()
-            .may_grant(Permissions::from_bits(invite.role_permissions))
-        {
-            return Err(DomainError::Forbidden);
-        }
-        // As with a resend: someone else's invite takes what revoking takes.
-        if invite.inviter_id != caller.user.id && !held.contains(Permission::RevokeInvites) {
-            return Err(DomainError::ForbiddenBecause(format!(
-                "Only {} (who sent this invite) or someone who may revoke invites can change it.",
-                invite.inviter_name
-            )));
-        }
+        let invite = self.invite_in_reach(caller, id, "change it").await?;
         let role = match changes.role {
             Some(r) => Some(
                 self.role_to_grant(caller.ceiling(), r, |name| {

@@ -222,6 +222,35 @@ impl Services {
         Ok((revoked.len(), ids.len() - revoked.len()))
     }
 
+    /// Invite `id`, for `caller` (who may send invites) to resend, change or send now: they
+    /// must be able to grant its role, and it must be their own unless they may revoke
+    /// invites: acting on someone else's invite replaces or moves what that person sent,
+    /// which takes what revoking takes. `doing` ends the refusal ("… can send it now").
+    pub(super) async fn invite_in_reach(
+        &self,
+        caller: &Caller,
+        id: &str,
+        doing: &str,
+    ) -> DomainResult<InviteFull> {
+        let invite = store::find(&self.db, id, self.clock.now())
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        if !caller
+            .ceiling()
+            .may_grant(Permissions::from_bits(invite.role_permissions))
+        {
+            return Err(DomainError::Forbidden);
+        }
+        let may_revoke = caller.require(Permission::RevokeInvites).is_ok();
+        if invite.inviter_id != caller.user.id && !may_revoke {
+            return Err(DomainError::ForbiddenBecause(format!(
+                "Only {} (who sent this invite) or someone who may revoke invites can {doing}.",
+                invite.inviter_name
+            )));
+        }
+        Ok(invite)
+    }
+
     /// The invite's status as stored now, in lower case, for a refusal message. Read after a
     /// conditional update matched nothing: a status read before it may be stale (another
     /// &caller.actor may have accepted or revoked the invite in between).
@@ -241,28 +270,17 @@ impl Services {
         id: &str,
         send_email: bool,
     ) -> DomainResult<IssuedLink> {
-        let held = caller.require(Permission::SendInvites)?;
+        caller.require(Permission::SendInvites)?;
         self.count_invite_send(caller).await?;
         let now = self.clock.now();
-        let invite = store::find(&self.db, id, now)
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        if !caller
-            .ceiling()
-            .may_grant(Permissions::from_bits(invite.role_permissions))
-        {
-            return Err(DomainError::Forbidden);
-        }
-        // A resend kills the link already sent, so for someone else's invite it takes what
-        // revoking takes.
+        let invite = self
+            .invite_in_reach(
+                caller,
+                id,
+                "resend it: a resend replaces the link already sent",
+            )
+            .await?;
         let own = invite.inviter_id == caller.user.id;
-        if !own && !held.contains(Permission::RevokeInvites) {
-            return Err(DomainError::ForbiddenBecause(format!(
-                "Only {} (who sent this invite) or someone who may revoke invites can resend it: \
-                 a resend replaces the link already sent.",
-                invite.inviter_name
-            )));
-        }
         if let Some(at) = invite.send_at.filter(|at| *at > now) {
             return Err(DomainError::Conflict(format!(
                 "This invite is scheduled to go out at {}. Send it now instead, or revoke it.",
@@ -376,24 +394,9 @@ impl Services {
     /// new token), its expiry counted from now, its reminders moved with it. Who may resend
     /// an invite may do this.
     pub async fn send_invite_now(&self, caller: &Caller, id: &str) -> DomainResult<()> {
-        let held = caller.require(Permission::SendInvites)?;
+        caller.require(Permission::SendInvites)?;
         let now = self.clock.now();
-        let invite = store::find(&self.db, id, now)
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        if !caller
-            .ceiling()
-            .may_grant(Permissions::from_bits(invite.role_permissions))
-        {
-            return Err(DomainError::Forbidden);
-        }
-        if invite.inviter_id != caller.user.id && !held.contains(Permission::RevokeInvites) {
-            return Err(DomainError::ForbiddenBecause(format!(
-                "Only {} (who scheduled this invite) or someone who may revoke invites can \
-                 send it now.",
-                invite.inviter_name
-            )));
-        }
+        let invite = self.invite_in_reach(caller, id, "send it now").await?;
         let not_scheduled = |status: String| {
             DomainError::Conflict(format!(
                 "Only a scheduled invite can be sent now; this one is {status}."

@@ -13,21 +13,10 @@ use serde_json::json;
 const MEMBER_PASSWORD: &str = "a good long password";
 const NEW_PASSWORD: &str = "another long password";
 
-async fn app_with_mail(backend: Backend) -> TestApp {
-    let app = TestApp::builder()
-        .backend(backend)
-        .mail_files()
-        .start()
-        .await;
-    app.signed_in_admin().await;
-    app
-}
-
 fn mails_to(app: &TestApp, to: &str, subject: &str) -> Vec<String> {
-    let to = format!("To: {to}");
-    app.mails()
+    app.mails_to(to)
         .into_iter()
-        .filter(|m| m.contains(&to) && m.contains(subject))
+        .filter(|m| m.contains(subject))
         .collect()
 }
 
@@ -75,7 +64,7 @@ async fn signs_in(app: &TestApp, email: &str, password: &str) -> bool {
 }
 
 async fn forgot_password_answers_the_same_whether_or_not_the_account_exists(backend: Backend) {
-    let app = app_with_mail(backend).await;
+    let app = TestApp::admin_with_mail(backend).await;
     app.join("member@example.com", "analyst").await;
     app.join("gone@example.com", "analyst").await;
     let gone = app.member_id("gone@example.com").await;
@@ -141,7 +130,7 @@ both_backends!(
 );
 
 async fn a_reset_link_works_once_for_an_hour_and_ends_every_session(backend: Backend) {
-    let app = app_with_mail(backend).await;
+    let app = TestApp::admin_with_mail(backend).await;
     let first_browser = app.join("member@example.com", "analyst").await;
     let second_browser = sign_in_browser(&app, "member@example.com", MEMBER_PASSWORD).await;
     assert!(app.whoami_as(&first_browser).await.is_some());
@@ -196,7 +185,7 @@ both_backends!(
 );
 
 async fn a_password_reset_never_touches_an_invitation(backend: Backend) {
-    let app = app_with_mail(backend).await;
+    let app = TestApp::admin_with_mail(backend).await;
     // Someone with only a pending invitation: a reset sends nothing and changes nothing.
     let (pending, pending_token) = app.invite_ok("new@example.com", "analyst", &[]).await;
     // A member whose invitation was accepted: resetting leaves that invitation as it was.
@@ -266,7 +255,7 @@ both_backends!(
 );
 
 async fn forgot_password_is_limited_per_address_silently_and_per_ip_openly(backend: Backend) {
-    let app = app_with_mail(backend).await;
+    let app = TestApp::admin_with_mail(backend).await;
     app.join("member@example.com", "analyst").await;
     let first = forgot(&app, "member@example.com").await;
     for _ in 0..3 {
@@ -300,7 +289,7 @@ both_backends!(
 );
 
 async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions(backend: Backend) {
-    let app = app_with_mail(backend).await;
+    let app = TestApp::admin_with_mail(backend).await;
     let here = app.join("member@example.com", "analyst").await;
     let elsewhere = sign_in_browser(&app, "member@example.com", MEMBER_PASSWORD).await;
     let change = |current: &'static str, new: &'static str, confirm: &'static str| {
@@ -378,7 +367,7 @@ both_backends!(
 );
 
 async fn signing_out_everywhere_ends_every_session_this_one_too(backend: Backend) {
-    let app = app_with_mail(backend).await;
+    let app = TestApp::admin_with_mail(backend).await;
     let here = app.join("member@example.com", "analyst").await;
     let elsewhere = sign_in_browser(&app, "member@example.com", MEMBER_PASSWORD).await;
     let admin_stays = app.whoami().await;
@@ -403,7 +392,7 @@ both_backends!(
 );
 
 async fn an_admin_sends_a_reset_link_from_members_and_through_the_api(backend: Backend) {
-    let app = app_with_mail(backend).await;
+    let app = TestApp::admin_with_mail(backend).await;
     let member_browser = app.join("member@example.com", "analyst").await;
     let editor = app.join("editor@example.com", "editor").await;
     let id = app.member_id("member@example.com").await;

@@ -7,18 +7,8 @@ use domain::model::{Dashboard, InviteList, InviteStatus, LinkView};
 use reqwest::header::LOCATION;
 use reqwest::StatusCode;
 
-async fn app_with_mail(backend: Backend) -> TestApp {
-    let app = TestApp::builder()
-        .backend(backend)
-        .mail_files()
-        .start()
-        .await;
-    app.signed_in_admin().await;
-    app
-}
-
 async fn an_invitee_declines_and_the_inviter_hears_why(backend: Backend) {
-    let app = app_with_mail(backend).await;
+    let app = TestApp::admin_with_mail(backend).await;
     let (id, token) = app.invite_ok("dee@example.com", "analyst", &[]).await;
     let page = common::client(&app.base)
         .get(app.url(&format!("/invite/{token}")))
@@ -269,7 +259,7 @@ async fn a_contractor_loses_access_at_the_end_date(backend: Backend) {
     use domain::clock::{Clock, DAY, HOUR};
     use domain::model::{fmt_utc_input, CurrentUser, MemberInfo};
 
-    let app = app_with_mail(backend).await;
+    let app = TestApp::admin_with_mail(backend).await;
     let now = app.clock.now();
     let create = |email: &'static str, role: &'static str, ends: String| {
         let app = &app;
@@ -418,45 +408,20 @@ both_backends!(
 /// Sets the invite policy's reminders ("48, 24") and resend cooldown through the panel.
 async fn set_reminders(app: &TestApp, hours: &str, cooldown_minutes: &str) {
     let r = app
-        .call(
-            "update_policy",
-            &[
-                ("default_expiry_hours", "168"),
-                ("max_expiry_hours", "720"),
-                ("daily_cap", "0"),
-                ("reminder_hours", hours),
-                ("resend_cooldown_minutes", cooldown_minutes),
-            ],
-        )
+        .set_policy(&[
+            ("reminder_hours", hours),
+            ("resend_cooldown_minutes", cooldown_minutes),
+        ])
         .await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
-}
-
-/// The mails to `to` so far (in no particular order).
-fn mails_to(app: &TestApp, to: &str) -> Vec<String> {
-    let to = format!("To: {to}");
-    app.mails()
-        .into_iter()
-        .filter(|m| m.contains(&to))
-        .collect()
 }
 
 async fn reminders_go_out_at_their_times_once_each_with_the_same_link(backend: Backend) {
     use domain::clock::{DAY, HOUR, MINUTE};
 
-    let app = app_with_mail(backend).await;
+    let app = TestApp::admin_with_mail(backend).await;
     for bad in ["0", "720", "1,2,3,4", "soon"] {
-        let r = app
-            .call(
-                "update_policy",
-                &[
-                    ("default_expiry_hours", "168"),
-                    ("max_expiry_hours", "720"),
-                    ("daily_cap", "0"),
-                    ("reminder_hours", bad),
-                ],
-            )
-            .await;
+        let r = app.set_policy(&[("reminder_hours", bad)]).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
         assert!(r.text().await.unwrap().contains("reminder_hours"));
     }
@@ -478,7 +443,7 @@ async fn reminders_go_out_at_their_times_once_each_with_the_same_link(backend: B
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     app.deliver_all().await;
-    let first = mails_to(&app, "a@example.com");
+    let first = app.mails_to("a@example.com");
     assert_eq!(first.len(), 1);
     let link = common::link_token_in(&first[0], "/invite/");
     app.call("revoke_invite", &[("id", &revoked)]).await;
@@ -488,10 +453,10 @@ async fn reminders_go_out_at_their_times_once_each_with_the_same_link(backend: B
     // 48 hours before expiry (created at 0, expiring at 7 days): not a minute early.
     app.clock.advance(5 * DAY - MINUTE);
     app.deliver_all().await;
-    assert_eq!(mails_to(&app, "a@example.com").len(), 1, "none early");
+    assert_eq!(app.mails_to("a@example.com").len(), 1, "none early");
     app.clock.advance(MINUTE);
     app.deliver_all().await;
-    let mails = mails_to(&app, "a@example.com");
+    let mails = app.mails_to("a@example.com");
     assert_eq!(mails.len(), 2, "the first reminder");
     let reminder = mails
         .iter()
@@ -513,24 +478,21 @@ async fn reminders_go_out_at_their_times_once_each_with_the_same_link(backend: B
     app.clock.advance(DAY);
     app.deliver_all().await;
     assert_eq!(
-        mails_to(&app, "a@example.com").len(),
+        app.mails_to("a@example.com").len(),
         3,
         "the second reminder"
     );
     app.clock.advance(DAY);
     app.deliver_all().await;
-    assert_eq!(
-        mails_to(&app, "a@example.com").len(),
-        3,
-        "each reminder once"
-    );
+    assert_eq!(app.mails_to("a@example.com").len(), 3, "each reminder once");
     for nobody in [
         "r@example.com",
         "d@example.com",
         "u@example.com",
         "short@example.com",
     ] {
-        let reminders = mails_to(&app, nobody)
+        let reminders = app
+            .mails_to(nobody)
             .into_iter()
             .filter(|m| m.contains("Subject: Reminder"))
             .count();
@@ -558,16 +520,16 @@ both_backends!(
 async fn a_resend_or_a_new_expiry_replans_the_reminders(backend: Backend) {
     use domain::clock::{DAY, HOUR};
 
-    let app = app_with_mail(backend).await;
+    let app = TestApp::admin_with_mail(backend).await;
     set_reminders(&app, "24", "0").await;
     let (id, _) = app.invite_ok("a@example.com", "analyst", &[]).await;
     app.deliver_all().await;
-    let first_link = common::link_token_in(&mails_to(&app, "a@example.com")[0], "/invite/");
+    let first_link = common::link_token_in(&app.mails_to("a@example.com")[0], "/invite/");
     app.clock.advance(3 * DAY);
     let r = app.call("resend_invite", &[("id", &id)]).await;
     assert_eq!(r.status(), StatusCode::OK);
     app.deliver_all().await;
-    let mails = mails_to(&app, "a@example.com");
+    let mails = app.mails_to("a@example.com");
     assert_eq!(mails.len(), 2);
     let new_link = mails
         .iter()
@@ -578,13 +540,13 @@ async fn a_resend_or_a_new_expiry_replans_the_reminders(backend: Backend) {
     app.clock.advance(3 * DAY + HOUR);
     app.deliver_all().await;
     assert_eq!(
-        mails_to(&app, "a@example.com").len(),
+        app.mails_to("a@example.com").len(),
         2,
         "the old plan is gone"
     );
     app.clock.advance(3 * DAY - HOUR);
     app.deliver_all().await;
-    let mails = mails_to(&app, "a@example.com");
+    let mails = app.mails_to("a@example.com");
     assert_eq!(mails.len(), 3);
     let reminder = mails
         .iter()
@@ -604,11 +566,11 @@ async fn a_resend_or_a_new_expiry_replans_the_reminders(backend: Backend) {
     .expect::<serde_json::Value>(StatusCode::OK);
     app.clock.advance(DAY - HOUR);
     app.deliver_all().await;
-    assert_eq!(mails_to(&app, "b@example.com").len(), 1, "not yet");
+    assert_eq!(app.mails_to("b@example.com").len(), 1, "not yet");
     app.clock.advance(HOUR);
     app.deliver_all().await;
     assert_eq!(
-        mails_to(&app, "b@example.com").len(),
+        app.mails_to("b@example.com").len(),
         2,
         "moved with the expiry"
     );
@@ -715,7 +677,7 @@ async fn a_scheduled_invite_goes_out_at_its_time_and_not_before(backend: Backend
     use domain::clock::{Clock, DAY, HOUR, SECOND};
     use domain::model::IssuedLink;
 
-    let app = app_with_mail(backend).await;
+    let app = TestApp::admin_with_mail(backend).await;
     set_reminders(&app, "24", "10").await;
     let now = app.clock.now();
     // The form holds whole seconds.
@@ -749,14 +711,14 @@ async fn a_scheduled_invite_goes_out_at_its_time_and_not_before(backend: Backend
     );
     // Nothing goes out early, and it cannot be resent meanwhile.
     app.deliver_all().await;
-    assert!(mails_to(&app, "a@example.com").is_empty());
+    assert!(app.mails_to("a@example.com").is_empty());
     let r = app.call("resend_invite", &[("id", &id)]).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert!(r.text().await.unwrap().contains("scheduled"));
     app.clock.advance(send_at - app.clock.now() - SECOND);
     app.deliver_all().await;
     assert!(
-        mails_to(&app, "a@example.com").is_empty(),
+        app.mails_to("a@example.com").is_empty(),
         "not a second early"
     );
     assert_eq!(app.status_of(&id).await, InviteStatus::Scheduled);
@@ -764,7 +726,7 @@ async fn a_scheduled_invite_goes_out_at_its_time_and_not_before(backend: Backend
     // At its time: pending, the email out once, its link working.
     app.clock.advance(SECOND);
     app.deliver_all().await;
-    let mails = mails_to(&app, "a@example.com");
+    let mails = app.mails_to("a@example.com");
     assert_eq!(mails.len(), 1);
     assert_eq!(app.status_of(&id).await, InviteStatus::Pending);
     let link = common::link_token_in(&mails[0], "/invite/");
@@ -772,10 +734,10 @@ async fn a_scheduled_invite_goes_out_at_its_time_and_not_before(backend: Backend
     // The reminder is planned from the send: 24 hours before the expiry, with the same link.
     app.clock.advance(48 * HOUR - SECOND);
     app.deliver_all().await;
-    assert_eq!(mails_to(&app, "a@example.com").len(), 1);
+    assert_eq!(app.mails_to("a@example.com").len(), 1);
     app.clock.advance(SECOND);
     app.deliver_all().await;
-    let mails = mails_to(&app, "a@example.com");
+    let mails = app.mails_to("a@example.com");
     assert_eq!(mails.len(), 2);
     assert!(mails
         .iter()
@@ -791,7 +753,7 @@ async fn a_scheduled_invite_can_be_sent_now_or_revoked_before_its_time(backend: 
     use domain::clock::{Clock, DAY, HOUR};
     use serde_json::json;
 
-    let app = app_with_mail(backend).await;
+    let app = TestApp::admin_with_mail(backend).await;
     let in_five_days = app.clock.now() + 5 * DAY;
     let r = schedule(&app, "now@example.com", in_five_days, "72").await;
     let now_id = r
@@ -810,7 +772,7 @@ async fn a_scheduled_invite_can_be_sent_now_or_revoked_before_its_time(backend: 
     let r = app.call("send_invite_now", &[("id", &now_id)]).await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     app.deliver_all().await;
-    assert_eq!(mails_to(&app, "now@example.com").len(), 1);
+    assert_eq!(app.mails_to("now@example.com").len(), 1);
     let d = app.detail(&now_id).await;
     assert_eq!(d.invite.status, InviteStatus::Pending);
     assert_eq!(d.invite.expires_at, app.clock.now() + 72 * HOUR);
@@ -824,7 +786,7 @@ async fn a_scheduled_invite_can_be_sent_now_or_revoked_before_its_time(backend: 
     app.clock.advance(5 * DAY);
     app.deliver_all().await;
     assert!(
-        mails_to(&app, "never@example.com").is_empty(),
+        app.mails_to("never@example.com").is_empty(),
         "a revoked schedule never sends"
     );
     assert_eq!(app.status_of(&never_id).await, InviteStatus::Revoked);
@@ -863,7 +825,7 @@ async fn a_scheduled_invite_can_be_sent_now_or_revoked_before_its_time(backend: 
         .await
         .problem(StatusCode::CONFLICT);
     app.deliver_all().await;
-    assert_eq!(mails_to(&app, "c@example.com").len(), 1);
+    assert_eq!(app.mails_to("c@example.com").len(), 1);
 }
 both_backends!(
     a_scheduled_invite_can_be_sent_now_or_revoked_before_its_time,
@@ -873,17 +835,11 @@ both_backends!(
 /// Sets the seat caps (and leaves the rest of the policy at its defaults).
 async fn set_seats(app: &TestApp, workspace: &str, team: &str, per_inviter: &str) {
     let r = app
-        .call(
-            "update_policy",
-            &[
-                ("default_expiry_hours", "168"),
-                ("max_expiry_hours", "720"),
-                ("daily_cap", "0"),
-                ("workspace_seats", workspace),
-                ("team_seats", team),
-                ("pending_per_inviter", per_inviter),
-            ],
-        )
+        .set_policy(&[
+            ("workspace_seats", workspace),
+            ("team_seats", team),
+            ("pending_per_inviter", per_inviter),
+        ])
         .await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
 }
@@ -892,13 +848,7 @@ async fn seat_caps_are_counted_at_create_and_again_at_accept(backend: Backend) {
     let app = common::spawn_app(backend).await;
     app.signed_in_admin().await;
     for (field, bad) in [("workspace_seats", "-1"), ("team_seats", "1000001")] {
-        let mut form = vec![
-            ("default_expiry_hours", "168"),
-            ("max_expiry_hours", "720"),
-            ("daily_cap", "0"),
-        ];
-        form.push((field, bad));
-        let r = app.call("update_policy", &form).await;
+        let r = app.set_policy(&[(field, bad)]).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().await.unwrap().contains(field));
     }

@@ -4,24 +4,9 @@
 use crate::common;
 
 use app::error::AppError;
-use common::{spawn_app, Backend, TestApp};
+use common::{spawn_app, Backend};
 use domain::model::{BulkPreview, InviteOptions, InvitePolicy, LinkView};
 use reqwest::StatusCode;
-
-async fn set_policy(app: &TestApp, fields: &[(&str, &str)]) -> reqwest::Response {
-    let mut form = vec![
-        ("default_expiry_hours", "168"),
-        ("max_expiry_hours", "720"),
-        ("allowed_domains", ""),
-        ("blocked_domains", ""),
-        ("daily_cap", "0"),
-    ];
-    for (k, v) in fields {
-        form.retain(|(name, _)| name != k);
-        form.push((k, v));
-    }
-    app.call("update_policy", &form).await
-}
 
 async fn invalid_field(r: reqwest::Response) -> (String, String) {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -34,23 +19,24 @@ async fn invalid_field(r: reqwest::Response) -> (String, String) {
 async fn only_policy_managers_change_it_and_bad_settings_are_named(backend: Backend) {
     let app = spawn_app(backend).await;
     app.signed_in_admin().await;
-    let (f, m) =
-        invalid_field(set_policy(&app, &[("allowed_domains", "acme.example\nnot a domain")]).await)
-            .await;
+    let (f, m) = invalid_field(
+        app.set_policy(&[("allowed_domains", "acme.example\nnot a domain")])
+            .await,
+    )
+    .await;
     assert_eq!(f, "allowed_domains");
     assert!(m.contains("\"not\""), "{m}");
     let (f, _) = invalid_field(
-        set_policy(
-            &app,
-            &[("default_expiry_hours", "720"), ("max_expiry_hours", "72")],
-        )
-        .await,
+        app.set_policy(&[("default_expiry_hours", "720"), ("max_expiry_hours", "72")])
+            .await,
     )
     .await;
     assert_eq!(f, "default_expiry_hours");
-    let (f, _) = invalid_field(set_policy(&app, &[("daily_cap", "-1")]).await).await;
+    let (f, _) = invalid_field(app.set_policy(&[("daily_cap", "-1")]).await).await;
     assert_eq!(f, "daily_cap");
-    let r = set_policy(&app, &[("blocked_domains", "Rival.Example, @spam.example")]).await;
+    let r = app
+        .set_policy(&[("blocked_domains", "Rival.Example, @spam.example")])
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let saved: InvitePolicy = app.read("get_policy", &[]).await;
     assert_eq!(saved.blocked_domains, ["rival.example", "spam.example"]);
@@ -85,7 +71,7 @@ async fn domain_rules_refuse_at_create_and_again_at_accept(backend: Backend) {
     app.signed_in_admin().await;
     let (_, early) = app.invite_ok("ann@rival.example", "analyst", &[]).await;
     assert_eq!(
-        set_policy(&app, &[("blocked_domains", "rival.example")])
+        app.set_policy(&[("blocked_domains", "rival.example")])
             .await
             .status(),
         StatusCode::OK
@@ -118,7 +104,7 @@ async fn domain_rules_refuse_at_create_and_again_at_accept(backend: Backend) {
 
     // An allow list admits its domains (and their subdomains) only.
     assert_eq!(
-        set_policy(&app, &[("allowed_domains", "acme.example")])
+        app.set_policy(&[("allowed_domains", "acme.example")])
             .await
             .status(),
         StatusCode::OK
@@ -154,7 +140,7 @@ async fn the_daily_cap_refuses_with_429_until_the_oldest_invite_ages_out(backend
     let app = spawn_app(backend).await;
     app.signed_in_admin().await;
     assert_eq!(
-        set_policy(&app, &[("daily_cap", "2")]).await.status(),
+        app.set_policy(&[("daily_cap", "2")]).await.status(),
         StatusCode::OK
     );
     app.invite_ok("one@cap.example", "analyst", &[]).await;
@@ -196,11 +182,9 @@ both_backends!(
 async fn links_cannot_outlive_the_maximum_expiry(backend: Backend) {
     let app = spawn_app(backend).await;
     app.signed_in_admin().await;
-    let r = set_policy(
-        &app,
-        &[("default_expiry_hours", "24"), ("max_expiry_hours", "72")],
-    )
-    .await;
+    let r = app
+        .set_policy(&[("default_expiry_hours", "24"), ("max_expiry_hours", "72")])
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let (field, message) = invalid_field(app.invite("long@x.example", "analyst", &[]).await).await;
     assert_eq!(field, "expiry");

@@ -589,6 +589,43 @@ impl TestApp {
             .collect()
     }
 
+    /// Saves the invite policy through its form: the required fields at their defaults,
+    /// `fields` over them.
+    pub async fn set_policy(&self, fields: &[(&str, &str)]) -> Response {
+        let mut form = vec![
+            ("default_expiry_hours", "168"),
+            ("max_expiry_hours", "720"),
+            ("allowed_domains", ""),
+            ("blocked_domains", ""),
+            ("daily_cap", "0"),
+        ];
+        for (k, v) in fields {
+            form.retain(|(name, _)| name != k);
+            form.push((k, v));
+        }
+        self.call("update_policy", &form).await
+    }
+
+    /// The mails to `to` so far (in no particular order).
+    pub fn mails_to(&self, to: &str) -> Vec<String> {
+        let to = format!("To: {to}");
+        self.mails()
+            .into_iter()
+            .filter(|m| m.contains(&to))
+            .collect()
+    }
+
+    /// A server that writes its mail to files, with the admin signed in.
+    pub async fn admin_with_mail(backend: Backend) -> TestApp {
+        let app = TestApp::builder()
+            .backend(backend)
+            .mail_files()
+            .start()
+            .await;
+        app.signed_in_admin().await;
+        app
+    }
+
     /// Actions recorded in the audit log, newest first.
     pub async fn audit_actions(&self) -> Vec<String> {
         domain::store::audit::recent(&self.services.db, 100)
