@@ -45,12 +45,7 @@ both_backends!(
     super::whole_life_cycle
 );
 async fn whole_life_cycle(backend: Backend) {
-    let app = TestApp::builder()
-        .backend(backend)
-        .mail_files()
-        .start()
-        .await;
-    app.signed_in_admin().await;
+    let app = TestApp::admin_with_mail(backend).await;
     let brand = app.create_team("Brand").await;
     let api = app.api_key("platform", &ALL_INVITATION_SCOPES).await;
 

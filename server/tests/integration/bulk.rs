@@ -20,12 +20,7 @@ const CSV: &str = "email,role,teams\n\
 
 /// An app with a team "Brand", a member and a pending invite, as the CSV expects.
 async fn prepared(backend: Backend) -> TestApp {
-    let app = TestApp::builder()
-        .backend(backend)
-        .mail_files()
-        .start()
-        .await;
-    app.signed_in_admin().await;
+    let app = TestApp::admin_with_mail(backend).await;
     assert_eq!(
         app.call("create_team", &[("name", "Brand")]).await.status(),
         StatusCode::OK

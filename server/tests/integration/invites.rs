@@ -9,12 +9,7 @@ use domain::model::{Delivery, InviteList, InviteOptions, InviteStatus, IssuedLin
 use reqwest::StatusCode;
 
 async fn invitee_joins_a_custom_role_and_team_with_nothing_left_to_do(backend: Backend) {
-    let app = TestApp::builder()
-        .backend(backend)
-        .mail_files()
-        .start()
-        .await;
-    app.signed_in_admin().await;
+    let app = TestApp::admin_with_mail(backend).await;
     let brand = app.create_team("Brand").await;
     let role = app.media_editor_role().await;
     let (id, copied) = app
@@ -468,12 +463,7 @@ both_backends!(
 );
 
 async fn a_dead_link_can_ask_the_inviter_for_a_new_one(backend: Backend) {
-    let app = TestApp::builder()
-        .backend(backend)
-        .mail_files()
-        .start()
-        .await;
-    app.signed_in_admin().await;
+    let app = TestApp::admin_with_mail(backend).await;
     let (id, token) = app.invite_ok("slow@example.com", "analyst", &[]).await;
     let live = app
         .call_with(
