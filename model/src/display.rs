@@ -14,6 +14,16 @@ pub fn fmt_utc(ms: i64) -> String {
     )
 }
 
+/// How often something happened, as a reader says it: "never", "once", "twice", "5 times".
+pub fn fmt_times(n: i64) -> String {
+    match n {
+        n if n <= 0 => "never".to_owned(),
+        1 => "once".to_owned(),
+        2 => "twice".to_owned(),
+        n => format!("{n} times"),
+    }
+}
+
 /// "2026-12-02T14:00" (or "…T14:00:30" when the seconds are not zero): what an
 /// `<input type="datetime-local">` holds, in UTC.
 pub fn fmt_utc_input(ms: i64) -> String {
@@ -171,6 +181,12 @@ pub const ACTION_GROUPS: [(&str, &str); 9] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_read_as_words_where_people_would_say_them() {
+        let said: Vec<String> = [0, 1, 2, 3, 17].into_iter().map(fmt_times).collect();
+        assert_eq!(said, ["never", "once", "twice", "3 times", "17 times"]);
+    }
 
     #[test]
     fn datetime_inputs_round_trip_in_utc() {

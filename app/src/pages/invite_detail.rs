@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use model::{action_label, fmt_utc, InviteStatus};
+use model::{action_label, fmt_times, fmt_utc, InviteStatus};
 
 use crate::api::invites::{get_invite_detail, InviteDetail, SendInviteNow};
 use crate::components::badges::{DeliveryBadge, StatusBadge};
@@ -46,7 +46,7 @@ fn Detail(d: InviteDetail) -> impl IntoView {
                 })}
                 <dt>"Expires"</dt><dd>{fmt_utc(i.expires_at)}</dd>
                 <dt>"Email"</dt><dd><DeliveryBadge delivery=i.delivery error=i.delivery_error.clone()/>{i.delivery_error.clone().map(|e| view! { <span class="muted">{format!(" {e}")}</span> })}</dd>
-                <dt>"Link opened"</dt><dd>{format!("{} times", i.open_count)}</dd>
+                <dt>"Link opened"</dt><dd>{fmt_times(i.open_count)}</dd>
                 <dt>"Note"</dt><dd class="note">{if i.message.is_empty() { "—".to_owned() } else { i.message.clone() }}</dd>
                 <dt>"Access ends"</dt><dd class="access-ends">{i.access_ends_at.map(fmt_utc).unwrap_or_else(|| "never".to_owned())}</dd>
                 <dt>"Lands on"</dt><dd class="mono">{i.landing_path.clone().unwrap_or_else(|| "/ (home)".to_owned())}</dd>
