@@ -11,12 +11,22 @@ use model::{InvitePolicy, LinkView};
 use crate::clock::Millis;
 use crate::error::{DomainError, DomainResult};
 use crate::store::seats::{self, Count};
+use crate::store::teams::TeamRow;
 use crate::store::{Db, Tx};
 
 /// A team an invitation is for: its id and, for messages, its name.
 pub(crate) struct SeatTeam<'a> {
     pub id: &'a str,
     pub name: &'a str,
+}
+
+impl<'a> From<&'a TeamRow> for SeatTeam<'a> {
+    fn from(t: &'a TeamRow) -> SeatTeam<'a> {
+        SeatTeam {
+            id: &t.id,
+            name: &t.name,
+        }
+    }
 }
 
 /// "1 member", "3 members".
@@ -199,20 +209,14 @@ async fn accept_view(
     invite_id: &str,
     now: Millis,
 ) -> DomainResult<Option<LinkView>> {
-    let full = |n: i64, cap: i64| cap > 0 && n >= cap;
+    // Each cap is counted only when it is set (0: no cap).
     if policy.workspace_seats > 0
-        && full(
-            counts.count(Count::Members, now).await?,
-            policy.workspace_seats,
-        )
+        && counts.count(Count::Members, now).await? >= policy.workspace_seats
     {
         return Ok(Some(LinkView::NoSeat));
     }
     if policy.team_seats > 0
-        && full(
-            counts.count(Count::FullestTeamOf(invite_id), now).await?,
-            policy.team_seats,
-        )
+        && counts.count(Count::FullestTeamOf(invite_id), now).await? >= policy.team_seats
     {
         return Ok(Some(LinkView::NoSeat));
     }

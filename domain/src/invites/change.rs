@@ -58,7 +58,7 @@ impl Services {
             None => None,
         };
         // A scheduled invite's link lives from its send, not from now.
-        let starts = invite.send_at.filter(|at| *at > now).unwrap_or(now);
+        let starts = invite.scheduled_until(now).unwrap_or(now);
         let lifetime = match changes.expiry {
             Some(e) => Some(e.lifetime(starts, self.policy().await?.max_expiry_hours)?),
             None => None,

@@ -282,13 +282,7 @@ impl Services {
         let mut tx = self.db.begin().await?;
         if seats::any_cap(&policy) {
             crate::store::seats::lock(&mut tx).await?;
-            let teams: Vec<SeatTeam> = chosen
-                .iter()
-                .map(|t| SeatTeam {
-                    id: &t.id,
-                    name: &t.name,
-                })
-                .collect();
+            let teams: Vec<SeatTeam> = chosen.iter().map(|t| SeatTeam::from(*t)).collect();
             seats::check_create(&mut tx, &policy, caller.id(), &teams, now).await?;
         }
         // The common case is one statement; only a refused insert looks for the reason. The

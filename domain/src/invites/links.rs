@@ -1,7 +1,7 @@
 //! The invitee's side: opening a link (which changes nothing), accepting it or declining it
 //! (exactly once, either), and asking for a new invitation from a dead one.
 
-use model::{InvitePreview, JoinedVia, LinkView, Permissions};
+use model::{InvitePolicy, InvitePreview, JoinedVia, LinkView, Permissions};
 use uuid::Uuid;
 
 use super::rules::{inviter_may_grant, parse_decline_reason, view_for_status};
@@ -45,7 +45,7 @@ impl Services {
     /// changes no state: mail scanners open links too.
     pub async fn open_invite_link(&self, token: &str, request: &Actor) -> DomainResult<LinkView> {
         let now = self.clock.now();
-        let (view, invite) = self.classify_for_joining(token, request, now).await?;
+        let (view, invite, _) = self.classify_for_joining(token, request, now).await?;
         if let Some(invite) = invite {
             store::record_open(&self.db, &invite.id, now).await?;
             let detail = match &view {
@@ -65,23 +65,25 @@ impl Services {
 
     /// `classify_counted`, and for a link that is open, whether a seat is free for the
     /// invitee (the policy's caps): a link to a full team shows why it cannot be used yet.
-    /// Declining needs no seat, so it classifies without this.
+    /// Declining needs no seat, so it classifies without this. The policy, read only for a
+    /// link that is open (never for a guess), comes back for the caller to use again.
     async fn classify_for_joining(
         &self,
         token: &str,
         request: &Actor,
         now: Millis,
-    ) -> DomainResult<(LinkView, Option<InviteFull>)> {
+    ) -> DomainResult<(LinkView, Option<InviteFull>, Option<InvitePolicy>)> {
         let (view, invite) = self.classify_counted(token, request, now).await?;
-        if let (LinkView::Open(_), Some(i)) = (&view, &invite) {
-            let policy = self.policy().await?;
-            if seats::any_cap(&policy) {
-                if let Some(full) = seats::view_at_open(&self.db, &policy, &i.id, now).await? {
-                    return Ok((full, invite));
-                }
+        let (LinkView::Open(_), Some(i)) = (&view, &invite) else {
+            return Ok((view, invite, None));
+        };
+        let policy = self.policy().await?;
+        if seats::any_cap(&policy) {
+            if let Some(full) = seats::view_at_open(&self.db, &policy, &i.id, now).await? {
+                return Ok((full, invite, Some(policy)));
             }
         }
-        Ok((view, invite))
+        Ok((view, invite, Some(policy)))
     }
 
     /// `classify_link` for a &caller.actor from a client: a client that has shown many links that
@@ -190,10 +192,10 @@ impl Services {
     ) -> DomainResult<Joined> {
         let name = parse_name(name)?;
         let now = self.clock.now();
-        let (view, invite) = self.classify_for_joining(token, request, now).await?;
-        let invite = match (view, invite) {
-            (LinkView::Open(_), Some(invite)) => invite,
-            (view, invite) => {
+        let (view, invite, policy) = self.classify_for_joining(token, request, now).await?;
+        let (invite, policy) = match (view, invite, policy) {
+            (LinkView::Open(_), Some(invite), Some(policy)) => (invite, policy),
+            (view, invite, _) => {
                 if let Some(invite) = invite {
                     let event =
                         Event::new(request, Action::InviteAcceptRefused, Some(&invite.email))
@@ -217,7 +219,6 @@ impl Services {
             JoinedVia::Email => None,
             JoinedVia::CopiedLink => Some(self.mint_confirmation(user_uuid, now)?),
         };
-        let policy = self.policy().await?;
         let capped = seats::any_cap(&policy);
         let mut tx = self.db.begin().await?;
         if capped {

@@ -281,7 +281,7 @@ impl Services {
             )
             .await?;
         let own = invite.inviter_id == caller.user.id;
-        if let Some(at) = invite.send_at.filter(|at| *at > now) {
+        if let Some(at) = invite.scheduled_until(now) {
             return Err(DomainError::Conflict(format!(
                 "This invite is scheduled to go out at {}. Send it now instead, or revoke it.",
                 model::fmt_utc(at)
@@ -318,10 +318,7 @@ impl Services {
             let teams: Vec<crate::seats::SeatTeam> = known
                 .iter()
                 .filter(|t| mine.contains(&t.id))
-                .map(|t| crate::seats::SeatTeam {
-                    id: &t.id,
-                    name: &t.name,
-                })
+                .map(Into::into)
                 .collect();
             crate::seats::check_create(&mut tx, &policy, caller.id(), &teams, now).await?;
         }
@@ -402,7 +399,7 @@ impl Services {
                 "Only a scheduled invite can be sent now; this one is {status}."
             ))
         };
-        let Some(was) = invite.send_at.filter(|at| *at > now) else {
+        let Some(was) = invite.scheduled_until(now) else {
             return Err(not_scheduled(invite.status_at(now).label().to_lowercase()));
         };
         let expires_at = now + invite.lifetime;

@@ -69,6 +69,11 @@ impl InviteFull {
         model::InviteStatus::derive(self.moments(), now)
     }
 
+    /// When its email goes out, while that is still to come (the invite is Scheduled).
+    pub fn scheduled_until(&self, now: Millis) -> Option<Millis> {
+        self.send_at.filter(|at| *at > now)
+    }
+
     pub fn moments(&self) -> model::Moments {
         model::Moments {
             accepted_at: self.accepted_at,

@@ -239,18 +239,7 @@ async fn twenty_concurrent_accepts_create_exactly_one_account(backend: Backend) 
         let base = app.base.clone();
         let token = token.clone();
         tasks.push(tokio::spawn(async move {
-            common::client(&base)
-                .post(format!("{base}/api/accept_invite"))
-                .form(&[
-                    ("token", token.as_str()),
-                    ("name", &format!("Racer {i}")),
-                    ("password", "a good long password"),
-                    ("confirm", "a good long password"),
-                ])
-                .send()
-                .await
-                .unwrap()
-                .status()
+            common::accept_status(&base, &token, &format!("Racer {i}")).await
         }));
     }
     let mut ok = 0;

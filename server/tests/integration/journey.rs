@@ -980,18 +980,7 @@ async fn of_ten_racing_accepts_into_a_team_with_one_seat_left_exactly_one_joins(
         .map(|(i, token)| {
             let base = app.base.clone();
             tokio::spawn(async move {
-                common::client(&base)
-                    .post(format!("{base}/api/accept_invite"))
-                    .form(&[
-                        ("token", token.as_str()),
-                        ("name", &format!("Racer {i}")),
-                        ("password", "a good long password"),
-                        ("confirm", "a good long password"),
-                    ])
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
+                common::accept_status(&base, &token, &format!("Racer {i}")).await
             })
         })
         .collect();

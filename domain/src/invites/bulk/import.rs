@@ -108,14 +108,7 @@ impl Services {
             let mut room = crate::seats::Room::count(&mut tx, policy, caller.id(), now).await?;
             let mut fits = Vec::with_capacity(ready.len());
             for row in ready {
-                let teams: Vec<crate::seats::SeatTeam> = row
-                    .2
-                    .iter()
-                    .map(|t| crate::seats::SeatTeam {
-                        id: &t.id,
-                        name: &t.name,
-                    })
-                    .collect();
+                let teams: Vec<crate::seats::SeatTeam> = row.2.iter().map(Into::into).collect();
                 match room.take(&mut tx, &teams, now).await? {
                     Ok(()) => fits.push(row),
                     Err(full) => outcome.skipped.push(BulkRow {

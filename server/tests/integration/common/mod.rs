@@ -273,6 +273,23 @@ pub fn from_json<T: DeserializeOwned>(what: &str, body: &str) -> T {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{what}: {e}: {body}"))
 }
 
+/// Accepts `token` as `name` from a fresh browser and answers the status: for racers spawned
+/// as tasks, which cannot borrow the `TestApp` (`TestApp::accept` for everything else).
+pub async fn accept_status(base: &str, token: &str, name: &str) -> StatusCode {
+    client(base)
+        .post(format!("{base}/api/accept_invite"))
+        .form(&[
+            ("token", token),
+            ("name", name),
+            ("password", "a good long password"),
+            ("confirm", "a good long password"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
 /// A browser-like client: keeps cookies, sends our Origin, does not follow redirects.
 pub fn client(base: &str) -> reqwest::Client {
     let mut headers = HeaderMap::new();
