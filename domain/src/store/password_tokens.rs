@@ -79,10 +79,12 @@ pub async fn live(
     now: Millis,
 ) -> Result<Option<LiveToken>, sqlx::Error> {
     let row: Option<(String, String, Millis, String)> = crate::on_db!(db, p => sqlx::query_as(
-        "SELECT u.email, u.name, t.expires_at, t.token_digest FROM password_tokens t \
-         JOIN users u ON u.id = t.user_id \
-         WHERE t.id = $1 AND t.used_at IS NULL AND t.expires_at > $2 AND u.active \
-         AND (u.access_ends_at IS NULL OR u.access_ends_at > $2)",
+        concat!(
+            "SELECT u.email, u.name, t.expires_at, t.token_digest FROM password_tokens t \
+             JOIN users u ON u.id = t.user_id \
+             WHERE t.id = $1 AND t.used_at IS NULL AND t.expires_at > $2 AND ",
+            crate::may_act_at!("$2")
+        ),
     )
     .bind(id)
     .bind(now)

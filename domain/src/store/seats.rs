@@ -25,8 +25,10 @@ impl<'a> Count<'a> {
     fn parts(self) -> (&'static str, Option<&'a str>) {
         match self {
             Count::Members => (
-                "SELECT COUNT(*) FROM users u WHERE u.active \
-                 AND (u.access_ends_at IS NULL OR u.access_ends_at > $1)",
+                concat!(
+                    "SELECT COUNT(*) FROM users u WHERE ",
+                    crate::may_act_at!("$1")
+                ),
                 None,
             ),
             Count::LiveInvites => (
@@ -34,9 +36,11 @@ impl<'a> Count<'a> {
                 None,
             ),
             Count::TeamMembers(team) => (
-                "SELECT COUNT(*) FROM team_members tm JOIN users u ON u.id = tm.user_id \
-                 WHERE tm.team_id = $2 AND u.active \
-                 AND (u.access_ends_at IS NULL OR u.access_ends_at > $1)",
+                concat!(
+                    "SELECT COUNT(*) FROM team_members tm JOIN users u ON u.id = tm.user_id \
+                     WHERE tm.team_id = $2 AND ",
+                    crate::may_act_at!("$1")
+                ),
                 Some(team),
             ),
             Count::TeamLiveInvites(team) => (
@@ -50,11 +54,13 @@ impl<'a> Count<'a> {
                 Some(inviter),
             ),
             Count::FullestTeamOf(invite) => (
-                "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(u.id) AS n FROM invite_teams it \
-                 LEFT JOIN team_members tm ON tm.team_id = it.team_id \
-                 LEFT JOIN users u ON u.id = tm.user_id AND u.active \
-                 AND (u.access_ends_at IS NULL OR u.access_ends_at > $1) \
-                 WHERE it.invite_id = $2 GROUP BY it.team_id) AS per_team",
+                concat!(
+                    "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(u.id) AS n FROM invite_teams it \
+                     LEFT JOIN team_members tm ON tm.team_id = it.team_id \
+                     LEFT JOIN users u ON u.id = tm.user_id AND ",
+                    crate::may_act_at!("$1"),
+                    " WHERE it.invite_id = $2 GROUP BY it.team_id) AS per_team"
+                ),
                 Some(invite),
             ),
         }

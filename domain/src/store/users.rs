@@ -31,6 +31,19 @@ impl UserWithRole {
     }
 }
 
+/// `UserWithRole::may_act_at` in SQL, for user `u` at time `$now` (a placeholder such as
+/// "$1"): active, and before any end date.
+#[macro_export]
+macro_rules! may_act_at {
+    ($now:literal) => {
+        concat!(
+            "u.active AND (u.access_ends_at IS NULL OR u.access_ends_at > ",
+            $now,
+            ")"
+        )
+    };
+}
+
 // Hand-written so a password hash never reaches a log line.
 impl std::fmt::Debug for UserWithRole {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
