@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectAccessible, linkFromMail, mailsTo, markNoReload, newPage, signIn, waitForHydration, wasNotReloaded } from './helpers';
+import { expectAccessible, joinFromMail, linkFromMail, mailsTo, markNoReload, newPage, signIn, waitForHydration, wasNotReloaded } from './helpers';
 
 // Runs after 01, which created this admin.
 const ADMIN = { email: 'ada@example.com', password: 'correct horse battery' };
@@ -94,13 +94,7 @@ test('a member who forgot their password gets a link by email, chooses a new one
 
   // They join, and stay signed in on this "laptop".
   const [laptop, laptopErrors] = await newPage(browser);
-  await laptop.goto(await linkFromMail(FORGETFUL.email));
-  await waitForHydration(laptop);
-  await laptop.getByLabel('Your name').fill(FORGETFUL.name);
-  await laptop.getByLabel('Choose a password').fill(FORGETFUL.password);
-  await laptop.getByLabel('Repeat the password').fill(FORGETFUL.password);
-  await laptop.getByRole('button', { name: 'Accept invitation' }).click();
-  await expect(laptop.getByRole('heading', { name: `Welcome, ${FORGETFUL.name}` })).toBeVisible();
+  await joinFromMail(laptop, FORGETFUL);
 
   // On another browser, the password is gone from memory.
   const [phone, phoneErrors] = await newPage(browser);
@@ -159,13 +153,7 @@ test('a contractor invited with an end date is signed out at it', async ({ brows
   await expect(admin.locator(`tr[data-email="${CONTRACTOR.email}"] .badge.status-pending`)).toBeVisible();
 
   const [contractor, contractorErrors] = await newPage(browser);
-  await contractor.goto(await linkFromMail(CONTRACTOR.email));
-  await waitForHydration(contractor);
-  await contractor.getByLabel('Your name').fill(CONTRACTOR.name);
-  await contractor.getByLabel('Choose a password').fill(CONTRACTOR.password);
-  await contractor.getByLabel('Repeat the password').fill(CONTRACTOR.password);
-  await contractor.getByRole('button', { name: 'Accept invitation' }).click();
-  await expect(contractor.getByRole('heading', { name: `Welcome, ${CONTRACTOR.name}` })).toBeVisible();
+  await joinFromMail(contractor, CONTRACTOR);
 
   // The contract ends early: the admin moves the end date to a few seconds from now.
   await admin.goto('/members?ends_within=15');

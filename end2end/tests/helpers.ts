@@ -90,6 +90,18 @@ export async function linkFromMail(address: string, path = 'invite'): Promise<st
   return link;
 }
 
+/** Opens the invitation in the newest email to `person.email`, joins as `person` and waits for
+ * the home page. */
+export async function joinFromMail(page: Page, person: { email: string; name: string; password: string }): Promise<void> {
+  await page.goto(await linkFromMail(person.email));
+  await waitForHydration(page);
+  await page.getByLabel('Your name').fill(person.name);
+  await page.getByLabel('Choose a password').fill(person.password);
+  await page.getByLabel('Repeat the password').fill(person.password);
+  await page.getByRole('button', { name: 'Accept invitation' }).click();
+  await expect(page.getByRole('heading', { name: `Welcome, ${person.name}` })).toBeVisible();
+}
+
 /** Marks the page, so a test can tell later that it was never reloaded. */
 export async function markNoReload(page: Page): Promise<void> {
   await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
