@@ -5,12 +5,11 @@
 //! The Vestibule web app, compiled twice: natively with `ssr` (server rendering and server
 //! functions) and to WASM with `hydrate`.
 //!
-//! Leptos *islands*: every page renders on the server only, with its data, and arrives
-//! whole. Two islands hydrate in the browser: `components::enhance::Enhance`, which sends
-//! the pages' forms in place and refreshes the parts that change (on live updates too), and
-//! the bulk import (`pages::bulk`), the one page with state of its own in the browser. So
-//! the WASM holds those two, not the views of every page, the router and the data loading;
-//! navigation between pages is ordinary links and GET forms.
+//! Every page renders on the server only, with its data, and arrives whole (Leptos in
+//! islands mode, with no island left). The WASM is the browser side of
+//! `components::enhance`: it navigates between pages in place, sends forms in place and
+//! refreshes the parts of a page that change (on live updates too). So it holds no views,
+//! no router and no data loading: those stay on the server.
 
 pub mod api;
 pub mod components;
@@ -31,7 +30,7 @@ use crate::pages::{
     accept::AcceptPage,
     api_keys::ApiKeysPage,
     audit::AuditPage,
-    bulk::BulkInvitePage,
+    bulk::{BulkCheckPage, BulkInvitePage, BulkJobPage},
     confirm_address::ConfirmAddressPage,
     dashboard::DashboardPage,
     forgot_password::ForgotPasswordPage,
@@ -64,6 +63,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </head>
             <body>
                 <App/>
+                // Outside the app's own markup, so navigation in place keeps them (`data-keep`):
+                // the status region that reads each new page's title out to screen readers,
+                // and the bar a slow navigation shows.
+                <div id="nav-status" class="sr-only" role="status" data-keep=""></div>
+                <div id="nav-progress" class="nav-progress" data-keep="" hidden></div>
             </body>
         </html>
     }
@@ -89,6 +93,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("dashboard") view=DashboardPage/>
                     <Route path=path!("invites") view=InvitesPage/>
                     <Route path=path!("invites/bulk") view=BulkInvitePage/>
+                    <Route path=path!("invites/bulk/check/:draft") view=BulkCheckPage/>
+                    <Route path=path!("invites/bulk/jobs/:job") view=BulkJobPage/>
                     <Route path=path!("invites/:id") view=InviteDetailPage/>
                     <Route path=path!("members") view=MembersPage/>
                     <Route path=path!("roles") view=RolesPage/>
@@ -103,9 +109,3 @@ pub fn App() -> impl IntoView {
         </Router>
     }
 }
-
-/// Called by the WASM entry point so the linker keeps this crate, and with it every island's
-/// exported hydration function: nothing else in the entry point refers to the app.
-#[cfg(feature = "hydrate")]
-#[inline(never)]
-pub fn islands_linked() {}

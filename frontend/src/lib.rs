@@ -1,17 +1,16 @@
-//! The browser entry point. The page came from the server whole; this starts the reactive
-//! runtime, then Leptos's loader hydrates each island on the page (`#[island]` components
-//! in the app crate, exported from this WASM module by name).
+//! The browser entry point. The page came from the server whole; this starts the browser
+//! side of the app (`app::components::enhance`): navigation and forms in place, live regions.
+//! Leptos's island loader calls it once per tab: navigation keeps the document.
 
 use wasm_bindgen::JsCast;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_islands();
-    app::islands_linked();
-    // A marker that the page is live; end-to-end tests wait for it before clicking. The
-    // loader hydrates the islands right after this function returns, all before the next
-    // task, so a zero timeout sets the marker once every island is ready.
+    app::components::enhance::start();
+    // A marker that the page is live; end-to-end tests wait for it before clicking (and the
+    // styles show what needs the WASM, such as the CSV file field). It stays on the document
+    // across navigations. Set after a zero timeout, as before, once the loader is done.
     let mark = wasm_bindgen::closure::Closure::once_into_js(|| {
         if let Some(root) = leptos::prelude::document().document_element() {
             let _ = root.set_attribute("data-hydrated", "true");

@@ -1,5 +1,5 @@
-//! Bulk invites: a dry run of a CSV, then an import that runs as a job the page follows,
-//! and bulk revoke of selected invites.
+//! Bulk invites: a CSV kept as a draft and its dry run, then an import that runs as a job
+//! whose page follows it, and bulk revoke of selected invites.
 
 use leptos::prelude::*;
 use model::{BulkPreview, BulkProgress};
@@ -11,29 +11,57 @@ mod ssr {
     pub use crate::state::Ctx;
 }
 
-/// Checks every row of `csv` (email, role, teams) and creates nothing.
+/// Keeps the rows of `csv` (email, role, teams) as a draft and sends the browser to its dry
+/// run, `/invites/bulk/check/{draft}`; returns the draft's id. Creates no invite.
 #[server(endpoint = "bulk_check")]
-pub async fn bulk_check(csv: String) -> Result<BulkPreview, AppError> {
+pub async fn bulk_check(csv: String) -> Result<String, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
     let caller = cx.caller().await?;
-    Ok(cx.services.preview_bulk(&caller, &csv).await?)
+    let draft = cx.services.save_bulk_draft(&caller, &csv).await?;
+    leptos_axum::redirect(&format!("/invites/bulk/check/{draft}"));
+    Ok(draft)
 }
 
-/// Starts creating the ready rows of `csv`; returns the job id to follow.
+/// A draft of the caller's own and its dry run as of now.
+#[server(endpoint = "bulk_draft")]
+pub async fn get_bulk_draft(draft: String) -> Result<BulkDraftView, AppError> {
+    use self::ssr::*;
+    let cx = Ctx::get()?;
+    let caller = cx.caller().await?;
+    let d = cx.services.bulk_draft(&caller, &draft).await?;
+    Ok(BulkDraftView {
+        id: d.id,
+        csv: d.csv,
+        preview: d.preview,
+    })
+}
+
+/// A draft as its pages show it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct BulkDraftView {
+    pub id: String,
+    pub csv: String,
+    pub preview: BulkPreview,
+}
+
+/// Starts creating the ready rows of a draft and sends the browser to the import's page,
+/// `/invites/bulk/jobs/{job}`; returns the job's id.
 #[server(endpoint = "bulk_start")]
 pub async fn bulk_start(
-    csv: String,
+    draft: String,
     expiry_hours: i64,
     message: Option<String>,
 ) -> Result<String, AppError> {
     use self::ssr::*;
     let cx = Ctx::get()?;
     let caller = cx.caller().await?;
-    Ok(cx
+    let job = cx
         .services
-        .start_bulk(&caller, csv, expiry_hours, message.unwrap_or_default())
-        .await?)
+        .start_bulk_draft(&caller, &draft, expiry_hours, message.unwrap_or_default())
+        .await?;
+    leptos_axum::redirect(&format!("/invites/bulk/jobs/{job}"));
+    Ok(job)
 }
 
 #[server(endpoint = "bulk_progress")]

@@ -1,259 +1,164 @@
-//! Bulk invites: paste or upload a CSV, check it (dry run: every row ready or with its
-//! problem), then send. A progress bar follows the import; a summary ends it. This page is
-//! the one island with views of its own in the browser: it reads a file, and its dry run
-//! and progress are state the server does not render.
+//! Bulk invites in three pages, all rendered on the server: the rows (pasted, or read from a
+//! file), their dry run (every row ready or with its problem, then the send), and the
+//! import (a progress bar that follows the job, then a summary). The rows are kept as a
+//! draft between the first two (`api::bulk`), so each step has an address and works as a
+//! plain form without WASM; the import page then reloads itself while the job runs.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use model::{BulkPreview, BulkProgress, BulkRow, InviteOptions};
 
-use crate::api::bulk::{BulkCheck, BulkStart};
+use crate::api::bulk::{get_bulk_draft, get_bulk_progress, BulkCheck, BulkDraftView, BulkStart};
 use crate::api::invites::get_invite_options;
+use crate::components::enhance::Enhance;
+use crate::components::form::{FieldError, FormError, Submit};
 use crate::components::server_data::loading;
 use crate::error::AppError;
 
+/// The rows to check: pasted, or read from a file. `?draft=` brings back a draft's rows to
+/// change them.
 #[component]
 pub fn BulkInvitePage() -> impl IntoView {
+    let draft = use_query_map().read_untracked().get("draft");
+    let data = async move {
+        let opts = get_invite_options().await?;
+        let csv = match draft {
+            Some(id) => get_bulk_draft(id).await?.csv,
+            None => String::new(),
+        };
+        Ok::<_, AppError>((opts, csv))
+    };
     view! {
         <Title text="Bulk invite"/>
         <p><a href="/invites">"← All invites"</a></p>
         <h1>"Bulk invite"</h1>
-        {loading("the invite options", get_invite_options(), |opts| view! { <BulkInvite opts=opts/> })}
+        {loading("the rows", data, |(opts, csv)| view! { <RowsForm opts=opts csv=csv/> })}
     }
-}
-
-/// The whole flow: the file or pasted rows, the dry run, the import's progress, the summary.
-#[island]
-fn BulkInvite(opts: InviteOptions) -> impl IntoView {
-    let default = opts.default_expiry_hours;
-    let csv = RwSignal::new(String::new());
-    let expiry = RwSignal::new(default.to_string());
-    let message = RwSignal::new(String::new());
-    let file_error = RwSignal::new(None::<String>);
-    let check = ServerAction::<BulkCheck>::new();
-    let start = ServerAction::<BulkStart>::new();
-    let progress = RwSignal::new(None::<BulkProgress>);
-    let poll_error = RwSignal::new(None::<AppError>);
-
-    // A new check forgets the last import; editing the text forgets the last check.
-    let preview = Signal::derive(move || check.value().get().and_then(Result::ok));
-    let error = Signal::derive(move || {
-        poll_error
-            .get()
-            .or_else(|| start.value().get().and_then(Result::err))
-            .or_else(|| check.value().get().and_then(Result::err))
-    });
-    let job = Signal::derive(move || start.value().get().and_then(Result::ok));
-    follow_job(job, progress, poll_error);
-
-    let on_check = move |_| {
-        progress.set(None);
-        start.value().set(None);
-        check.dispatch(BulkCheck { csv: csv.get() });
-    };
-    let on_send = move |_| {
-        progress.set(None);
-        poll_error.set(None);
-        start.dispatch(BulkStart {
-            csv: csv.get(),
-            expiry_hours: expiry.get().parse().unwrap_or(default),
-            message: Some(message.get()),
-        });
-    };
-    let busy = move || {
-        check.pending().get()
-            || start.pending().get()
-            || (job.get().is_some() && !progress.get().is_some_and(|p| is_over(&p)))
-    };
-
-    view! {
-        <section class="card">
-            <p class="hint">
-                "One invite per line: " <code>"email, role, teams"</code>
-                ". Separate several teams with " <code>";"</code> ". A header row is optional. At most 10,000 rows."
-            </p>
-            <div class="field">
-                <label for="bulk-file">"Upload a CSV file"</label>
-                <input id="bulk-file" type="file" accept=".csv,text/csv,text/plain"
-                    on:change=move |ev| read_file(ev, csv, file_error, check)/>
-                <p class="field-error" role="alert">{move || file_error.get()}</p>
-            </div>
-            <div class="field">
-                <label for="bulk-csv">"… or paste the rows"</label>
-                <textarea id="bulk-csv" rows="8" spellcheck="false" class="mono"
-                    placeholder="ann@example.com, Editor, Design;Brand"
-                    prop:value=move || csv.get()
-                    on:input=move |ev| {
-                        csv.set(event_target_value(&ev));
-                        check.value().set(None);
-                    }></textarea>
-            </div>
-            <div class="grid">
-                <div class="field">
-                    <label for="bulk-expiry">"Links expire after"</label>
-                    <select id="bulk-expiry" on:change=move |ev| expiry.set(event_target_value(&ev))>
-                        {opts.expiry_choices
-                            .iter()
-                            .map(|(h, l)| view! { <option value=h.to_string() selected=*h == default>{l.clone()}</option> })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="bulk-message">"Personal note for everyone (optional)"</label>
-                    <input id="bulk-message" type="text" maxlength="500"
-                        on:input=move |ev| message.set(event_target_value(&ev))/>
-                </div>
-            </div>
-            {move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })).map(|e| view! {
-                <p class="form-error" role="alert">{e.to_string()}</p>
-            })}
-            <p class="field-error" role="alert">{move || error.get().and_then(|e| e.for_field("csv"))}</p>
-            <button type="button" class="button" on:click=on_check
-                disabled=move || busy() || csv.with(|c| c.trim().is_empty())>
-                {move || if check.pending().get() { "Checking…" } else { "Check rows" }}
-            </button>
-        </section>
-        {move || preview.get().map(|p| view! { <Preview preview=p busy=Signal::derive(busy) on_send=on_send/> })}
-        {move || {
-            let started = job.get().is_some() || start.pending().get();
-            started.then(|| view! { <ImportProgress progress=progress/> })
-        }}
-    }
-}
-
-fn is_over(p: &BulkProgress) -> bool {
-    p.finished || p.interrupted || p.error.is_some()
-}
-
-/// Polls the job while it runs.
-fn follow_job(
-    job: Signal<Option<String>>,
-    progress: RwSignal<Option<BulkProgress>>,
-    poll_error: RwSignal<Option<AppError>>,
-) {
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        use crate::api::bulk::get_bulk_progress;
-        const POLL_MS: u64 = 300;
-        let Some(id) = job.get() else { return };
-        let in_flight = StoredValue::new(false);
-        let handle = set_interval_with_handle(
-            move || {
-                if in_flight.get_value()
-                    || progress.with_untracked(|p| p.as_ref().is_some_and(is_over))
-                {
-                    return;
-                }
-                in_flight.set_value(true);
-                let id = id.clone();
-                leptos::task::spawn_local(async move {
-                    match get_bulk_progress(id).await {
-                        Ok(p) => progress.set(Some(p)),
-                        Err(e) => poll_error.set(Some(e)),
-                    }
-                    in_flight.set_value(false);
-                });
-            },
-            std::time::Duration::from_millis(POLL_MS),
-        )
-        .ok();
-        on_cleanup(move || {
-            if let Some(h) = handle {
-                h.clear();
-            }
-        });
-    });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (job, progress, poll_error);
-}
-
-/// Reads the chosen file as strict UTF-8 into the text area.
-fn read_file(
-    ev: leptos::ev::Event,
-    csv: RwSignal<String>,
-    file_error: RwSignal<Option<String>>,
-    check: ServerAction<BulkCheck>,
-) {
-    #[cfg(feature = "hydrate")]
-    {
-        use leptos::wasm_bindgen::closure::Closure;
-        // The server accepts request bodies up to 4 MiB; form encoding can double a file.
-        const MAX_FILE_BYTES: f64 = 2.0 * 1024.0 * 1024.0;
-        use leptos::wasm_bindgen::JsCast;
-        let Some(file) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|i| i.files())
-            .and_then(|f| f.get(0))
-        else {
-            return;
-        };
-        file_error.set(None);
-        check.value().set(None);
-        if file.size() > MAX_FILE_BYTES {
-            file_error.set(Some(
-                "The file is larger than 2 MB. Split it into smaller files.".into(),
-            ));
-            return;
-        }
-        let Ok(reader) = web_sys::FileReader::new() else {
-            return;
-        };
-        let r = reader.clone();
-        let on_load = Closure::once(move || {
-            let Ok(buffer) = r.result() else { return };
-            let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-            match String::from_utf8(bytes) {
-                Ok(text) => csv.set(text),
-                Err(e) => {
-                    let bytes = e.as_bytes();
-                    let line = 1 + bytes[..e.utf8_error().valid_up_to()]
-                        .iter()
-                        .filter(|b| **b == b'\n')
-                        .count();
-                    file_error.set(Some(format!(
-                        "The file is not UTF-8 text (first bad byte on line {line}). Save it as UTF-8 CSV and try again."
-                    )));
-                }
-            }
-        });
-        reader.set_onload(Some(on_load.as_ref().unchecked_ref()));
-        on_load.forget();
-        if reader.read_as_array_buffer(&file).is_err() {
-            file_error.set(Some("The file could not be read.".into()));
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (ev, csv, file_error, check);
 }
 
 #[component]
-fn Preview(
-    preview: BulkPreview,
-    busy: Signal<bool>,
-    on_send: impl Fn(leptos::ev::MouseEvent) + 'static,
-) -> impl IntoView {
-    let ready = preview.ready;
-    let problems = preview.problems.len();
+fn RowsForm(opts: InviteOptions, csv: String) -> impl IntoView {
+    let names = |names: Vec<String>| {
+        if names.is_empty() {
+            "none yet".to_owned()
+        } else {
+            names.join(", ")
+        }
+    };
+    let roles = names(opts.roles.into_iter().map(|r| r.name).collect());
+    let teams = names(opts.teams.into_iter().map(|t| t.name).collect());
+    view! {
+        <Enhance live=false>
+            <section class="card">
+                <p class="hint">
+                    "One invite per line: " <code>"email, role, teams"</code>
+                    ". Separate several teams with " <code>";"</code> ". A header row is optional. At most 10,000 rows."
+                </p>
+                <p class="hint">{format!("Roles you can give: {roles}. Teams: {teams}.")}</p>
+                <form method="post" action=BulkCheck::PATH>
+                    // Reading a file needs the WASM; without it the rows are pasted.
+                    <div class="field needs-js">
+                        <label for="bulk-file">"Upload a CSV file"</label>
+                        <input id="bulk-file" type="file" accept=".csv,text/csv,text/plain"
+                            data-read-into="bulk-csv" aria-describedby="bulk-file-error"/>
+                        <p class="field-error" id="bulk-file-error" role="alert" hidden></p>
+                    </div>
+                    <div class="field">
+                        <label for="bulk-csv">"… or paste the rows"</label>
+                        <textarea id="bulk-csv" name="csv" rows="8" spellcheck="false" class="mono"
+                            required=true aria-describedby="field-csv-error"
+                            placeholder="ann@example.com, Editor, Design;Brand">{csv}</textarea>
+                        <FieldError name="csv"/>
+                    </div>
+                    <FormError/>
+                    <Submit label="Check rows" busy="Checking…" class="button"/>
+                </form>
+            </section>
+        </Enhance>
+    }
+}
+
+/// The dry run of a draft: nothing is created until "Send".
+#[component]
+pub fn BulkCheckPage() -> impl IntoView {
+    let id = use_params_map()
+        .read_untracked()
+        .get("draft")
+        .unwrap_or_default();
+    let data = async move {
+        let draft = get_bulk_draft(id).await?;
+        Ok::<_, AppError>((draft, get_invite_options().await?))
+    };
+    view! {
+        <Title text="Bulk invite: dry run"/>
+        <p><a href="/invites/bulk">"← Bulk invite"</a></p>
+        <h1>"Dry run"</h1>
+        {loading("the dry run", data, |(draft, opts)| view! { <DryRun draft=draft opts=opts/> })}
+    }
+}
+
+#[component]
+fn DryRun(draft: BulkDraftView, opts: InviteOptions) -> impl IntoView {
+    let BulkPreview {
+        total,
+        ready,
+        problems,
+        sample,
+    } = draft.preview;
+    let problem_count = problems.len();
+    let default = opts.default_expiry_hours;
+    let change = format!("/invites/bulk?draft={}", draft.id);
     view! {
         <section class="card" aria-labelledby="dry-run">
-            <h2 id="dry-run">"Dry run"</h2>
+            <h2 id="dry-run">"The rows"</h2>
             <p class="dry-run-summary" role="status">
-                {format!("{} rows: {ready} ready, {problems} with problems.", preview.total)}
-                {(problems > 0).then_some(" Rows with problems will be skipped; fix them and check again to include them.")}
+                {format!("{total} rows: {ready} ready, {problem_count} with problems.")}
+                {(problem_count > 0).then_some(" Rows with problems will be skipped; fix them and check again to include them.")}
             </p>
-            {(problems > 0).then(|| view! {
+            <p><a href=change>"Change the rows"</a></p>
+            {(problem_count > 0).then(|| view! {
                 <h3>"Rows with problems"</h3>
-                <RowTable rows=preview.problems.clone() with_error=true/>
+                <RowTable rows=problems with_error=true/>
             })}
             {(ready > 0).then(|| view! {
-                <h3>{if ready > preview.sample.len() { format!("Ready (first {} of {ready})", preview.sample.len()) } else { "Ready".to_owned() }}</h3>
-                <RowTable rows=preview.sample.clone() with_error=false/>
-                <button type="button" class="button primary" on:click=on_send disabled=move || busy.get()>
-                    {format!("Send {ready} invite{}", if ready == 1 { "" } else { "s" })}
-                </button>
+                <h3>{if ready > sample.len() { format!("Ready (first {} of {ready})", sample.len()) } else { "Ready".to_owned() }}</h3>
+                <RowTable rows=sample with_error=false/>
             })}
         </section>
+        {(ready > 0).then(|| view! {
+            <Enhance live=false>
+                <section class="card" aria-labelledby="send">
+                    <h2 id="send">"Send"</h2>
+                    <form method="post" action=BulkStart::PATH>
+                        <input type="hidden" name="draft" value=draft.id/>
+                        <div class="grid">
+                            <div class="field">
+                                <label for="bulk-expiry">"Links expire after"</label>
+                                <select id="bulk-expiry" name="expiry_hours" aria-describedby="field-expiry_hours-error">
+                                    {opts.expiry_choices
+                                        .iter()
+                                        .map(|(h, l)| view! { <option value=h.to_string() selected=*h == default>{l.clone()}</option> })
+                                        .collect_view()}
+                                </select>
+                                <FieldError name="expiry_hours"/>
+                            </div>
+                            <div class="field">
+                                <label for="bulk-message">"Personal note for everyone (optional)"</label>
+                                <input id="bulk-message" name="message" type="text" maxlength="500"
+                                    aria-describedby="field-message-error"/>
+                                <FieldError name="message"/>
+                            </div>
+                        </div>
+                        <FormError/>
+                        <button type="submit" class="button primary" data-busy-label="Starting…">
+                            {format!("Send {ready} invite{}", if ready == 1 { "" } else { "s" })}
+                        </button>
+                    </form>
+                </section>
+            </Enhance>
+        })}
     }
 }
 
@@ -276,15 +181,36 @@ fn RowTable(rows: Vec<BulkRow>, with_error: bool) -> impl IntoView {
     }
 }
 
+/// An import: its progress while it runs (the region asks to be fetched again), then its
+/// summary, or how it ended early.
 #[component]
-fn ImportProgress(progress: RwSignal<Option<BulkProgress>>) -> impl IntoView {
-    move || {
-        let Some(p) = progress.get() else {
-            return view! { <section class="card"><p class="loading">"Starting the import…"</p></section> }.into_any();
-        };
-        let label = format!("{} of {} rows", p.done, p.total);
-        let over = is_over(&p);
-        view! {
+pub fn BulkJobPage() -> impl IntoView {
+    let id = use_params_map()
+        .read_untracked()
+        .get("job")
+        .unwrap_or_default();
+    view! {
+        <Title text="Bulk invite: import"/>
+        <p><a href="/invites">"← All invites"</a></p>
+        <h1>"Bulk import"</h1>
+        <Enhance live=false>
+            {loading("the import", get_bulk_progress(id), |p| view! { <ImportProgress p=p/> })}
+        </Enhance>
+    }
+}
+
+fn is_over(p: &BulkProgress) -> bool {
+    p.finished || p.interrupted || p.error.is_some()
+}
+
+#[component]
+fn ImportProgress(p: BulkProgress) -> impl IntoView {
+    let label = format!("{} of {} rows", p.done, p.total);
+    let over = is_over(&p);
+    view! {
+        <div data-region="import" data-poll=(!over).then_some("")>
+            // Without WASM the page reloads itself until the import is over.
+            {(!over).then(|| view! { <noscript><meta http-equiv="refresh" content="2"/></noscript> })}
             <section class="card" aria-labelledby="import-progress">
                 <h2 id="import-progress">{if over { "Import summary" } else { "Sending invites…" }}</h2>
                 <label class="progress-label" for="bulk-progress">{label}</label>
@@ -297,7 +223,7 @@ fn ImportProgress(progress: RwSignal<Option<BulkProgress>>) -> impl IntoView {
                     </p>
                 })}
                 {p.interrupted.then(|| view! {
-                    <p class="form-error" role="alert">{format!("The import stopped after {} invites (the server restarted). Each of them was created whole; check the list and send the rest again.", p.created)}</p>
+                    <p class="form-error bulk-interrupted" role="alert">{format!("The import stopped after {} invites (the server restarted). Each of them was created whole; check the list and send the rest again.", p.created)}</p>
                 })}
                 {p.error.clone().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                 {(p.finished && !p.skipped.is_empty()).then(|| view! {
@@ -306,7 +232,6 @@ fn ImportProgress(progress: RwSignal<Option<BulkProgress>>) -> impl IntoView {
                 })}
                 {over.then(|| view! { <p><a href="/invites">"See the invites"</a></p> })}
             </section>
-        }
-        .into_any()
+        </div>
     }
 }

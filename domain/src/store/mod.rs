@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod bulk_drafts;
 pub mod bulk_jobs;
 pub mod dashboard;
 pub mod dynamic;

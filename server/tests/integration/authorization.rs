@@ -109,12 +109,10 @@ const PROBES: &[Probe] = &[
         "POST /api/bulk_check",
         &[("csv", "bulk{n}@example.com,{viewer}")],
     ),
+    post("POST /api/bulk_draft", &[("draft", "no-such-draft")]),
     post(
         "POST /api/bulk_start",
-        &[
-            ("csv", "bulk{n}@example.com,{viewer}"),
-            ("expiry_hours", "24"),
-        ],
+        &[("draft", "no-such-draft"), ("expiry_hours", "24")],
     ),
     post("POST /api/bulk_progress", &[("job_id", "no-such-job")]),
     post("POST /api/dashboard", &[]),
@@ -212,6 +210,8 @@ const PROBES: &[Probe] = &[
     get("GET /dashboard"),
     get("GET /invites"),
     get("GET /invites/bulk"),
+    get("GET /invites/bulk/check/no-such-draft"),
+    get("GET /invites/bulk/jobs/no-such-job"),
     get("GET /invites/{invite}"),
     get("GET /members"),
     get("GET /roles"),

@@ -236,13 +236,17 @@ async fn bad_input_everywhere_gets_a_clear_4xx_and_changes_nothing(backend: Back
         ),
         (
             form(
-                "bulk_start",
-                &[
-                    ("csv", &"z@example.com,analyst\n".repeat(10_001)),
-                    ("expiry_hours", "24"),
-                ],
+                "bulk_check",
+                &[("csv", &"z@example.com,analyst\n".repeat(10_001))],
             ),
             StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            form(
+                "bulk_start",
+                &[("draft", "no-such-draft"), ("expiry_hours", "24")],
+            ),
+            StatusCode::NOT_FOUND,
         ),
         // No such server function.
         (form("drop_all_tables", &[]), StatusCode::NOT_FOUND),

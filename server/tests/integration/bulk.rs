@@ -46,9 +46,7 @@ async fn invite_count(app: &TestApp) -> i64 {
 async fn a_dry_run_names_every_problem_and_creates_nothing(backend: Backend) {
     let app = prepared(backend).await;
     let before = invite_count(&app).await;
-    let r = app.call("bulk_check", &[("csv", CSV)]).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let preview: BulkPreview = r.json().await.unwrap();
+    let preview = app.bulk_preview(CSV).await;
     assert_eq!(preview.total, 9);
     assert_eq!(preview.ready, 3, "{preview:?}");
     let p = problems(&preview);
@@ -74,13 +72,9 @@ both_backends!(
 async fn an_import_invites_the_good_rows_and_only_they_get_email(backend: Backend) {
     let app = prepared(backend).await;
     let r = app
-        .call(
-            "bulk_start",
-            &[("csv", CSV), ("expiry_hours", "72"), ("message", "Welcome")],
-        )
+        .start_bulk(CSV, &[("expiry_hours", "72"), ("message", "Welcome")])
         .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let job: String = r.json().await.unwrap();
+    let job = common::job_of(r).await;
     let p = app.finish_bulk_job(&job).await;
     assert!(p.finished, "{p:?}");
     assert_eq!(p.created, 3);
@@ -131,18 +125,13 @@ async fn unusable_files_are_refused_before_anything_starts(backend: Backend) {
         (too_many.as_str(), "at most 10000"),
         ("a@x.example,Editor\n\"open,Editor\n", "never closed"),
     ] {
-        let r = app
-            .call("bulk_start", &[("csv", csv), ("expiry_hours", "72")])
-            .await;
+        let r = app.start_bulk(csv, &[("expiry_hours", "72")]).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{wanted}");
         let message = r.json::<AppError>().await.unwrap().to_string();
         assert!(message.contains(wanted), "{message}");
     }
     let r = app
-        .call(
-            "bulk_start",
-            &[("csv", "a@x.example,Editor"), ("expiry_hours", "9999")],
-        )
+        .start_bulk("a@x.example,Editor", &[("expiry_hours", "9999")])
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(invite_count(&app).await, 2, "nothing was created");
@@ -227,4 +216,139 @@ async fn bulk_revoke_revokes_only_the_pending_ones_selected(backend: Backend) {
 both_backends!(
     bulk_revoke_revokes_only_the_pending_ones_selected,
     super::bulk_revoke_revokes_only_the_pending_ones_selected
+);
+
+/// The bulk pages as a browser without WASM uses them: plain form posts and redirects, each
+/// step a page of its own, the import page reloading itself until it is over.
+async fn the_bulk_pages_check_send_and_follow_an_import_as_plain_forms(backend: Backend) {
+    use reqwest::header::{ACCEPT, LOCATION};
+    let app = prepared(backend).await;
+    let location = |r: &reqwest::Response| r.headers()[LOCATION].to_str().unwrap().to_owned();
+    // A form posted by a browser (it accepts HTML), not a call from script.
+    let post = |client: &reqwest::Client, name: &str, form: &[(&str, &str)]| {
+        client
+            .post(app.url(&format!("/api/{name}")))
+            .header(ACCEPT, "text/html")
+            .form(form)
+            .send()
+    };
+    // Check: the rows become a draft with a dry-run page of its own.
+    let r = post(&app.client, "bulk_check", &[("csv", CSV)])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND);
+    let check = location(&r);
+    let draft = check
+        .strip_prefix("/invites/bulk/check/")
+        .expect("sent to the dry run")
+        .to_owned();
+    let page = app.page(&check).await.text().await.unwrap();
+    assert!(page.contains("9 rows: 3 ready, 6 with problems."), "{page}");
+    assert!(
+        page.contains("Unknown role &quot;Owner&quot;.")
+            || page.contains("Unknown role \"Owner\".")
+    );
+    assert!(page.contains("Send 3 invites"));
+    assert_eq!(invite_count(&app).await, 2, "a dry run creates nothing");
+    // "Change the rows" brings the same text back into the form.
+    let edit = app
+        .page(&format!("/invites/bulk?draft={draft}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(edit.contains("pending@bulk.example,Editor,"), "{edit}");
+    // Nobody else can open or send it.
+    let (_, token) = app.invite_ok("ed@bulk.example", "editor", &[]).await;
+    let (_, editor) = app.accept(&token, "Ed").await;
+    let theirs = editor.get(app.url(&check)).send().await.unwrap();
+    assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
+    let r = post(
+        &editor,
+        "bulk_start",
+        &[("draft", &draft), ("expiry_hours", "72")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Send: to the import's page, which polls (and reloads without WASM) until it is over.
+    let r = post(
+        &app.client,
+        "bulk_start",
+        &[("draft", &draft), ("expiry_hours", "72")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND);
+    let job_page = location(&r);
+    let job = job_page
+        .strip_prefix("/invites/bulk/jobs/")
+        .unwrap()
+        .to_owned();
+    app.finish_bulk_job(&job).await;
+    let done = app.page(&job_page).await.text().await.unwrap();
+    assert!(
+        done.contains("Done: 3 invites created, 6 rows skipped."),
+        "{done}"
+    );
+    assert!(!done.contains("data-poll") && !done.contains("http-equiv=\"refresh\""));
+    // The draft went with the send: its page and a second send find nothing.
+    assert_eq!(app.page(&check).await.status(), StatusCode::NOT_FOUND);
+    let again = app
+        .call("bulk_start", &[("draft", &draft), ("expiry_hours", "72")])
+        .await;
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    // A draft is gone after a day.
+    let r = post(&app.client, "bulk_check", &[("csv", CSV)])
+        .await
+        .unwrap();
+    let old = location(&r);
+    app.clock.advance(domain::clock::DAY + 1);
+    assert_eq!(app.page(&old).await.status(), StatusCode::NOT_FOUND);
+}
+both_backends!(
+    the_bulk_pages_check_send_and_follow_an_import_as_plain_forms,
+    super::the_bulk_pages_check_send_and_follow_an_import_as_plain_forms
+);
+
+/// While an import runs its page asks to be fetched again (`data-poll`, and a reload for a
+/// browser without WASM); the finished page does not.
+async fn an_import_page_polls_while_running_and_says_when_a_restart_cut_it_short(backend: Backend) {
+    let app = prepared(backend).await;
+    use domain::clock::Clock;
+    // A job row as a running import leaves it, with a fresh heartbeat.
+    let now = app.clock.now();
+    let admin: String = domain::on_db!(&app.services.db, p => sqlx::query_scalar(
+        "SELECT id FROM users WHERE email = $1").bind(common::ADMIN_EMAIL).fetch_one(p).await)
+    .unwrap();
+    domain::store::bulk_jobs::insert(&app.services.db, "running-job", &admin, 10, now)
+        .await
+        .unwrap();
+    let page = app.page("/invites/bulk/jobs/running-job").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("data-poll"), "{html}");
+    assert!(
+        html.contains("<noscript><meta http-equiv=\"refresh\" content=\"2\"/>")
+            || html.contains("<noscript><meta http-equiv=\"refresh\" content=\"2\">"),
+        "{html}"
+    );
+    assert!(html.contains("0 of 10 rows"));
+    // Its server stops (no heartbeat for a minute): the page says the import was cut short.
+    app.clock.advance(60_000);
+    let html = app
+        .page("/invites/bulk/jobs/running-job")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("The import stopped after 0 invites (the server restarted)."),
+        "{html}"
+    );
+    assert!(!html.contains("data-poll"));
+}
+both_backends!(
+    an_import_page_polls_while_running_and_says_when_a_restart_cut_it_short,
+    super::an_import_page_polls_while_running_and_says_when_a_restart_cut_it_short
 );

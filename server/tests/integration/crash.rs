@@ -52,14 +52,7 @@ async fn sign_in(base: &str, password: &str) -> reqwest::Client {
 }
 
 async fn start_import(client: &reqwest::Client, base: &str, csv: &str) -> String {
-    let r = client
-        .post(format!("{base}/api/bulk_start"))
-        .form(&[("csv", csv), ("expiry_hours", "72")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    r.json().await.unwrap()
+    common::job_of(common::start_bulk(client, base, csv, &[("expiry_hours", "72")]).await).await
 }
 
 async fn progress(client: &reqwest::Client, base: &str, job: &str) -> BulkProgress {

@@ -318,11 +318,9 @@ async fn a_nul_byte_in_any_text_input_gets_a_4xx_and_stores_nothing(backend: Bac
         ),
         (
             "bulk_start",
-            vec![
-                ("csv", "ok@example.com,Ana\0lyst".into()),
-                ("expiry_hours", "24".into()),
-            ],
+            vec![("draft", nul.into()), ("expiry_hours", "24".into())],
         ),
+        ("bulk_draft", vec![("draft", nul.into())]),
         ("bulk_progress", vec![("job_id", nul.into())]),
         ("audit_log", vec![("who", nul.into())]),
     ];

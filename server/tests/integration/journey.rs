@@ -592,11 +592,7 @@ async fn reminders_go_out_once_each_with_two_servers_postgres() {
     let csv: String = (0..60)
         .map(|i| format!("crowd{i}@example.com,analyst\n"))
         .collect();
-    let r = a
-        .call("bulk_start", &[("csv", &csv), ("expiry_hours", "168")])
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let job: String = r.json().await.unwrap();
+    let job = common::job_of(a.start_bulk(&csv, &[("expiry_hours", "168")]).await).await;
     assert_eq!(a.finish_bulk_job(&job).await.created, 60);
     tokio::join!(a.deliver_all(), b.deliver_all());
     // At 5 days the 48-hour reminders are due, at 6 days the 24-hour ones.

@@ -5,7 +5,6 @@ use crate::common;
 use std::collections::HashMap;
 
 use common::{Backend, TestApp};
-use reqwest::StatusCode;
 
 /// Every email `app` wrote: (recipient, Message-ID).
 fn sent(app: &TestApp) -> Vec<(String, String)> {
@@ -28,11 +27,7 @@ async fn two_servers_draining_one_outbox_send_each_email_once(backend: Backend) 
     let csv: String = (0..200)
         .map(|i| format!("crowd{i}@example.com,analyst\n"))
         .collect();
-    let r = a
-        .call("bulk_start", &[("csv", &csv), ("expiry_hours", "24")])
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let job: String = r.json().await.unwrap();
+    let job = common::job_of(a.start_bulk(&csv, &[("expiry_hours", "24")]).await).await;
     let progress = a.finish_bulk_job(&job).await;
     assert_eq!(progress.created, 200, "{progress:?}");
     // Both servers' workers run on their own; drive both harder at the same time as well.

@@ -5,7 +5,7 @@ use crate::common;
 
 use app::error::AppError;
 use common::{spawn_app, Backend};
-use domain::model::{BulkPreview, InviteOptions, InvitePolicy, LinkView};
+use domain::model::{InviteOptions, InvitePolicy, LinkView};
 use reqwest::StatusCode;
 
 async fn invalid_field(r: reqwest::Response) -> (String, String) {
@@ -118,14 +118,8 @@ async fn domain_rules_refuse_at_create_and_again_at_accept(backend: Backend) {
     );
     app.invite_ok("dee@eu.acme.example", "analyst", &[]).await;
     // Bulk rows are checked the same way.
-    let preview: BulkPreview = app
-        .read(
-            "bulk_check",
-            &[(
-                "csv",
-                "eve@acme.example,Analyst\nfay@other.example,Analyst\n",
-            )],
-        )
+    let preview = app
+        .bulk_preview("eve@acme.example,Analyst\nfay@other.example,Analyst\n")
         .await;
     assert_eq!(preview.ready, 1);
     let error = preview.problems[0].error.as_deref().unwrap_or_default();
@@ -159,9 +153,7 @@ async fn the_daily_cap_refuses_with_429_until_the_oldest_invite_ages_out(backend
     );
     let message = r.json::<AppError>().await.unwrap().to_string();
     assert!(message.contains("daily cap"), "{message}");
-    let preview: BulkPreview = app
-        .read("bulk_check", &[("csv", "four@cap.example,Analyst\n")])
-        .await;
+    let preview = app.bulk_preview("four@cap.example,Analyst\n").await;
     let error = preview.problems[0].error.as_deref().unwrap_or_default();
     assert!(error.contains("daily cap"), "{error}");
     // A day after the first invite, one more fits.
@@ -194,10 +186,7 @@ async fn links_cannot_outlive_the_maximum_expiry(backend: Backend) {
     let hours: Vec<i64> = options.expiry_choices.iter().map(|(h, _)| *h).collect();
     assert_eq!(hours, vec![1, 24, 72]);
     let r = app
-        .call(
-            "bulk_start",
-            &[("csv", "a@x.example,Analyst"), ("expiry_hours", "168")],
-        )
+        .start_bulk("a@x.example,Analyst", &[("expiry_hours", "168")])
         .await;
     assert_eq!(invalid_field(r).await.0, "expiry");
 }

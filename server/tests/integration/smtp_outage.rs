@@ -44,11 +44,7 @@ async fn an_outage_delays_200_emails_and_recovery_delivers_each_exactly_once(bac
     let csv: String = (0..200)
         .map(|i| format!("wave{i}@example.com,analyst\n"))
         .collect();
-    let r = app
-        .call("bulk_start", &[("csv", &csv), ("expiry_hours", "72")])
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let job: String = r.json().await.unwrap();
+    let job = common::job_of(app.start_bulk(&csv, &[("expiry_hours", "72")]).await).await;
     assert_eq!(app.finish_bulk_job(&job).await.created, 200);
     // Three rounds of refusals, time passing between them as the backoff asks.
     for _ in 0..3 {

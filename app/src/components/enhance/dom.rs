@@ -1,6 +1,7 @@
 //! The small DOM and fetch helpers the browser side is made of.
 
-use leptos::prelude::document;
+use leptos::prelude::{document, window};
+use leptos::wasm_bindgen::closure::Closure;
 use leptos::wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Element, Response};
@@ -54,4 +55,24 @@ pub fn css_escape(name: &str) -> String {
     name.chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
         .collect()
+}
+
+/// Calls `f` for every `event` on the document, for as long as the tab lives.
+pub fn on_document(event: &str, f: impl Fn(web_sys::Event) + 'static) {
+    let f = Closure::<dyn Fn(web_sys::Event)>::new(f);
+    let _ = document().add_event_listener_with_callback(event, f.as_ref().unchecked_ref());
+    f.forget();
+}
+
+/// Calls `f` for every `event` on the window, for as long as the tab lives.
+pub fn on_window(event: &str, f: impl Fn(web_sys::Event) + 'static) {
+    let f = Closure::<dyn Fn(web_sys::Event)>::new(f);
+    let _ = window().add_event_listener_with_callback(event, f.as_ref().unchecked_ref());
+    f.forget();
+}
+
+/// Runs `f` once after `ms` milliseconds.
+pub fn after(ms: i32, f: impl FnOnce() + 'static) {
+    let f = Closure::once_into_js(f);
+    let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(f.unchecked_ref(), ms);
 }

@@ -8,20 +8,48 @@ use web_sys::{
     Element, FormData, HtmlElement, HtmlFormElement, HtmlInputElement, RequestInit, UrlSearchParams,
 };
 
-use super::dom::{css_escape, each, fetch, find, hide, show, text};
+use super::dom::{css_escape, each, fetch, find, hide, on_document, show, text};
+use super::navigation;
 use super::regions::refresh_regions;
 use crate::error::AppError;
 
-pub fn on_submit(ev: web_sys::SubmitEvent) {
+/// Listens for every form's submission and for focus on a link field, on the whole
+/// document: pages swapped in by navigation are covered without any set-up of their own.
+pub fn listen() {
+    on_document("submit", |ev| {
+        if let Ok(ev) = ev.dyn_into::<web_sys::SubmitEvent>() {
+            on_submit(ev);
+        }
+    });
+    on_document("focusin", |ev| {
+        if let Ok(ev) = ev.dyn_into::<web_sys::FocusEvent>() {
+            on_focus(ev);
+        }
+    });
+}
+
+fn on_submit(ev: web_sys::SubmitEvent) {
+    if ev.default_prevented() {
+        return;
+    }
     let Some(form) = ev
         .target()
         .and_then(|t| t.dyn_into::<HtmlFormElement>().ok())
     else {
         return;
     };
-    // GET forms (filters) navigate as usual; only server functions are sent in place.
+    // GET forms (filters, pagination) are navigation.
+    if form.method() == "get" {
+        if let Some(url) = navigation::form_url(&form, ev.submitter()) {
+            ev.prevent_default();
+            navigation::go(url, navigation::How::Push);
+        }
+        return;
+    }
+    // Server functions inside an enhanced area are sent in place; other posts (sign out)
+    // leave the page as plain forms do.
     let action = form.get_attribute("action").unwrap_or_default();
-    if form.method() != "post" || !action.starts_with("/api/") {
+    if !action.starts_with("/api/") || form.closest(".enhance").ok().flatten().is_none() {
         return;
     }
     ev.prevent_default();
@@ -32,7 +60,7 @@ pub fn on_submit(ev: web_sys::SubmitEvent) {
 }
 
 /// The invitation link field selects itself, ready to copy.
-pub fn on_focus(ev: web_sys::FocusEvent) {
+fn on_focus(ev: web_sys::FocusEvent) {
     if let Some(input) = ev
         .target()
         .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
@@ -55,9 +83,7 @@ async fn submit(form: HtmlFormElement, action: String) {
     let answer = post(&form, &action).await;
     busy(&form, false);
     match answer {
-        Ok(Answer::Redirect(to)) => {
-            let _ = window().location().assign(&to);
-        }
+        Ok(Answer::Redirect(to)) => navigation::go(to, navigation::How::Push),
         Ok(Answer::Done(body)) => done(&form, area.as_ref(), &body).await,
         // The link died while the page was open: the page, loaded again, says why.
         Err(AppError::InviteUnusable(_)) => {

@@ -1,5 +1,6 @@
 //! Regions refreshed from the server: the page is fetched again and each `data-region`
-//! swapped for its new rendering; the live-update stream asks for that on every change.
+//! swapped for its new rendering. The live-update stream asks for that on every change, on
+//! pages with a live area; a `data-poll` region asks for it every moment while it has the mark.
 
 use std::cell::Cell;
 
@@ -8,12 +9,43 @@ use leptos::wasm_bindgen::closure::Closure;
 use leptos::wasm_bindgen::JsCast;
 use web_sys::{DomParser, Element, EventSource, HtmlInputElement, RequestInit, SupportedType};
 
-use super::dom::{css_escape, each, fetch, text};
+use super::dom::{after, css_escape, each, fetch, text};
+use super::navigation;
 
 thread_local! {
     /// 0: idle; 1: a refresh is running; 2: running, and another is wanted after it.
     static REFRESH: Cell<u8> = const { Cell::new(0) };
     static LIVE: Cell<bool> = const { Cell::new(false) };
+    static POLLING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// How often a `data-poll` region is fetched again.
+const POLL_MS: i32 = 400;
+
+/// Called for the first page and for every page navigation brings: opens the live stream
+/// the first time a page wants it, and polls while a region asks for it.
+pub fn start() {
+    if page_has("[data-live]") {
+        follow_live();
+    }
+    keep_polling();
+}
+
+fn page_has(selector: &str) -> bool {
+    document().query_selector(selector).ok().flatten().is_some()
+}
+
+fn keep_polling() {
+    if !page_has("[data-poll]") || POLLING.replace(true) {
+        return;
+    }
+    after(POLL_MS, || {
+        POLLING.set(false);
+        leptos::task::spawn_local(async {
+            refresh_regions().await;
+            keep_polling();
+        });
+    });
 }
 
 /// Fetches the page again and swaps in each region's new contents. Requests that come
@@ -37,6 +69,8 @@ pub async fn refresh_regions() {
 async fn swap_regions() {
     let location = window().location();
     let Ok(here) = location.href() else { return };
+    // A navigation while this was on its way made it stale: its regions are of another page.
+    let page = navigation::page();
     let init = RequestInit::new();
     let headers = web_sys::Headers::new().ok();
     if let Some(h) = &headers {
@@ -47,6 +81,9 @@ async fn swap_regions() {
         return; // offline for a moment: the next change or reconnect refreshes again
     };
     let html = text(&response).await;
+    if navigation::page() != page {
+        return;
+    }
     let Ok(parser) = DomParser::new() else { return };
     let Ok(fresh) = parser.parse_from_string(&html, SupportedType::TextHtml) else {
         return;
@@ -71,7 +108,7 @@ async fn swap_regions() {
     // The page is no longer what it was (signed out, deactivated, gone): go where the
     // server sent us.
     if lost {
-        let _ = location.assign(&response.url());
+        navigation::go(response.url(), navigation::How::Replace);
     }
 }
 
@@ -101,7 +138,7 @@ fn restore_checks(region: &Element, values: &[String]) {
 /// Opens the page's one live-update stream. The browser's EventSource reconnects by
 /// itself after a network break or a server restart; the regions are refreshed on every
 /// reconnect too, since changes may have been missed meanwhile.
-pub fn follow_live() {
+fn follow_live() {
     if LIVE.replace(true) {
         return;
     }
@@ -109,17 +146,23 @@ pub fn follow_live() {
         leptos::logging::warn!("live updates unavailable: cannot open /events");
         return;
     };
-    let on_message = Closure::<dyn Fn()>::new(|| leptos::task::spawn_local(refresh_regions()));
+    // One stream per tab: it stays open across navigations, and only pages with a live area
+    // are refreshed by it.
+    let on_message = Closure::<dyn Fn()>::new(|| {
+        if page_has("[data-live]") {
+            leptos::task::spawn_local(refresh_regions());
+        }
+    });
     source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The first open is the page's own start; later ones are reconnects after a break.
     let opened = Cell::new(false);
     let on_open = Closure::<dyn Fn()>::new(move || {
-        if opened.replace(true) {
+        if opened.replace(true) && page_has("[data-live]") {
             leptos::task::spawn_local(refresh_regions());
         }
     });
     source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-    // The stream lasts as long as the page: navigating loads a new document.
+    // The stream lasts as long as the tab: navigation keeps the document.
     on_message.forget();
     on_open.forget();
 }

@@ -1,15 +1,17 @@
 //! Bulk invites from CSV (`email, role, teams`; header row optional; teams separated by `;`).
 //!
 //! `plan` checks every row without writing anything: the dry run shows each row as ready or
-//! with its problem. `import` plans again (things may have changed since the dry run) and
+//! with its problem, for the rows kept as a `drafts` draft between the check and the send. `import` plans again (things may have changed since the dry run) and
 //! creates the ready rows in transactions of `BATCH`: each invite commits together with its
 //! teams, email job and audit events, so an interrupted import leaves whole invites or none,
 //! and a bad row never blocks a good one.
 
+mod drafts;
 mod import;
 mod jobs;
 mod plan;
 
+pub use drafts::BulkDraft;
 pub use plan::{check_records, parse_rows};
 
 // What the parts below share; each takes it with `use super::*`.

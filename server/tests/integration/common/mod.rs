@@ -290,6 +290,52 @@ pub async fn accept_status(base: &str, token: &str, name: &str) -> StatusCode {
         .status()
 }
 
+/// Starts a bulk import as the bulk pages do: `bulk_check` keeps the rows as a draft (and
+/// sends the browser to its dry run), then `bulk_start` sends the draft with `form` (expiry,
+/// note). The answer of the step that refused, or of the start: a redirect to the import's
+/// page, with the job's id as its body (see [`job_of`]).
+pub async fn start_bulk(
+    client: &reqwest::Client,
+    base: &str,
+    csv: &str,
+    form: &[(&str, &str)],
+) -> Response {
+    let checked = client
+        .post(format!("{base}/api/bulk_check"))
+        .form(&[("csv", csv)])
+        .send()
+        .await
+        .unwrap();
+    if checked.status() != StatusCode::OK {
+        return checked;
+    }
+    let draft: String = checked.json().await.unwrap();
+    let mut fields = vec![("draft", draft.as_str())];
+    fields.extend_from_slice(form);
+    client
+        .post(format!("{base}/api/bulk_start"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The job a successful [`start_bulk`] started; it sends the browser to the job's page (a
+/// `Location` beside the answer of a call from script, a 302 for a plain form: see
+/// `bulk::the_bulk_pages_check_send_and_follow_an_import_as_plain_forms`).
+pub async fn job_of(r: Response) -> String {
+    let status = r.status();
+    let location = r
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .map(|l| l.to_str().unwrap().to_owned());
+    let body = r.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "bulk_start: {body}");
+    let job: String = from_json("bulk_start", &body);
+    assert_eq!(location, Some(format!("/invites/bulk/jobs/{job}")));
+    job
+}
+
 /// A browser-like client: keeps cookies, sends our Origin, does not follow redirects.
 pub fn client(base: &str) -> reqwest::Client {
     let mut headers = HeaderMap::new();
@@ -507,6 +553,22 @@ impl TestApp {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         panic!("the outbox did not settle");
+    }
+
+    /// [`start_bulk`] in this app's admin browser.
+    pub async fn start_bulk(&self, csv: &str, form: &[(&str, &str)]) -> Response {
+        start_bulk(&self.client, &self.base, csv, form).await
+    }
+
+    /// The dry run the bulk page shows for `csv` (checked into a draft, then read back).
+    pub async fn bulk_preview(&self, csv: &str) -> domain::model::BulkPreview {
+        let r = self.call("bulk_check", &[("csv", csv)]).await;
+        let status = r.status();
+        let body = r.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "bulk_check: {body}");
+        let draft: String = from_json("bulk_check", &body);
+        let view: serde_json::Value = self.read("bulk_draft", &[("draft", &draft)]).await;
+        serde_json::from_value(view["preview"].clone()).unwrap()
     }
 
     /// Follows a bulk import job until it ends; returns its last progress report.
