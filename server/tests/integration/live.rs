@@ -120,3 +120,66 @@ async fn an_accept_on_one_server_reaches_a_page_served_by_another() {
     let list: InviteList = b.read("list_invites", &[("status", "accepted")]).await;
     assert_eq!(list.rows[0].id, id);
 }
+
+/// An admin deactivated while their page is open: their stream ends within seconds (the
+/// process re-checks every open stream every 5 s), and a new one is refused.
+async fn a_deactivated_admins_open_stream_ends_within_seconds(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let (_, token) = app.invite_ok("second@example.com", "admin", &[]).await;
+    let (r, second) = app.accept(&token, "Second Admin").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let mut events = open_stream(&app, &second).await;
+    let id = app.member_id("second@example.com").await;
+    let r = app
+        .call("set_member_active", &[("id", &id), ("active", "false")])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(8);
+    loop {
+        match tokio::time::timeout_at(deadline, events.stream.chunk()).await {
+            Err(_) => panic!("the stream was still open 8 s after the deactivation"),
+            Ok(Ok(Some(chunk))) => events.seen.push_str(&String::from_utf8_lossy(&chunk)),
+            Ok(_) => break, // ended
+        }
+    }
+    let again = second.get(app.url("/events")).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
+}
+both_backends!(
+    a_deactivated_admins_open_stream_ends_within_seconds,
+    super::a_deactivated_admins_open_stream_ends_within_seconds
+);
+
+/// Everything the stream says while an invite lives its life (created, resent, emailed,
+/// opened, accepted): ids and what happened, never a token, a link or an address.
+async fn the_stream_never_carries_a_token_link_or_address(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.signed_in_admin().await;
+    let mut events = open_stream(&app, &app.client).await;
+    let (id, first) = app.invite_ok("quiet@example.com", "analyst", &[]).await;
+    expect_change(&mut events, &id, "created").await;
+    let r = app.call("resend_invite", &[("id", &id)]).await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let issued: domain::model::IssuedLink = r.json().await.unwrap();
+    let second = common::token_of(&issued);
+    app.deliver_all().await;
+    expect_change(&mut events, &id, "email").await;
+    let page = app.page(&format!("/invite/{second}")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    expect_change(&mut events, &id, "opened").await;
+    let (r, _) = app.accept(&second, "Quiet").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    expect_change(&mut events, &id, "accepted").await;
+    for secret in [first.as_str(), second.as_str(), "/invite/", "quiet@example.com"] {
+        assert!(
+            !events.seen.contains(secret),
+            "the stream carried {secret:?}:\n{}",
+            events.seen
+        );
+    }
+}
+both_backends!(
+    the_stream_never_carries_a_token_link_or_address,
+    super::the_stream_never_carries_a_token_link_or_address
+);

@@ -56,7 +56,7 @@ fn on_submit(ev: web_sys::SubmitEvent) {
     if form.has_attribute("aria-busy") {
         return; // already on its way: a double click sends once
     }
-    leptos::task::spawn_local(submit(form, action));
+    wasm_bindgen_futures::spawn_local(submit(form, action));
 }
 
 /// The invitation link field selects itself, ready to copy.

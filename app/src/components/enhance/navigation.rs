@@ -161,7 +161,7 @@ pub fn form_url(form: &HtmlFormElement, submitter: Option<HtmlElement>) -> Optio
 
 /// Goes to `url` in place (see the module's text).
 pub fn go(url: String, how: How) {
-    leptos::task::spawn_local(navigate(url, how));
+    wasm_bindgen_futures::spawn_local(navigate(url, how));
 }
 
 async fn navigate(url: String, how: How) {

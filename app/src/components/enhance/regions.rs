@@ -41,7 +41,7 @@ fn keep_polling() {
     }
     after(POLL_MS, || {
         POLLING.set(false);
-        leptos::task::spawn_local(async {
+        wasm_bindgen_futures::spawn_local(async {
             refresh_regions().await;
             keep_polling();
         });
@@ -150,7 +150,7 @@ fn follow_live() {
     // are refreshed by it.
     let on_message = Closure::<dyn Fn()>::new(|| {
         if page_has("[data-live]") {
-            leptos::task::spawn_local(refresh_regions());
+            wasm_bindgen_futures::spawn_local(refresh_regions());
         }
     });
     source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -158,7 +158,7 @@ fn follow_live() {
     let opened = Cell::new(false);
     let on_open = Closure::<dyn Fn()>::new(move || {
         if opened.replace(true) && page_has("[data-live]") {
-            leptos::task::spawn_local(refresh_regions());
+            wasm_bindgen_futures::spawn_local(refresh_regions());
         }
     });
     source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
