@@ -63,11 +63,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </head>
             <body>
                 <App/>
-                // Outside the app's own markup, so navigation in place keeps them (`data-keep`):
+                // Outside the app's own markup, so navigation in place keeps them (`data-persist`):
                 // the status region that reads each new page's title out to screen readers,
                 // and the bar a slow navigation shows.
-                <div id="nav-status" class="sr-only" role="status" data-keep=""></div>
-                <div id="nav-progress" class="nav-progress" data-keep="" hidden></div>
+                <div id="nav-status" class="sr-only" aria-live="polite" aria-atomic="true" data-persist=""></div>
+                <div id="nav-progress" class="nav-progress" data-persist="" hidden></div>
             </body>
         </html>
     }

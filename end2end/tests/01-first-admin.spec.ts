@@ -37,11 +37,11 @@ test.describe.serial('first admin', () => {
     }
     await expect(page.locator('.who .badge.role')).toHaveText('Admin');
 
-    // Links are plain links, and each page arrives whole from the server, its data in the
-    // HTML itself: the browser fetches nothing more to show it.
+    // Links are links; with the WASM a click fetches the next page whole from the server, its
+    // data in the HTML itself, and swaps it in: one request, no other to show it.
     await waitForHydration(page);
     const [members] = await Promise.all([
-      page.waitForResponse((r) => r.request().resourceType() === 'document' && r.url().endsWith('/members')),
+      page.waitForResponse((r) => r.request().method() === 'GET' && r.url().endsWith('/members')),
       nav.getByRole('link', { name: 'Members' }).click(),
     ]);
     expect(await members.text()).toContain(`data-member="${ADMIN.email}"`);

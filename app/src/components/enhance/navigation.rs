@@ -43,6 +43,8 @@ thread_local! {
     static PAGE: Cell<u32> = const { Cell::new(0) };
     /// The latest navigation asked for: a slower earlier one is dropped when it arrives.
     static WANTED: Cell<u32> = const { Cell::new(0) };
+    /// The navigation on its way, if any (0: none), for the progress bar.
+    static LOADING: Cell<u32> = const { Cell::new(0) };
     /// The history entry this document shows (its `history.state`).
     static ENTRY: Cell<f64> = const { Cell::new(0.0) };
     /// What each visited entry looked like when it was left: scroll and fields.
@@ -167,17 +169,27 @@ pub fn go(url: String, how: How) {
 async fn navigate(url: String, how: How) {
     let wanted = WANTED.get() + 1;
     WANTED.set(wanted);
+    LOADING.set(wanted);
     after(PROGRESS_AFTER_MS, move || {
-        if WANTED.get() == wanted {
+        if LOADING.get() == wanted {
             progress(true);
         }
     });
+    arrive(&url, how, wanted).await;
+    if LOADING.get() == wanted {
+        LOADING.set(0);
+        progress(false);
+    }
+}
+
+/// Fetches `url` and swaps it in, unless a later navigation took over meanwhile.
+async fn arrive(url: &str, how: How, wanted: u32) {
     let init = RequestInit::new();
     if let Ok(headers) = web_sys::Headers::new() {
         let _ = headers.set("Accept", "text/html");
         init.set_headers(&headers);
     }
-    let answer = fetch(window().fetch_with_str_and_init(&url, &init)).await;
+    let answer = fetch(window().fetch_with_str_and_init(url, &init)).await;
     if WANTED.get() != wanted {
         return; // a later navigation took over
     }
@@ -191,7 +203,7 @@ async fn navigate(url: String, how: How) {
     let response = match answer {
         Ok(r) if html_page => r,
         // Offline, or not a page after all: the browser shows whatever it is.
-        _ => return leave(&url, how),
+        _ => return leave(url, how),
     };
     let arrived = response.url();
     let html = text(&response).await;
@@ -202,15 +214,13 @@ async fn navigate(url: String, how: How) {
         .ok()
         .and_then(|p| p.parse_from_string(&html, SupportedType::TextHtml).ok())
     else {
-        return leave(&url, how);
+        return leave(url, how);
     };
     swap(&fresh, &arrived, how);
-    progress(false);
 }
 
 /// Lets the browser load `url` itself.
 fn leave(url: &str, how: How) {
-    progress(false);
     let location = window().location();
     let _ = match how {
         How::Push => location.assign(url),
@@ -229,11 +239,17 @@ fn swap(fresh: &web_sys::Document, url: &str, how: How) {
     };
     // Scripts of the new page are not run (its data came rendered), and `<noscript>` parts,
     // elements in a document parsed without scripting, must not arrive as such (a refresh).
-    each(&new_body, "script, noscript, [data-keep]", |el| el.remove());
-    let keep = body.query_selector("[data-keep]").ok().flatten();
-    each(&body, ":scope > :not([data-keep])", |el| el.remove());
+    // What the shell keeps across pages (`data-persist`, children of the body) stays.
+    each(&new_body, "script, noscript, body > [data-persist]", |el| el.remove());
+    let kept = document().query_selector("body > [data-persist]").ok().flatten();
+    each(&body, ":scope > :not([data-persist])", |el| el.remove());
     while let Some(child) = new_body.first_child() {
-        let _ = body.insert_before(&child, keep.as_ref().map(|k| k.unchecked_ref()));
+        if body
+            .insert_before(&child, kept.as_ref().map(|k| k.unchecked_ref()))
+            .is_err()
+        {
+            return leave(url, how);
+        }
     }
     PAGE.set(PAGE.get() + 1);
     match how {
@@ -296,7 +312,7 @@ fn focus_heading() {
     }
 }
 
-/// The status region (outside the swapped body) reads the new page's title.
+/// The status region (kept with the shell, outside the swapped part) reads the new page's title.
 fn announce(title: &str) {
     if let Some(el) = document().get_element_by_id("nav-status") {
         el.set_text_content(Some(title));
