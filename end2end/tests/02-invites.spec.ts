@@ -96,12 +96,19 @@ test('an admin invites a designer as Media Editor in Brand; the designer joins f
     await expect(stranger.getByText('This invitation was withdrawn by your administrator.')).toBeVisible();
     await expect(stranger.getByRole('button', { name: 'Accept invitation' })).toHaveCount(0);
   }
+  for (const width of [1280, 375]) {
+    await stranger.setViewportSize({ width, height: 800 });
+    await expectAccessible(stranger, `the revoked-link page at ${width}px`);
+  }
   // A withdrawn invitation was meant: its page offers no new one.
   await expect(stranger.getByRole('button', { name: 'Request a new invitation' })).toHaveCount(0);
 
   // The used link is refused too.
   await stranger.goto(link);
   await expect(stranger.getByText('This invitation has already been used.')).toBeVisible();
+  await expectAccessible(stranger, 'the used-link page at 375px');
+  await stranger.setViewportSize({ width: 1280, height: 800 });
+  await expectAccessible(stranger, 'the used-link page at 1280px');
 
   // Deactivating the designer signs them out on their very next request.
   await admin.goto('/members');
@@ -117,6 +124,7 @@ test('an admin invites a designer as Media Editor in Brand; the designer joins f
   await designer.getByLabel('Password').fill('a long designer password');
   await designer.getByRole('button', { name: 'Sign in' }).click();
   await expect(designer.getByText('This account has been deactivated.')).toBeVisible();
+  await expectAccessible(designer, 'a refused sign-in');
 
   // The panel stays usable on a phone: nothing but the table scrolls sideways.
   await admin.setViewportSize({ width: 375, height: 740 });

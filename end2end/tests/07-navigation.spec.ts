@@ -191,3 +191,22 @@ test.describe.serial('navigation in place', () => {
     await context.close();
   });
 });
+
+test('dates show in the viewer\'s own time zone, with the UTC time on hover', async ({ browser }) => {
+  const context = await browser.newContext({ timezoneId: 'Asia/Tokyo', locale: 'en-GB' });
+  const page = await context.newPage();
+  await signIn(page, ADMIN.email, ADMIN.password);
+  for (const path of ['/invites', '/audit']) {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: path === '/invites' ? 'Invites' : 'Audit log', exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`${path}$`));
+    const moment = page.locator('main time[data-local]').first();
+    const at = (await moment.getAttribute('datetime'))!;
+    const utc = (await moment.getAttribute('title'))!;
+    expect(utc).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+    // Tokyo is 9 hours ahead of UTC all year.
+    const tokyo = await page.evaluate((at) => new Date(at).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Tokyo' }), at);
+    await expect(moment).toHaveText(tokyo);
+    expect(tokyo).not.toContain('UTC');
+  }
+  await context.close();
+});

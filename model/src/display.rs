@@ -14,6 +14,14 @@ pub fn fmt_utc(ms: i64) -> String {
     )
 }
 
+/// "2026-12-02T14:00:05Z" (RFC 3339, UTC): the machine-readable moment of a `<time>`, which
+/// the browser shows in the viewer's own time zone.
+pub fn fmt_iso(ms: i64) -> String {
+    let text = fmt_utc(ms);
+    let secs = ms.div_euclid(1000).rem_euclid(60);
+    format!("{}T{}:{secs:02}Z", &text[..10], &text[11..16])
+}
+
 /// How often something happened, as a reader says it: "never", "once", "twice", "5 times".
 pub fn fmt_times(n: i64) -> String {
     match n {
@@ -181,6 +189,14 @@ pub const ACTION_GROUPS: [(&str, &str); 9] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn moments_read_the_same_for_people_and_machines() {
+        let ms = 1_796_220_305_000; // 2026-12-02 14:05:05 UTC
+        assert_eq!(fmt_utc(ms), "2026-12-02 14:05 UTC");
+        assert_eq!(fmt_iso(ms), "2026-12-02T14:05:05Z");
+        assert_eq!(fmt_iso(0), "1970-01-01T00:00:00Z");
+    }
 
     #[test]
     fn counts_read_as_words_where_people_would_say_them() {

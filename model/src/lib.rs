@@ -16,7 +16,7 @@ mod webhook;
 pub use api_key::{ApiKeyInfo, ApiKeyState, ApiScope, ApiScopes, IssuedApiKey};
 pub use dashboard::{fmt_duration, Dashboard, DASHBOARD_DAYS};
 pub use display::{
-    action_label, fmt_times, fmt_utc, fmt_utc_input, parse_utc_input, ACTION_GROUPS,
+    action_label, fmt_iso, fmt_times, fmt_utc, fmt_utc_input, parse_utc_input, ACTION_GROUPS,
 };
 pub use invite::{
     AuditEntry, BulkPreview, BulkProgress, BulkRow, Delivery, InviteCounts, InviteList,

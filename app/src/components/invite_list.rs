@@ -5,13 +5,14 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use model::{
-    fmt_utc, Cursor, Delivery, InviteCounts, InviteList, InviteQuery, InviteStatus,
-    ListFilterOptions, SearchMode, SortDir, SortKey,
+    Cursor, Delivery, InviteCounts, InviteList, InviteQuery, InviteStatus, ListFilterOptions,
+    SearchMode, SortDir, SortKey,
 };
 
 use crate::api::bulk::RevokeInvites;
 use crate::api::invites::{ResendInvite, RevokeInvite, SendInviteNow};
 use crate::components::badges::{DeliveryBadge, StatusBadge};
+use crate::components::time::When;
 
 #[component]
 pub fn StatusTabs(counts: InviteCounts, query: InviteQuery) -> impl IntoView {
@@ -200,16 +201,14 @@ pub fn InviteTable(
                             }
                         });
                         let resendable = matches!(r.status, InviteStatus::Pending | InviteStatus::Expired);
-                        let when = match (r.accepted_at, r.revoked_at, r.declined_at) {
-                            (Some(a), _, _) => format!("accepted {}", fmt_utc(a)),
-                            (_, Some(v), _) => format!("revoked {}", fmt_utc(v)),
-                            (_, _, Some(d)) => format!("declined {}", fmt_utc(d)),
-                            _ if scheduled => format!(
-                                "goes out {}",
-                                r.send_at.map(fmt_utc).unwrap_or_default()
-                            ),
-                            _ => fmt_utc(r.expires_at),
+                        let (what, at) = match (r.accepted_at, r.revoked_at, r.declined_at) {
+                            (Some(a), _, _) => ("accepted ", a),
+                            (_, Some(v), _) => ("revoked ", v),
+                            (_, _, Some(d)) => ("declined ", d),
+                            _ if scheduled => ("goes out ", r.send_at.unwrap_or(r.expires_at)),
+                            _ => ("", r.expires_at),
                         };
+                        let when = view! { {what}<When at=at/> };
                         let id = r.id.clone();
                         let id2 = r.id.clone();
                         let id3 = r.id.clone();
@@ -218,18 +217,18 @@ pub fn InviteTable(
                         view! {
                             <tr data-email=r.email.clone()>
                                 {select}
-                                <td><a href=href>{email}</a></td>
-                                <td>
+                                <td class="email-cell"><a href=href>{email}</a></td>
+                                <td data-label="Status">
                                     <StatusBadge status=r.status/>
                                     {(pending && !r.inviter_can_grant).then(|| view! {
                                         <span class="badge delivery-failed" title="The inviter was deactivated or can no longer grant this role; the invite will not be honoured. Resend it to re-issue it under your name.">"Inviter lacks rights"</span>
                                     })}
                                 </td>
-                                <td class="role-cell">{r.role_name.clone()}{(!r.teams.is_empty()).then(|| view! { <span class="teams-list">{format!(" · {}", r.team_names())}</span> })}</td>
-                                <td>{r.inviter_name.clone()}</td>
-                                <td>{fmt_utc(r.created_at)}</td>
-                                <td>{when}</td>
-                                <td><DeliveryBadge delivery=r.delivery error=r.delivery_error.clone()/></td>
+                                <td class="role-cell" data-label="Role">{r.role_name.clone()}{(!r.teams.is_empty()).then(|| view! { <span class="teams-list">{format!(" · {}", r.team_names())}</span> })}</td>
+                                <td data-label="Invited by">{r.inviter_name.clone()}</td>
+                                <td data-label="Created"><When at=r.created_at/></td>
+                                <td data-label="Expires" class="when-cell">{when}</td>
+                                <td data-label="Email"><DeliveryBadge delivery=r.delivery error=r.delivery_error.clone()/></td>
                                 <td class="actions">
                                     {(scheduled && can_send).then(|| view! {
                                         <form method="post" action=SendInviteNow::PATH>

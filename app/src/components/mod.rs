@@ -4,3 +4,4 @@ pub mod form;
 pub mod invite_list;
 pub mod layout;
 pub mod server_data;
+pub mod time;

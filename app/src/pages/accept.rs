@@ -7,13 +7,14 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use model::{fmt_utc, CurrentUser, InvitePreview, LinkView};
+use model::{CurrentUser, InvitePreview, LinkView};
 
 use crate::api::accept::{open_invite, AcceptInvite, DeclineInvite, RequestNewInvite};
 use crate::api::auth::whoami;
 use crate::components::enhance::Enhance;
 use crate::components::form::{Field, FieldError, FormError, Submit};
 use crate::components::server_data::loading;
+use crate::components::time::When;
 
 #[component]
 pub fn AcceptPage() -> impl IntoView {
@@ -52,7 +53,7 @@ fn Invitation(preview: InvitePreview, token: String) -> impl IntoView {
     view! {
         <Summary preview=preview.clone() teams=teams/>
         {message.map(|m| view! { <blockquote class="note">{m}</blockquote> })}
-        <p class="hint">{format!("This invitation is valid until {}.", fmt_utc(preview.expires_at))}</p>
+        <p class="hint">"This invitation is valid until " <When at=preview.expires_at/> "."</p>
         <Enhance live=false>
             <form method="post" action=AcceptInvite::PATH>
                 <input type="hidden" name="token" value=token/>

@@ -10,6 +10,7 @@ use crate::api::api_keys::{list_api_keys, CreateApiKey, RevokeApiKey};
 use crate::components::enhance::{AreaError, Enhance, IssuedKey};
 use crate::components::form::{FieldError, FormError, Submit};
 use crate::components::server_data::loading;
+use crate::components::time::When;
 
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
@@ -103,7 +104,7 @@ fn KeyTable(keys: Vec<ApiKeyInfo>) -> impl IntoView {
                                 <td><code>{format!("{}…", k.prefix)}</code></td>
                                 <td>{k.scopes.names()}</td>
                                 <td>{k.creator_email.clone()}</td>
-                                <td>{fmt_utc(k.created_at)}</td>
+                                <td><When at=k.created_at/></td>
                                 <td>{k.last_used_at.map(fmt_utc).unwrap_or_else(|| "Never".into())}</td>
                                 <td>{k.expires_at.map(fmt_utc).unwrap_or_else(|| "Never".into())}</td>
                                 <td><span class=format!("badge key-{}", k.state.label().to_lowercase())>{k.state.label()}</span></td>

@@ -3,10 +3,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use model::{action_label, fmt_utc, ACTION_GROUPS};
+use model::{action_label, ACTION_GROUPS};
 
 use crate::api::directory::audit_log;
 use crate::components::server_data::loading;
+use crate::components::time::When;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
@@ -46,7 +47,7 @@ pub fn AuditPage() -> impl IntoView {
                             <tbody>
                                 {list.into_iter().map(|e| view! {
                                     <tr>
-                                        <td>{fmt_utc(e.at)}</td>
+                                        <td><When at=e.at/></td>
                                         <td>{action_label(&e.action).to_owned()}</td>
                                         <td>{e.subject.clone().unwrap_or_default()}</td>
                                         <td>{e.who()}</td>

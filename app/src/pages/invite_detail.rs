@@ -11,6 +11,7 @@ use crate::api::invites::{get_invite_detail, InviteDetail, SendInviteNow};
 use crate::components::badges::{DeliveryBadge, StatusBadge};
 use crate::components::enhance::Enhance;
 use crate::components::server_data::loading;
+use crate::components::time::When;
 
 #[component]
 pub fn InviteDetailPage() -> impl IntoView {
@@ -39,12 +40,12 @@ fn Detail(d: InviteDetail) -> impl IntoView {
                 <dt>"Role"</dt><dd>{i.role_name.clone()}</dd>
                 <dt>"Teams"</dt><dd>{if i.teams.is_empty() { "—".to_owned() } else { i.team_names() }}</dd>
                 <dt>"Invited by"</dt><dd>{format!("{} ({})", i.inviter_name, i.inviter_email)}</dd>
-                <dt>"Created"</dt><dd>{fmt_utc(i.created_at)}</dd>
+                <dt>"Created"</dt><dd><When at=i.created_at/></dd>
                 {i.send_at.map(|at| view! {
                     <dt>{if scheduled.is_some() { "Goes out" } else { "Sent as scheduled" }}</dt>
-                    <dd class="send-at">{fmt_utc(at)}</dd>
+                    <dd class="send-at"><When at=at/></dd>
                 })}
-                <dt>"Expires"</dt><dd>{fmt_utc(i.expires_at)}</dd>
+                <dt>"Expires"</dt><dd><When at=i.expires_at/></dd>
                 <dt>"Email"</dt><dd><DeliveryBadge delivery=i.delivery error=i.delivery_error.clone()/>{i.delivery_error.clone().map(|e| view! { <span class="muted">{format!(" {e}")}</span> })}</dd>
                 <dt>"Link opened"</dt><dd>{fmt_times(i.open_count)}</dd>
                 <dt>"Note"</dt><dd class="note">{if i.message.is_empty() { "—".to_owned() } else { i.message.clone() }}</dd>
@@ -52,7 +53,7 @@ fn Detail(d: InviteDetail) -> impl IntoView {
                 <dt>"Lands on"</dt><dd class="mono">{i.landing_path.clone().unwrap_or_else(|| "/ (home)".to_owned())}</dd>
                 {i.declined_at.map(|at| view! {
                     <dt>"Declined"</dt>
-                    <dd class="decline-reason">{fmt_utc(at)}{i.decline_reason.clone().map(|r| view! { <span class="note">{format!(": {r}")}</span> })}</dd>
+                    <dd class="decline-reason"><When at=at/>{i.decline_reason.clone().map(|r| view! { <span class="note">{format!(": {r}")}</span> })}</dd>
                 })}
             </dl>
             {scheduled.map(|(id, _)| view! {
@@ -67,7 +68,7 @@ fn Detail(d: InviteDetail) -> impl IntoView {
             <ol class="timeline">
                 {d.events.into_iter().map(|e| view! {
                     <li>
-                        <span class="when">{fmt_utc(e.at)}</span>
+                        <span class="when"><When at=e.at/></span>
                         <span class="what">{action_label(&e.action).to_owned()}</span>
                         <span class="who">{e.who()}</span>
                         <span class="where">{e.ip.clone().unwrap_or_default()}</span>

@@ -13,6 +13,7 @@ use crate::api::members::{
 };
 use crate::components::enhance::{AreaError, Enhance};
 use crate::components::server_data::loading;
+use crate::components::time::When;
 use crate::error::AppError;
 
 #[component]
@@ -91,8 +92,8 @@ fn MemberTable(
                         let next_active = (!m.active).to_string();
                         view! {
                             <tr data-member=m.email.clone() class:inactive=!m.active>
-                                <td><strong>{m.name.clone()}</strong><br/><span class="muted">{m.email.clone()}</span></td>
-                                <td>
+                                <td class="email-cell"><strong>{m.name.clone()}</strong><br/><span class="muted">{m.email.clone()}</span></td>
+                                <td data-label="Role">
                                     {if is_me {
                                         view! { <span>{m.role_name.clone()}</span> }.into_any()
                                     } else {
@@ -108,7 +109,7 @@ fn MemberTable(
                                         }.into_any()
                                     }}
                                 </td>
-                                <td>
+                                <td data-label="Teams">
                                     {if is_me || team_options.is_empty() {
                                         let names: Vec<String> = m.teams.iter().map(|t| t.name.clone()).collect();
                                         view! { <span>{if names.is_empty() { "—".to_owned() } else { names.join(", ") }}</span> }.into_any()
@@ -125,10 +126,10 @@ fn MemberTable(
                                         }.into_any()
                                     }}
                                 </td>
-                                <td>{m.invited_by.clone().unwrap_or_else(|| "—".into())}</td>
-                                <td>{fmt_utc(m.joined_at)}</td>
-                                <td>{m.last_sign_in_at.map(fmt_utc).unwrap_or_else(|| "never".into())}</td>
-                                <td class="access-end">
+                                <td data-label="Invited by">{m.invited_by.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td data-label="Joined"><When at=m.joined_at/></td>
+                                <td data-label="Last sign-in">{match m.last_sign_in_at { Some(at) => view! { <When at=at/> }.into_any(), None => "never".into_any() }}</td>
+                                <td class="access-end" data-label="Access ends">
                                     {if may_end {
                                         view! {
                                             <form method="post" action=SetMemberAccessEnd::PATH class="inline-form">
@@ -142,7 +143,7 @@ fn MemberTable(
                                         view! { <span>{m.access_ends_at.map(fmt_utc).unwrap_or_else(|| "—".into())}</span> }.into_any()
                                     }}
                                 </td>
-                                <td>
+                                <td data-label="Status">
                                     <span class=if m.active { "badge status-accepted" } else { "badge status-revoked" }>{if m.active { "Active" } else { "Deactivated" }}</span>
                                     {(!m.address_confirmed).then(|| view! {
                                         <span class="badge status-expired address-unconfirmed"

@@ -15,6 +15,7 @@ use crate::api::webhooks::{
 use crate::components::enhance::{AreaError, Enhance, IssuedKey};
 use crate::components::form::{FieldError, FormError, Submit};
 use crate::components::server_data::loading;
+use crate::components::time::When;
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
@@ -104,7 +105,7 @@ fn EndpointTable(list: Vec<WebhookEndpointInfo>) -> impl IntoView {
                                 <td>{e.event_types.join(", ")}</td>
                                 <td><span class=if e.enabled { "badge key-active" } else { "badge key-revoked" }>{state}</span></td>
                                 <td>{e.pending}</td>
-                                <td>{fmt_utc(e.created_at)}<br/><span class="muted">{e.created_by.clone()}</span></td>
+                                <td><When at=e.created_at/><br/><span class="muted">{e.created_by.clone()}</span></td>
                                 <td class="actions">
                                     <form method="post" action=SetWebhookEnabled::PATH data-then="refresh">
                                         <input type="hidden" name="id" value=id1/>
@@ -188,7 +189,7 @@ fn Endpoint(d: EndpointDetail) -> impl IntoView {
                                     };
                                     view! {
                                         <tr data-delivery=x.msg_id.clone()>
-                                            <td><code>{x.event_type.clone()}</code><br/><span class="muted">{fmt_utc(x.created_at)}</span></td>
+                                            <td><code>{x.event_type.clone()}</code><br/><span class="muted"><When at=x.created_at/></span></td>
                                             <td><code>{x.msg_id.clone()}</code></td>
                                             <td>{state}</td>
                                             <td>

@@ -171,7 +171,12 @@ async fn the_stream_never_carries_a_token_link_or_address(backend: Backend) {
     let (r, _) = app.accept(&second, "Quiet").await;
     assert_eq!(r.status(), StatusCode::OK);
     expect_change(&mut events, &id, "accepted").await;
-    for secret in [first.as_str(), second.as_str(), "/invite/", "quiet@example.com"] {
+    for secret in [
+        first.as_str(),
+        second.as_str(),
+        "/invite/",
+        "quiet@example.com",
+    ] {
         assert!(
             !events.seen.contains(secret),
             "the stream carried {secret:?}:\n{}",

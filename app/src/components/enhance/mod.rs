@@ -14,7 +14,8 @@
 //!   - success does what the form's `data-then` lists, in order: `reset` the form, show the
 //!     issued `link`, show a `notice` (the form's `data-done` text), show the `revoked` count,
 //!     `replace` the form by its notice, `refresh` the regions (the default);
-//! - a file chosen in an `input[type=file][data-read-into]` is read into that text area.
+//! - a file chosen in an `input[type=file][data-read-into]` is read into that text area;
+//! - moments (`<time data-local>`) are shown in the viewer's time zone (`times`).
 //!
 //! A *region* (`data-region="name"`) is a part of the page that can change: the invites list,
 //! a timeline, the dashboard's figures. Refreshing fetches the page again and swaps each
@@ -39,6 +40,8 @@ mod forms;
 mod navigation;
 #[cfg(feature = "hydrate")]
 mod regions;
+#[cfg(feature = "hydrate")]
+mod times;
 
 /// Starts the browser side on the page the server sent: called once per tab by the WASM
 /// entry point, since navigation keeps the document.

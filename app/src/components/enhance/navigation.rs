@@ -240,8 +240,13 @@ fn swap(fresh: &web_sys::Document, url: &str, how: How) {
     // Scripts of the new page are not run (its data came rendered), and `<noscript>` parts,
     // elements in a document parsed without scripting, must not arrive as such (a refresh).
     // What the shell keeps across pages (`data-persist`, children of the body) stays.
-    each(&new_body, "script, noscript, body > [data-persist]", |el| el.remove());
-    let kept = document().query_selector("body > [data-persist]").ok().flatten();
+    each(&new_body, "script, noscript, body > [data-persist]", |el| {
+        el.remove()
+    });
+    let kept = document()
+        .query_selector("body > [data-persist]")
+        .ok()
+        .flatten();
     each(&body, ":scope > :not([data-persist])", |el| el.remove());
     while let Some(child) = new_body.first_child() {
         if body

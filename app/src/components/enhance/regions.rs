@@ -25,6 +25,7 @@ const POLL_MS: i32 = 400;
 /// Called for the first page and for every page navigation brings: opens the live stream
 /// the first time a page wants it, and polls while a region asks for it.
 pub fn start() {
+    super::times::localise();
     if page_has("[data-live]") {
         follow_live();
     }
@@ -105,6 +106,7 @@ async fn swap_regions() {
             }
         },
     );
+    super::times::localise();
     // The page is no longer what it was (signed out, deactivated, gone): go where the
     // server sent us.
     if lost {
