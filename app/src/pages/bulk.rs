@@ -120,11 +120,11 @@ fn DryRun(draft: BulkDraftView, opts: InviteOptions) -> impl IntoView {
             <p><a href=change>"Change the rows"</a></p>
             {(problem_count > 0).then(|| view! {
                 <h3>"Rows with problems"</h3>
-                <RowTable rows=problems with_error=true/>
+                <RowTable rows=problems with_error=true label="Rows with problems"/>
             })}
             {(ready > 0).then(|| view! {
                 <h3>{if ready > sample.len() { format!("Ready (first {} of {ready})", sample.len()) } else { "Ready".to_owned() }}</h3>
-                <RowTable rows=sample with_error=false/>
+                <RowTable rows=sample with_error=false label="Ready rows"/>
             })}
         </section>
         {(ready > 0).then(|| view! {
@@ -162,10 +162,11 @@ fn DryRun(draft: BulkDraftView, opts: InviteOptions) -> impl IntoView {
     }
 }
 
+/// `label` names the scrolling region, one name per table on the page.
 #[component]
-fn RowTable(rows: Vec<BulkRow>, with_error: bool) -> impl IntoView {
+fn RowTable(rows: Vec<BulkRow>, with_error: bool, label: &'static str) -> impl IntoView {
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Rows">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=label>
             <table class="bulk-rows">
                 <thead><tr><th>"Line"</th><th>"Email"</th><th>"Role"</th><th>"Teams"</th>{with_error.then(|| view! { <th>"Problem"</th> })}</tr></thead>
                 <tbody>
@@ -228,7 +229,7 @@ fn ImportProgress(p: BulkProgress) -> impl IntoView {
                 {p.error.clone().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                 {(p.finished && !p.skipped.is_empty()).then(|| view! {
                     <h3>"Skipped rows"</h3>
-                    <RowTable rows=p.skipped.clone() with_error=true/>
+                    <RowTable rows=p.skipped.clone() with_error=true label="Skipped rows"/>
                 })}
                 {over.then(|| view! { <p><a href="/invites">"See the invites"</a></p> })}
             </section>
