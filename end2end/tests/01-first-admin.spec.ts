@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { bootstrapAdmin, cli, expectAccessible, failOnConsoleErrors, mailsTo, waitForHydration } from './helpers';
+import { bootstrapAdmin, cli, expectAccessibleAtBothWidths, failOnConsoleErrors, mailsTo, waitForHydration } from './helpers';
 
 const ADMIN = { email: 'ada@example.com', name: 'Ada Admin', password: 'correct horse battery' };
 
@@ -16,7 +16,7 @@ test.describe.serial('first admin', () => {
     await page.getByLabel('Repeat the password').fill('too short');
     await page.getByRole('button', { name: 'Set password' }).click();
     await expect(page.getByText('Use at least 10 characters.')).toBeVisible();
-    await expectAccessible(page, 'the set-password page with an error');
+    await expectAccessibleAtBothWidths(page, 'the set-password page with an error');
 
     await page.getByLabel('New password').fill(ADMIN.password);
     await page.getByLabel('Repeat the password').fill(ADMIN.password);

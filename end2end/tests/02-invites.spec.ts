@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectAccessible, linkFromMail, mailsTo, newPage, signIn, waitForHydration } from './helpers';
+import { expectAccessible, expectAccessibleAtBothWidths, linkFromMail, mailsTo, newPage, signIn, waitForHydration } from './helpers';
 
 // Runs after 01-first-admin.spec.ts, which created this admin.
 const ADMIN = { email: 'ada@example.com', password: 'correct horse battery' };
@@ -65,7 +65,7 @@ test('an admin invites a designer as Media Editor in Brand; the designer joins f
   await expect(designer.locator('blockquote.note')).toHaveText('Welcome to the brand team! <b>not bold</b>');
   await expect(designer.getByLabel('Email')).toHaveValue(DESIGNER);
   await expect(designer.getByLabel('Email')).toHaveAttribute('readonly', '');
-  await expectAccessible(designer, 'the accept page');
+  await expectAccessibleAtBothWidths(designer, 'the accept page');
   await designer.getByLabel('Your name').fill('Dee Signer');
   await designer.getByLabel('Choose a password').fill('a long designer password');
   await designer.getByLabel('Repeat the password').fill('a long designer password');
@@ -96,19 +96,14 @@ test('an admin invites a designer as Media Editor in Brand; the designer joins f
     await expect(stranger.getByText('This invitation was withdrawn by your administrator.')).toBeVisible();
     await expect(stranger.getByRole('button', { name: 'Accept invitation' })).toHaveCount(0);
   }
-  for (const width of [1280, 375]) {
-    await stranger.setViewportSize({ width, height: 800 });
-    await expectAccessible(stranger, `the revoked-link page at ${width}px`);
-  }
+  await expectAccessibleAtBothWidths(stranger, 'the revoked-link page');
   // A withdrawn invitation was meant: its page offers no new one.
   await expect(stranger.getByRole('button', { name: 'Request a new invitation' })).toHaveCount(0);
 
   // The used link is refused too.
   await stranger.goto(link);
   await expect(stranger.getByText('This invitation has already been used.')).toBeVisible();
-  await expectAccessible(stranger, 'the used-link page at 375px');
-  await stranger.setViewportSize({ width: 1280, height: 800 });
-  await expectAccessible(stranger, 'the used-link page at 1280px');
+  await expectAccessibleAtBothWidths(stranger, 'the used-link page');
 
   // Deactivating the designer signs them out on their very next request.
   await admin.goto('/members');
@@ -124,7 +119,7 @@ test('an admin invites a designer as Media Editor in Brand; the designer joins f
   await designer.getByLabel('Password').fill('a long designer password');
   await designer.getByRole('button', { name: 'Sign in' }).click();
   await expect(designer.getByText('This account has been deactivated.')).toBeVisible();
-  await expectAccessible(designer, 'a refused sign-in');
+  await expectAccessibleAtBothWidths(designer, 'a refused sign-in (deactivated)');
 
   // The panel stays usable on a phone: nothing but the table scrolls sideways.
   await admin.setViewportSize({ width: 375, height: 740 });

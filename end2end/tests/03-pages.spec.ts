@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectAccessible, failOnConsoleErrors, waitForHydration } from './helpers';
+import { expectAccessible, expectAccessibleAtBothWidths, failOnConsoleErrors, waitForHydration } from './helpers';
 
 // Runs after 01 and 02, which created this admin and some invites, roles and teams.
 const ADMIN = { email: 'ada@example.com', password: 'correct horse battery' };
@@ -15,7 +15,7 @@ test('every page hydrates when loaded directly, at desktop and phone widths, and
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'Email or password is wrong.' })).toBeVisible();
-  await expectAccessible(page, 'a refused sign-in');
+  await expectAccessibleAtBothWidths(page, 'a refused sign-in');
   await page.getByLabel('Password').fill(ADMIN.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('heading', { name: /^Welcome, / })).toBeVisible();

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectAccessible, linkFromMail, mailsTo, markNoReload, newPage, signIn, waitForHydration, wasNotReloaded } from './helpers';
+import { expectAccessibleAtBothWidths, linkFromMail, mailsTo, markNoReload, newPage, signIn, waitForHydration, wasNotReloaded } from './helpers';
 
 // Runs after 01 and 02, which created this admin, the Media Editor role and the Brand team.
 const ADMIN = { email: 'ada@example.com', password: 'correct horse battery' };
@@ -82,7 +82,7 @@ test.describe.serial('admin panel', () => {
     await expect(ada.locator('tr[data-line="4"] .problem')).not.toBeEmpty();
     await expect(ada.locator('tr[data-line="5"] .problem')).toHaveText('Unknown role "Owner".');
     await expect(ada.locator('tr[data-line="6"] .problem')).toHaveText('Duplicate: the same address is on line 2.');
-    await expectAccessible(ada, 'the bulk dry run');
+    await expectAccessibleAtBothWidths(ada, 'the bulk dry run');
 
     await ada.getByRole('button', { name: 'Send 3 invites' }).click();
     const bar = ada.locator('progress#bulk-progress');
@@ -92,6 +92,7 @@ test.describe.serial('admin panel', () => {
     await expect(bar).toHaveAttribute('value', '6');
     const summary = ada.locator('section', { has: ada.getByRole('heading', { name: 'Import summary' }) });
     await expect(summary.locator('tr[data-line="5"] .problem')).toHaveText('Unknown role "Owner".');
+    await expectAccessibleAtBothWidths(ada, 'the import summary');
 
     // The real emails: one for each good row, none for the others.
     for (const address of good) {

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectAccessible, joinFromMail, linkFromMail, mailsTo, markNoReload, newPage, signIn, waitForHydration, wasNotReloaded } from './helpers';
+import { expectAccessible, expectAccessibleAtBothWidths, joinFromMail, linkFromMail, mailsTo, markNoReload, newPage, signIn, waitForHydration, wasNotReloaded } from './helpers';
 
 // Runs after 01, which created this admin.
 const ADMIN = { email: 'ada@example.com', password: 'correct horse battery' };
@@ -39,6 +39,7 @@ test('an invitee declines from the email with a reason; the admin sees Declined 
   // The link is dead now, and says why.
   await invitee.goto(link);
   await expect(invitee.getByRole('alert').filter({ hasText: 'This invitation was declined' })).toBeVisible();
+  await expectAccessibleAtBothWidths(invitee, 'the declined-link page');
 
   // The timeline shows the decline with its reason.
   await row.getByRole('link', { name: NOPE }).click();

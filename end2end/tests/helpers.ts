@@ -120,3 +120,13 @@ export async function expectAccessible(page: Page, where: string): Promise<void>
   );
   expect(found, `accessibility of ${where}`).toEqual([]);
 }
+
+/** `expectAccessible` at desktop (1280 px) and phone (375 px) widths; the page keeps its size. */
+export async function expectAccessibleAtBothWidths(page: Page, where: string): Promise<void> {
+  const size = page.viewportSize();
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: 800 });
+    await expectAccessible(page, `${where} at ${width}px`);
+  }
+  if (size) await page.setViewportSize(size);
+}

@@ -62,11 +62,7 @@ pub fn listen() {
     };
     // Scroll is put back by `restore`, after the page arrives, not by the browser before.
     let _ = history.set_scroll_restoration(ScrollRestoration::Manual);
-    let entry = history
-        .state()
-        .ok()
-        .and_then(|s| s.as_f64())
-        .unwrap_or_else(new_entry);
+    let entry = shown_entry(&history);
     ENTRY.set(entry);
     let _ = history.replace_state(&JsValue::from(entry), "");
     on_document("click", |ev| {
@@ -79,6 +75,16 @@ pub fn listen() {
             go(here, How::Pop);
         }
     });
+}
+
+/// The key of the entry the browser shows now, or a new one for an entry without (the
+/// tab's first page, or one made by a page load).
+fn shown_entry(history: &web_sys::History) -> f64 {
+    history
+        .state()
+        .ok()
+        .and_then(|s| s.as_f64())
+        .unwrap_or_else(new_entry)
 }
 
 /// Entries are told apart across reloads of the tab, so their keys are times.
@@ -267,11 +273,7 @@ fn swap(fresh: &web_sys::Document, url: &str, how: How) {
             let _ = history.replace_state_with_url(&JsValue::from(ENTRY.get()), "", Some(url));
         }
         How::Pop => {
-            let entry = history
-                .state()
-                .ok()
-                .and_then(|s| s.as_f64())
-                .unwrap_or_else(new_entry);
+            let entry = shown_entry(&history);
             ENTRY.set(entry);
             // Sent elsewhere on the way (signed out meanwhile): the entry says where it is now.
             let _ = history.replace_state_with_url(&JsValue::from(entry), "", Some(url));
