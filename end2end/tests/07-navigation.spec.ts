@@ -38,6 +38,11 @@ test.describe.serial('navigation in place', () => {
       sessionStorage.setItem('loads', String(w.__loads));
     });
     await signIn(page, ADMIN.email, ADMIN.password);
+    // Live-update streams this tab opens from here on: one, kept across the pages.
+    let streams = 0;
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/events') streams++;
+    });
     await page.goto('/invites');
     await waitForHydration(page);
     const loads = await documentLoads(page);
@@ -69,6 +74,7 @@ test.describe.serial('navigation in place', () => {
     await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
     expect(await page.evaluate(() => (window as unknown as { __marker?: string }).__marker)).toBe('kept');
     expect(await documentLoads(page)).toBe(loads);
+    expect(streams).toBe(1);
     expect(errors).toEqual([]);
   });
 
