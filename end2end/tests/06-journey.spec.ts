@@ -175,3 +175,42 @@ test('a contractor invited with an end date is signed out at it', async ({ brows
   await expect(contractor).toHaveURL(/\/sign-in/);
   expect([...adminErrors, ...contractorErrors]).toEqual([]);
 });
+
+test('a replaced link says so and offers to ask for a new invitation; both pages pass axe', async ({ browser }) => {
+  const OLD = 'replaced@agency.example';
+  const [admin, adminErrors] = await newPage(browser);
+  await signIn(admin, ADMIN.email, ADMIN.password);
+  // No waiting between resends for this test; the policy is put back at the end.
+  await admin.goto('/policy');
+  await waitForHydration(admin);
+  const cooldown = admin.getByLabel('Minutes between resends of one invite (0 for none)');
+  const before = await cooldown.inputValue();
+  await cooldown.fill('0');
+  await admin.getByRole('button', { name: 'Save policy' }).click();
+  await expect(admin.getByText('Policy saved. It applies from now on.')).toBeVisible();
+
+  await admin.goto('/invites');
+  await waitForHydration(admin);
+  await admin.getByLabel('Email address').fill(OLD);
+  await admin.getByLabel('Role', { exact: true }).selectOption({ label: 'Analyst' });
+  await admin.getByRole('button', { name: 'Send invite' }).click();
+  const first = await linkFromMail(OLD);
+  await admin.locator(`tr[data-email="${OLD}"]`).getByRole('button', { name: 'Resend' }).click();
+  await expect.poll(async () => (await mailsTo(OLD)).length, { timeout: 15_000 }).toBe(2);
+
+  const [invitee, inviteeErrors] = await newPage(browser);
+  await invitee.goto(first);
+  await waitForHydration(invitee);
+  await expect(invitee.getByRole('alert').filter({ hasText: 'This link was replaced by a newer invitation.' })).toBeVisible();
+  await expectAccessibleAtBothWidths(invitee, 'the replaced-link page');
+  await invitee.getByRole('button', { name: 'Request a new invitation' }).click();
+  await expect(invitee.getByText('Your administrator has been told. Watch your inbox for a new invitation.')).toBeVisible();
+  await expectAccessibleAtBothWidths(invitee, 'the replaced-link page once a new invitation was asked for');
+
+  await admin.goto('/policy');
+  await waitForHydration(admin);
+  await cooldown.fill(before);
+  await admin.getByRole('button', { name: 'Save policy' }).click();
+  await expect(admin.getByText('Policy saved. It applies from now on.')).toBeVisible();
+  expect([...adminErrors, ...inviteeErrors]).toEqual([]);
+});
