@@ -469,7 +469,10 @@ both_backends!(
 
 /// A refused sign-in takes as long for an address with no account as for a wrong password
 /// (the unknown address is checked against a dummy hash): the medians of 20 of each, taken
-/// in turns so that the machine's load falls on both alike, are within 20% of each other.
+/// in turns (each kind first in every other pair) so that the machine's load falls on both
+/// alike, are within 20% of each other. The suite runs beside every other test on two cores,
+/// so one round may be skewed by a neighbour: up to three rounds are taken, and a leak shows
+/// in every one of them.
 async fn a_refused_sign_in_takes_as_long_for_an_unknown_address_as_for_a_wrong_password(
     backend: Backend,
 ) {
@@ -493,26 +496,35 @@ async fn a_refused_sign_in_takes_as_long_for_an_unknown_address_as_for_a_wrong_p
             took
         }
     };
-    let (mut unknown, mut wrong) = (Vec::new(), Vec::new());
-    for i in 0..20 {
-        unknown.push(timed("nobody-here@example.com").await);
-        wrong.push(timed(ADMIN_EMAIL).await);
-        // Stay under the sign-in limits (5 an account, 30 an IP, per window): a refusal for
-        // too many attempts answers at once and would say nothing about the check.
-        if i % 2 == 1 {
-            app.clock.advance(16 * MINUTE);
-        }
-    }
     let median = |mut v: Vec<Duration>| {
         v.sort();
         (v[9] + v[10]) / 2
     };
-    let (unknown, wrong) = (median(unknown), median(wrong));
-    let ratio = unknown.as_secs_f64() / wrong.as_secs_f64();
-    assert!(
-        (0.8..=1.2).contains(&ratio),
-        "median refusal: unknown address {unknown:?}, wrong password {wrong:?}"
-    );
+    let mut rounds = Vec::new();
+    for _ in 0..3 {
+        let (mut unknown, mut wrong) = (Vec::new(), Vec::new());
+        for i in 0..20 {
+            if i % 2 == 0 {
+                unknown.push(timed("nobody-here@example.com").await);
+                wrong.push(timed(ADMIN_EMAIL).await);
+            } else {
+                wrong.push(timed(ADMIN_EMAIL).await);
+                unknown.push(timed("nobody-here@example.com").await);
+                // Stay under the sign-in limits (5 an account, 30 an IP, per window): a
+                // refusal for too many attempts answers at once and says nothing of the check.
+                app.clock.advance(16 * MINUTE);
+            }
+        }
+        let (unknown, wrong) = (median(unknown), median(wrong));
+        let ratio = unknown.as_secs_f64() / wrong.as_secs_f64();
+        rounds.push(format!(
+            "unknown address {unknown:?}, wrong password {wrong:?}"
+        ));
+        if (0.8..=1.2).contains(&ratio) {
+            return;
+        }
+    }
+    panic!("median refusals differ by more than 20% in every round: {rounds:#?}");
 }
 both_backends!(
     a_refused_sign_in_takes_as_long_for_an_unknown_address_as_for_a_wrong_password,
