@@ -82,7 +82,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 // Async: every page waits for its data before the first byte, so it arrives
-                // whole (islands get their data as props), and a visitor who is not signed in
+                // whole (navigation in place swaps in the whole page), and a visitor who is not signed in
                 // gets a real 302 to the sign-in page instead of a streamed placeholder.
                 <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>

@@ -1,5 +1,5 @@
-//! Loading a page's data on the server. Pages render only there (islands hydrate in the
-//! browser), and every route waits for its data before the first byte goes out, so a page
+//! Loading a page's data on the server. Pages render only there (the browser swaps in what
+//! the server rendered), and every route waits for its data before the first byte goes out, so a page
 //! arrives whole: no loading placeholder, no second request from the browser.
 
 use std::future::Future;
