@@ -4,10 +4,27 @@ use leptos::prelude::{document, window};
 use leptos::wasm_bindgen::closure::Closure;
 use leptos::wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Element, Response};
+use web_sys::{Document, DomParser, Element, RequestInit, Response, SupportedType};
 
 pub async fn fetch(request: js_sys::Promise) -> Result<Response, JsValue> {
     JsFuture::from(request).await?.dyn_into::<Response>()
+}
+
+/// GET of a page of the app as HTML, as navigation and region refreshes both fetch it.
+pub async fn get_page(url: &str) -> Result<Response, JsValue> {
+    let init = RequestInit::new();
+    let headers = web_sys::Headers::new()?;
+    headers.set("Accept", "text/html")?;
+    init.set_headers(&headers);
+    fetch(window().fetch_with_str_and_init(url, &init)).await
+}
+
+/// A fetched page's HTML as a document to take parts from (never run: scripting is off).
+pub fn parse_page(html: &str) -> Option<Document> {
+    DomParser::new()
+        .ok()?
+        .parse_from_string(html, SupportedType::TextHtml)
+        .ok()
 }
 
 pub async fn text(response: &Response) -> String {

@@ -6,7 +6,7 @@
 use leptos::prelude::document;
 use leptos::wasm_bindgen::closure::Closure;
 use leptos::wasm_bindgen::JsCast;
-use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use web_sys::{Element, HtmlInputElement, HtmlTextAreaElement};
 
 use super::dom::{hide, on_document, show};
 
@@ -27,13 +27,15 @@ pub fn listen() {
     });
 }
 
+/// Says `text` in the file field's error slot, if it has one.
+fn refuse(slot: &Option<Element>, text: &str) {
+    if let Some(el) = slot {
+        show(el, text);
+    }
+}
+
 fn read(input: &HtmlInputElement, into: &str) {
     let error = document().get_element_by_id(&format!("{}-error", input.id()));
-    let refuse = |text: &str| {
-        if let Some(el) = &error {
-            show(el, text);
-        }
-    };
     if let Some(el) = &error {
         hide(el);
     }
@@ -47,7 +49,10 @@ fn read(input: &HtmlInputElement, into: &str) {
         return;
     };
     if file.size() > MAX_FILE_BYTES {
-        refuse("The file is larger than 2 MB. Split it into smaller files.");
+        refuse(
+            &error,
+            "The file is larger than 2 MB. Split it into smaller files.",
+        );
         return;
     }
     let Ok(reader) = web_sys::FileReader::new() else {
@@ -66,17 +71,15 @@ fn read(input: &HtmlInputElement, into: &str) {
                     .iter()
                     .filter(|b| **b == b'\n')
                     .count();
-                if let Some(el) = &error_slot {
-                    show(el, &format!(
-                        "The file is not UTF-8 text (first bad byte on line {line}). Save it as UTF-8 CSV and try again."
-                    ));
-                }
+                refuse(&error_slot, &format!(
+                    "The file is not UTF-8 text (first bad byte on line {line}). Save it as UTF-8 CSV and try again."
+                ));
             }
         }
     });
     reader.set_onload(Some(on_load.as_ref().unchecked_ref()));
     on_load.forget();
     if reader.read_as_array_buffer(&file).is_err() {
-        refuse("The file could not be read.");
+        refuse(&error, "The file could not be read.");
     }
 }

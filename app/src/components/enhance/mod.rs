@@ -50,7 +50,7 @@ pub fn start() {
     forms::listen();
     files::listen();
     navigation::listen();
-    regions::start();
+    regions::arrived();
 }
 
 /// An area whose forms are sent in place. `live`: the page's regions follow the server's

@@ -16,12 +16,11 @@ use std::collections::HashMap;
 use leptos::prelude::{document, window};
 use leptos::wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
-    DomParser, Element, FormData, HtmlElement, HtmlFormElement, HtmlInputElement,
-    HtmlSelectElement, HtmlTextAreaElement, MouseEvent, RequestInit, ScrollRestoration,
-    SupportedType, Url, UrlSearchParams,
+    Element, FormData, HtmlElement, HtmlFormElement, HtmlInputElement, HtmlSelectElement,
+    HtmlTextAreaElement, MouseEvent, ScrollRestoration, Url, UrlSearchParams,
 };
 
-use super::dom::{after, each, fetch, on_document, on_window, text};
+use super::dom::{after, each, get_page, on_document, on_window, parse_page, text};
 use super::regions;
 
 /// How a navigation changes the session history.
@@ -190,12 +189,7 @@ async fn navigate(url: String, how: How) {
 
 /// Fetches `url` and swaps it in, unless a later navigation took over meanwhile.
 async fn arrive(url: &str, how: How, wanted: u32) {
-    let init = RequestInit::new();
-    if let Ok(headers) = web_sys::Headers::new() {
-        let _ = headers.set("Accept", "text/html");
-        init.set_headers(&headers);
-    }
-    let answer = fetch(window().fetch_with_str_and_init(url, &init)).await;
+    let answer = get_page(url).await;
     if WANTED.get() != wanted {
         return; // a later navigation took over
     }
@@ -216,10 +210,7 @@ async fn arrive(url: &str, how: How, wanted: u32) {
     if WANTED.get() != wanted {
         return;
     }
-    let Some(fresh) = DomParser::new()
-        .ok()
-        .and_then(|p| p.parse_from_string(&html, SupportedType::TextHtml).ok())
-    else {
+    let Some(fresh) = parse_page(&html) else {
         return leave(url, how);
     };
     swap(&fresh, &arrived, how);
@@ -285,7 +276,7 @@ fn swap(fresh: &web_sys::Document, url: &str, how: How) {
     }
     focus_heading();
     announce(&fresh.title());
-    regions::start();
+    regions::arrived();
 }
 
 /// A new page starts at the top, or at the element its `#fragment` names.

@@ -7,9 +7,9 @@ use std::cell::Cell;
 use leptos::prelude::{document, window};
 use leptos::wasm_bindgen::closure::Closure;
 use leptos::wasm_bindgen::JsCast;
-use web_sys::{DomParser, Element, EventSource, HtmlInputElement, RequestInit, SupportedType};
+use web_sys::{Element, EventSource, HtmlInputElement};
 
-use super::dom::{after, css_escape, each, fetch, text};
+use super::dom::{after, css_escape, each, get_page, parse_page, text};
 use super::navigation;
 
 thread_local! {
@@ -22,9 +22,10 @@ thread_local! {
 /// How often a `data-poll` region is fetched again.
 const POLL_MS: i32 = 400;
 
-/// Called for the first page and for every page navigation brings: opens the live stream
-/// the first time a page wants it, and polls while a region asks for it.
-pub fn start() {
+/// Called for the first page and for every page navigation brings: shows its moments in
+/// local time, opens the live stream the first time a page wants it, and polls while a
+/// region asks for it.
+pub fn arrived() {
     super::times::localise();
     if page_has("[data-live]") {
         follow_live();
@@ -72,21 +73,14 @@ async fn swap_regions() {
     let Ok(here) = location.href() else { return };
     // A navigation while this was on its way made it stale: its regions are of another page.
     let page = navigation::page();
-    let init = RequestInit::new();
-    let headers = web_sys::Headers::new().ok();
-    if let Some(h) = &headers {
-        let _ = h.set("Accept", "text/html");
-        init.set_headers(h);
-    }
-    let Ok(response) = fetch(window().fetch_with_str_and_init(&here, &init)).await else {
+    let Ok(response) = get_page(&here).await else {
         return; // offline for a moment: the next change or reconnect refreshes again
     };
     let html = text(&response).await;
     if navigation::page() != page {
         return;
     }
-    let Ok(parser) = DomParser::new() else { return };
-    let Ok(fresh) = parser.parse_from_string(&html, SupportedType::TextHtml) else {
+    let Some(fresh) = parse_page(&html) else {
         return;
     };
     let mut lost = false;
