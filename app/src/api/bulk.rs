@@ -32,16 +32,24 @@ pub async fn get_bulk_draft(draft: String) -> Result<BulkDraftView, AppError> {
     let d = cx.services.bulk_draft(&caller, &draft).await?;
     Ok(BulkDraftView {
         id: d.id,
-        csv: d.csv,
         preview: d.preview,
     })
+}
+
+/// Only the rows of a draft of the caller's own, for the form that changes them: no dry run
+/// is worked out for it.
+#[server(endpoint = "bulk_draft_rows")]
+pub async fn get_bulk_draft_rows(draft: String) -> Result<String, AppError> {
+    use self::ssr::*;
+    let cx = Ctx::get()?;
+    let caller = cx.caller().await?;
+    Ok(cx.services.bulk_draft_rows(&caller, &draft).await?)
 }
 
 /// A draft as its pages show it.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct BulkDraftView {
     pub id: String,
-    pub csv: String,
     pub preview: BulkPreview,
 }
 

@@ -10,7 +10,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use model::{BulkPreview, BulkProgress, BulkRow, InviteOptions};
 
-use crate::api::bulk::{get_bulk_draft, get_bulk_progress, BulkCheck, BulkDraftView, BulkStart};
+use crate::api::bulk::{
+    get_bulk_draft, get_bulk_draft_rows, get_bulk_progress, BulkCheck, BulkDraftView, BulkStart,
+};
 use crate::api::invites::get_invite_options;
 use crate::components::enhance::Enhance;
 use crate::components::form::{FieldError, FormError, Submit};
@@ -25,7 +27,7 @@ pub fn BulkInvitePage() -> impl IntoView {
     let data = async move {
         let opts = get_invite_options().await?;
         let csv = match draft {
-            Some(id) => get_bulk_draft(id).await?.csv,
+            Some(id) => get_bulk_draft_rows(id).await?,
             None => String::new(),
         };
         Ok::<_, AppError>((opts, csv))

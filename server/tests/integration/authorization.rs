@@ -110,6 +110,7 @@ const PROBES: &[Probe] = &[
         &[("csv", "bulk{n}@example.com,{viewer}")],
     ),
     post("POST /api/bulk_draft", &[("draft", "no-such-draft")]),
+    post("POST /api/bulk_draft_rows", &[("draft", "no-such-draft")]),
     post(
         "POST /api/bulk_start",
         &[("draft", "no-such-draft"), ("expiry_hours", "24")],

@@ -244,10 +244,7 @@ async fn the_bulk_pages_check_send_and_follow_an_import_as_plain_forms(backend: 
         .to_owned();
     let page = app.page(&check).await.text().await.unwrap();
     assert!(page.contains("9 rows: 3 ready, 6 with problems."), "{page}");
-    assert!(
-        page.contains("Unknown role &quot;Owner&quot;.")
-            || page.contains("Unknown role \"Owner\".")
-    );
+    assert!(page.contains("Unknown role \"Owner\"."), "{page}");
     assert!(page.contains("Send 3 invites"));
     assert_eq!(invite_count(&app).await, 2, "a dry run creates nothing");
     // "Change the rows" brings the same text back into the form.
@@ -329,8 +326,7 @@ async fn an_import_page_polls_while_running_and_says_when_a_restart_cut_it_short
     let html = page.text().await.unwrap();
     assert!(html.contains("data-poll"), "{html}");
     assert!(
-        html.contains("<noscript><meta http-equiv=\"refresh\" content=\"2\"/>")
-            || html.contains("<noscript><meta http-equiv=\"refresh\" content=\"2\">"),
+        html.contains("<noscript><meta http-equiv=\"refresh\" content=\"2\"></noscript>"),
         "{html}"
     );
     assert!(html.contains("0 of 10 rows"));

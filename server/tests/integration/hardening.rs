@@ -321,6 +321,7 @@ async fn a_nul_byte_in_any_text_input_gets_a_4xx_and_stores_nothing(backend: Bac
             vec![("draft", nul.into()), ("expiry_hours", "24".into())],
         ),
         ("bulk_draft", vec![("draft", nul.into())]),
+        ("bulk_draft_rows", vec![("draft", nul.into())]),
         ("bulk_progress", vec![("job_id", nul.into())]),
         ("audit_log", vec![("who", nul.into())]),
     ];

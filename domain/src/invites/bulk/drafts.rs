@@ -9,11 +9,10 @@ use crate::store::bulk_drafts;
 /// A draft is gone after a day (and removed when the next one is saved).
 const DRAFT_LIFETIME: Millis = DAY;
 
-/// The rows of a draft and their dry run.
+/// A draft and the dry run of its rows.
 #[derive(Clone, Debug)]
 pub struct BulkDraft {
     pub id: String,
-    pub csv: String,
     pub preview: BulkPreview,
 }
 
@@ -29,14 +28,12 @@ impl Services {
         Ok(id)
     }
 
-    /// A draft of the caller's own, with its dry run as of now. Someone else's draft, an
-    /// expired or sent one, is not found.
+    /// A draft of the caller's own (see `bulk_draft_rows`), with its dry run as of now.
     pub async fn bulk_draft(&self, caller: &Caller, id: &str) -> DomainResult<BulkDraft> {
-        let csv = self.own_draft(caller, id).await?;
+        let csv = self.bulk_draft_rows(caller, id).await?;
         let preview = self.preview_bulk(caller, &csv).await?;
         Ok(BulkDraft {
             id: id.to_owned(),
-            csv,
             preview,
         })
     }
@@ -49,13 +46,15 @@ impl Services {
         expiry_hours: i64,
         message: String,
     ) -> DomainResult<String> {
-        let csv = self.own_draft(caller, id).await?;
+        let csv = self.bulk_draft_rows(caller, id).await?;
         let job = self.start_bulk(caller, csv, expiry_hours, message).await?;
         bulk_drafts::delete(&self.db, id).await?;
         Ok(job)
     }
 
-    async fn own_draft(&self, caller: &Caller, id: &str) -> DomainResult<String> {
+    /// Only the rows of a draft of the caller's own, to change them (no dry run). Someone
+    /// else's draft, an expired or sent one, is not found.
+    pub async fn bulk_draft_rows(&self, caller: &Caller, id: &str) -> DomainResult<String> {
         caller.require(Permission::SendInvites)?;
         let fresh_after = self.clock.now() - DRAFT_LIFETIME;
         bulk_drafts::find(&self.db, id)
