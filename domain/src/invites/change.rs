@@ -90,7 +90,7 @@ impl Services {
         }
         let mut tx = self.db.begin().await?;
         if store::change_pending(&mut tx, id, role_id, expiry, now).await? != 1 {
-            drop(tx);
+            tx.rollback().await?;
             let status = self.status_now(id).await?;
             return Err(DomainError::Conflict(format!(
                 "Only pending invites can be changed; this one is {status}."

@@ -228,7 +228,7 @@ impl Services {
         // Claim the invite first, so that the losers of a race on one link hear that it was
         // used (not that an account exists: the winner's, created a moment ago).
         if store::accept(&mut tx, &invite.id, &verified.digest, &user_id, now).await? != 1 {
-            drop(tx);
+            tx.rollback().await?;
             // Someone else won the race (or it was revoked meanwhile): say what happened.
             let (view, _) = self.classify_link(token, self.clock.now()).await?;
             let view = if matches!(view, LinkView::Open(_)) {
@@ -249,7 +249,7 @@ impl Services {
         if capped {
             if let Some(full) = seats::view_at_accept(&mut tx, &policy, &invite.id, now).await? {
                 // Dropping the transaction undoes the claim: the invite stays pending.
-                drop(tx);
+                tx.rollback().await?;
                 let event = Event::new(request, Action::InviteAcceptRefused, Some(&invite.email))
                     .detail(full.refusal())
                     .invite(&invite.id);
@@ -347,7 +347,7 @@ impl Services {
         .await?
             != 1
         {
-            drop(tx);
+            tx.rollback().await?;
             let (view, _) = self.classify_link(token, self.clock.now()).await?;
             return Err(DomainError::InviteUnusable(Box::new(view)));
         }

@@ -157,7 +157,7 @@ impl Services {
             .ok_or(DomainError::NotFound)?;
         let mut tx = self.db.begin().await?;
         if store::revoke(&mut tx, id, caller.id(), now).await? != 1 {
-            drop(tx);
+            tx.rollback().await?;
             let status = self.status_now(id).await?;
             return Err(DomainError::Conflict(format!(
                 "Only pending invites can be revoked; this one is {status}."
@@ -339,7 +339,7 @@ impl Services {
         .await?
             != 1
         {
-            drop(tx);
+            tx.rollback().await?;
             let status = self.status_now(id).await?;
             return Err(DomainError::Conflict(format!(
                 "This invite is {status} and cannot be resent. Send a new invite instead."
@@ -405,7 +405,7 @@ impl Services {
         let expires_at = now + invite.lifetime;
         let mut tx = self.db.begin().await?;
         if store::send_now(&mut tx, id, now, expires_at).await? != 1 {
-            drop(tx);
+            tx.rollback().await?;
             return Err(not_scheduled(self.status_now(id).await?));
         }
         outbox::bring_forward(&mut tx, id, now).await?;

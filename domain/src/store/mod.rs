@@ -9,6 +9,7 @@ pub mod bulk_drafts;
 pub mod bulk_jobs;
 pub mod dashboard;
 pub mod dynamic;
+pub mod group_commit;
 pub mod idempotency;
 pub mod invite_batches;
 pub mod invite_list;
@@ -32,7 +33,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::Connection;
-use sqlx::{Postgres, Sqlite, Transaction};
+use sqlx::{Postgres, Transaction};
 
 /// Whether a statement failed on a unique index (a name or address already taken): the
 /// rules turn that into a clear 4xx.
@@ -48,17 +49,19 @@ pub enum Db {
 
 /// SQLite allows one writer at a time. Writes go through a single connection, so they queue
 /// in-process in order instead of sleeping in SQLite's busy handler (which made the slowest
-/// requests wait hundreds of milliseconds under load). Reads use their own small pool and,
-/// thanks to WAL, never wait for the writer.
+/// requests wait hundreds of milliseconds under load), and writes that queue together share
+/// one commit (`group_commit`). Reads use their own small pool and, thanks to WAL, never wait
+/// for the writer.
 #[derive(Clone, Debug)]
 pub struct SqliteDb {
     pub read: SqlitePool,
-    pub write: SqlitePool,
+    pub writer: group_commit::Writer,
 }
 
-/// An open write transaction on either backend.
+/// An open write transaction on either backend. On SQLite it is one write of a group that
+/// commits together (`group_commit`); `commit()` returns once that group has committed.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(group_commit::WriteTx),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -77,14 +80,24 @@ macro_rules! on_db {
     };
 }
 
-/// Like `on_db!`, for a single write outside a transaction (on SQLite: the writer connection).
+/// Like `on_db!`, for a single write outside a transaction. On SQLite it is a write of its
+/// own on the writer connection (joining the group that commits next); `$body` must give a
+/// `Result<_, sqlx::Error>`, and its value is returned once the write is committed.
 #[macro_export]
 macro_rules! on_db_write {
     ($db:expr, $c:ident => $body:expr) => {
         match $db {
             $crate::store::Db::Sqlite(s) => {
-                let $c = &s.write;
-                $body
+                async {
+                    let mut write = s.writer.begin().await?;
+                    let value = {
+                        let $c = &mut *write;
+                        $body
+                    }?;
+                    write.commit().await?;
+                    Ok::<_, sqlx::Error>(value)
+                }
+                .await
             }
             $crate::store::Db::Postgres($c) => $body,
         }
@@ -166,23 +179,20 @@ impl Db {
                     source,
                 })?;
             }
-            let write = SqlitePoolOptions::new()
-                .max_connections(1)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect_with(
-                    options
-                        .clone()
-                        .pragma("wal_autocheckpoint", WAL_CHECKPOINT_PAGES.to_string()),
-                )
-                .await
-                .map_err(connect_err)?;
+            let writer = group_commit::Writer::connect(
+                &options
+                    .clone()
+                    .pragma("wal_autocheckpoint", WAL_CHECKPOINT_PAGES.to_string()),
+            )
+            .await
+            .map_err(connect_err)?;
             let read = SqlitePoolOptions::new()
                 .max_connections(4)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await
                 .map_err(connect_err)?;
-            Ok(Db::Sqlite(SqliteDb { read, write }))
+            Ok(Db::Sqlite(SqliteDb { read, writer }))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url).map_err(connect_err)?;
             // One direct connection first: a pool would only report "timed out" and hide
@@ -207,7 +217,16 @@ impl Db {
 
     pub async fn migrate(&self) -> Result<(), ConnectError> {
         match self {
-            Db::Sqlite(s) => sqlx::migrate!("../migrations/sqlite").run(&s.write).await?,
+            Db::Sqlite(s) => {
+                let mut conn = s
+                    .writer
+                    .exclusive()
+                    .await
+                    .map_err(sqlx::migrate::MigrateError::Execute)?;
+                sqlx::migrate!("../migrations/sqlite")
+                    .run(&mut *conn)
+                    .await?
+            }
             Db::Postgres(p) => sqlx::migrate!("../migrations/postgres").run(p).await?,
         }
         Ok(())
@@ -220,12 +239,13 @@ impl Db {
         }
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock up front
+    /// Starts a write transaction. On SQLite it waits for the one writer and runs in a
+    /// savepoint of the group's transaction, which took the write lock up front
     /// (`BEGIN IMMEDIATE`): a deferred transaction that upgrades later fails with
     /// SQLITE_BUSY under load instead of waiting its turn.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(s) => Tx::Sqlite(s.write.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(s) => Tx::Sqlite(s.writer.begin().await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -239,7 +259,7 @@ impl Db {
         match self {
             Db::Sqlite(s) => {
                 s.read.close().await;
-                s.write.close().await;
+                s.writer.close().await;
             }
             Db::Postgres(p) => p.close().await,
         }
@@ -251,6 +271,16 @@ impl Tx {
         match self {
             Tx::Sqlite(t) => t.commit().await,
             Tx::Postgres(t) => t.commit().await,
+        }
+    }
+
+    /// Undoes the transaction. Use it where the caller reads next to explain a refusal: on
+    /// SQLite it returns once the writes before it in its group have committed, so that read
+    /// sees what the transaction saw. A dropped transaction rolls back too, without that wait.
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await,
+            Tx::Postgres(t) => t.rollback().await,
         }
     }
 }

@@ -187,7 +187,8 @@ pub async fn claim(db: &Db, now: Millis, lease_until: Millis) -> Result<Option<J
     // row cannot both win; PostgreSQL also skips rows another worker holds.
     match db {
         Db::Sqlite(s) => {
-            sqlx::query_as(
+            let mut write = s.writer.begin().await?;
+            let claimed = sqlx::query_as(
                 "UPDATE outbox SET attempts = attempts + 1, locked_until = $2 \
                  WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
                     AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until < $1) \
@@ -197,8 +198,10 @@ pub async fn claim(db: &Db, now: Millis, lease_until: Millis) -> Result<Option<J
             )
             .bind(now)
             .bind(lease_until)
-            .fetch_optional(&s.write)
-            .await
+            .fetch_optional(&mut *write)
+            .await?;
+            write.commit().await?;
+            Ok(claimed)
         }
         Db::Postgres(p) => {
             sqlx::query_as(

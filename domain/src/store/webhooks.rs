@@ -231,11 +231,14 @@ pub async fn claim(
     }
     match db {
         Db::Sqlite(s) => {
-            sqlx::query_as(claim_sql!(""))
+            let mut write = s.writer.begin().await?;
+            let claimed = sqlx::query_as(claim_sql!(""))
                 .bind(now)
                 .bind(lease_until)
-                .fetch_optional(&s.write)
-                .await
+                .fetch_optional(&mut *write)
+                .await?;
+            write.commit().await?;
+            Ok(claimed)
         }
         Db::Postgres(p) => {
             sqlx::query_as(claim_sql!("FOR UPDATE OF d SKIP LOCKED"))

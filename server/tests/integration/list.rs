@@ -496,15 +496,8 @@ async fn a_common_contains_text_walks_the_newest_first_at_scale(backend: Backend
              'analyst', (SELECT id FROM users LIMIT 1), '', 'digest-' || g, g, g + 1 \
              FROM {numbers}"
         );
-        match &app.services.db {
-            Db::Postgres(p) => drop(sqlx::query(AssertSqlSafe(insert)).execute(p).await.unwrap()),
-            Db::Sqlite(s) => drop(
-                sqlx::query(AssertSqlSafe(insert))
-                    .execute(&s.write)
-                    .await
-                    .unwrap(),
-            ),
-        }
+        domain::on_db_write!(&app.services.db, p => sqlx::query(AssertSqlSafe(insert.clone())).execute(p).await.map(drop))
+            .unwrap();
     }
     let q = InviteQuery {
         search: "kofi.chen".into(),

@@ -16,6 +16,7 @@ mod bad_input;
 mod bulk;
 mod crash;
 mod dashboard;
+mod group_commit;
 mod hardening;
 mod invites;
 mod journey;
