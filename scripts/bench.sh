@@ -21,6 +21,8 @@ command -v wrk >/dev/null || apt_install wrk
 [ "$backends" = sqlite ] || bash "$ROOT/scripts/bootstrap.sh" --test >/dev/null
 cd "$ROOT"
 [ -x target/release/vestibule ] || cargo leptos build --release
+# The sign-up bound: the server's own argon2id hasher on every core (built before any load).
+cargo build --release -q -p domain --example argon2_rate
 
 work=$(mktemp -d /tmp/vestibule-bench.XXXXXX)
 chmod 755 "$work"
@@ -101,7 +103,11 @@ for backend in $backends; do
     say "$backend: accept + sign-up, $conns connections, $secs s, $(wc -l <"$work/tokens.txt") links"
     load accept_invite.lua "$work"/tokens.0*
     say "invites accepted in the database: $(sql "SELECT COUNT(*) FROM invites WHERE accepted_at IS NOT NULL")"
+    say "the bound for sign-ups on this machine, with the servers idle"
+    target/release/examples/argon2_rate 5
     kill "${servers[@]}" 2>/dev/null || true
     wait "${servers[@]}" 2>/dev/null || true
     servers=()
+    # The SQLite writer logs its commits when it closes: how many writes shared each.
+    grep -ah "the SQLite writer closed" "$dir"/server.*.log | sed 's/\x1b\[[0-9;]*m//g' || true
 done

@@ -195,8 +195,24 @@ impl Prepared {
         let (keyset, walk, limit) = (self.keyset.as_ref(), &self.walk, self.limit);
         let mut args = Args::default();
         let now_p = args.int(now); // $1: the status expression in select_full! reads it.
-        let conds = conditions(db, q, &mut args, &now_p, keyset, walk, plan);
         let order = walk.order();
+        if plan == SearchPlan::ContainsIndex && invite_search::sorts_in_index(db, q) {
+            let after = keyset.map(|k| {
+                let at = args.push(k.value.clone());
+                let id = args.text(&k.id);
+                (at, id, if walk.dir == SortDir::Asc { ">" } else { "<" })
+            });
+            let ids =
+                invite_search::ids_in_index_order(q, &mut args, after, walk.dir.as_str(), limit);
+            return Statement {
+                sql: format!(
+                    "{} WHERE i.id IN ({ids}) ORDER BY {order}",
+                    crate::select_full!()
+                ),
+                args,
+            };
+        }
+        let conds = conditions(db, q, &mut args, &now_p, keyset, walk, plan);
         let ids = match plan {
             // The walk in a subquery of its own, named `i` like the table so that the order and
             // the search read the same, and the search applied to its rows.

@@ -186,8 +186,12 @@ impl Db {
             )
             .await
             .map_err(connect_err)?;
+            // No ping before each use: a connection to a local file does not go stale the
+            // way a network one does, and the ping was one more round trip to the
+            // connection's thread for every read (README, performance).
             let read = SqlitePoolOptions::new()
                 .max_connections(4)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await
