@@ -7,11 +7,14 @@
 #  - a bulk import of 10,000 CSV rows (`vestibule import`, beside the running server);
 # and once, the release WASM + JS + CSS, gzipped.
 #
-#   scripts/bench-panel.sh [invites] [seconds per case]     defaults: 1000000, 5
+#   scripts/bench-panel.sh [invites] [seconds per case] [sqlite|postgres|both]
+#                                                  defaults: 1000000, 5, both
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 invites=${1:-1000000}
 secs=${2:-5}
+backends=${3:-both}
+[ "$backends" = both ] && backends="sqlite postgres"
 command -v wrk >/dev/null || apt_install wrk
 bash "$ROOT/scripts/bootstrap.sh" --test >/dev/null
 cd "$ROOT"
@@ -48,7 +51,7 @@ run_case() {
     done
 }
 
-for backend in sqlite postgres; do
+for backend in $backends; do
     dir="$work/$backend"
     mkdir -p "$dir"
     if [ "$backend" = sqlite ]; then

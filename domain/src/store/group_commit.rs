@@ -43,6 +43,9 @@ pub const MAX_GROUP: usize = 32;
 /// matters when it was cancelled while waiting for its turn.
 const HAND_OVER_TIMEOUT: Duration = Duration::from_millis(100);
 
+/// How long a write waits for the writer before it fails.
+const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The one write connection of a SQLite database, shared by the whole process.
 #[derive(Clone)]
 pub struct Writer {
@@ -66,6 +69,9 @@ struct State {
     /// next holder rolls its savepoint back first.
     dangling_savepoint: bool,
     next_group: u64,
+    /// Groups ended so far (committed, failed or empty); ids count from 0, so group `id` has
+    /// ended once this exceeds it. Read without the lock by a hand-over's fallback.
+    groups_ended: Arc<AtomicU64>,
 }
 
 /// The open transaction: the writes released into it, each waiting for its commit.
@@ -115,6 +121,7 @@ impl Writer {
                     group: None,
                     dangling_savepoint: false,
                     next_group: 0,
+                    groups_ended: Arc::new(AtomicU64::new(0)),
                 })),
                 waiting: AtomicUsize::new(0),
                 commits: AtomicU64::new(0),
@@ -126,7 +133,11 @@ impl Writer {
     async fn lock(&self) -> Result<OwnedMutexGuard<State>, sqlx::Error> {
         let mut state = {
             let _waiting = Waiting::new(&self.inner.waiting);
-            self.inner.state.clone().lock_owned().await
+            // As the one-connection pool it replaces did: a write that cannot get the writer
+            // in this long fails rather than waiting for ever.
+            tokio::time::timeout(LOCK_TIMEOUT, self.inner.state.clone().lock_owned())
+                .await
+                .map_err(|_| sqlx::Error::PoolTimedOut)?
         };
         if state.conn.is_none() {
             return Err(sqlx::Error::PoolClosed);
@@ -191,14 +202,18 @@ impl Writer {
         if members == 0 && self.inner.waiting.load(Ordering::SeqCst) == 0 {
             // Nothing released into it: nothing to keep.
             let _ = state.conn().execute("ROLLBACK").await;
-            state.group = None;
+            state.end_group();
         } else if members >= MAX_GROUP || self.inner.waiting.load(Ordering::SeqCst) == 0 {
             self.commit_group(&mut state).await;
         } else {
+            let ended = state.groups_ended.clone();
             drop(state);
             // The next write commits; should it have given up its turn, commit here.
             tokio::spawn(async move {
                 tokio::time::sleep(HAND_OVER_TIMEOUT).await;
+                if ended.load(Ordering::SeqCst) > id {
+                    return;
+                }
                 let mut state = self.inner.state.clone().lock_owned().await;
                 if state.group.as_ref().is_some_and(|g| g.id == id) && state.conn.is_some() {
                     self.commit_group(&mut state).await;
@@ -214,7 +229,7 @@ impl Writer {
     /// Commits the group with `sql`: "COMMIT", or the last write's release and the commit
     /// sent together.
     async fn commit_group_with(&self, state: &mut State, sql: &'static str) {
-        let Some(group) = state.group.take() else {
+        let Some(group) = state.end_group() else {
             return;
         };
         let outcome = match state.conn().execute(sql).await {
@@ -266,6 +281,13 @@ impl State {
     fn conn(&mut self) -> &mut SqliteConnection {
         self.conn.as_mut().expect("the writer is open while locked")
     }
+
+    /// Takes the open group, counting it as ended.
+    fn end_group(&mut self) -> Option<Group> {
+        let group = self.group.take()?;
+        self.groups_ended.fetch_add(1, Ordering::SeqCst);
+        Some(group)
+    }
 }
 
 async fn rollback_savepoint(state: &mut State) -> Result<(), sqlx::Error> {
@@ -279,7 +301,7 @@ async fn rollback_savepoint(state: &mut State) -> Result<(), sqlx::Error> {
 /// The transaction is gone (a statement's error ended it, or it could not be saved): every
 /// write released into it fails.
 async fn fail_group(state: &mut State, cause: &sqlx::Error) {
-    let Some(group) = state.group.take() else {
+    let Some(group) = state.end_group() else {
         return;
     };
     let _ = state.conn().execute("ROLLBACK").await;

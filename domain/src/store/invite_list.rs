@@ -230,9 +230,10 @@ impl Prepared {
                 )
             }
             _ => {
+                let source = invite_search::rows_source(db, q, &mut args, plan);
                 let limit_p = args.int(limit);
                 format!(
-                    "SELECT i.id FROM invites i {} ORDER BY {order} LIMIT {limit_p}",
+                    "SELECT i.id FROM {source} {} ORDER BY {order} LIMIT {limit_p}",
                     filter_clause(&conds)
                 )
             }
@@ -258,6 +259,18 @@ pub async fn first_statement(
     Ok(Prepared::of(db, q, probes)
         .await?
         .map(|p| p.statement(db, q, now, p.plan)))
+}
+
+/// The statement of a "contains" page read through the trigram index, as a page whose
+/// bounded walk fell short runs it: tests ask the database how it would run it.
+pub async fn index_statement(
+    db: &Db,
+    q: &InviteQuery,
+    now: Millis,
+) -> Result<Result<Statement, UnknownCursor>, sqlx::Error> {
+    Ok(Prepared::of(db, q, Probes::default())
+        .await?
+        .map(|p| p.statement(db, q, now, SearchPlan::ContainsIndex)))
 }
 
 /// `page`, with the plan-choosing thresholds given (tests use them to take either plan).

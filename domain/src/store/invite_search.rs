@@ -208,35 +208,45 @@ pub(super) fn conditions_for(
         SearchPlan::ContainsWalk { within: None } => conds.push(walk_condition(q, args)),
         SearchPlan::ContainsIndex => {
             conds.push(walk_condition(q, args));
-            conds.push(trigram_condition(db, q, args));
+            // On PostgreSQL the index narrows the rows' source instead (`rows_source`).
+            if let Db::Sqlite(_) = db {
+                conds.push(trigram_condition(q, args));
+            }
         }
     }
     conds
 }
 
-/// The invites whose address contains the search text, through the trigram index: an FTS5
-/// table with the trigram tokenizer on SQLite, a pg_trgm GIN index on PostgreSQL. One SQL
-/// text cannot serve here, the one place the list's statement differs per backend. Only for
-/// texts of three characters or more: shorter ones have no trigram.
-fn trigram_condition(db: &Db, q: &InviteQuery, args: &mut Args) -> String {
-    match db {
-        Db::Sqlite(_) => {
-            let phrase = args.text(fts_phrase(&q.search));
-            format!(
-                "i.id IN (SELECT invite_id FROM invite_email_trigrams \
-                 WHERE invite_email_trigrams MATCH {phrase})"
-            )
-        }
-        Db::Postgres(_) => {
-            // The expression the GIN index is built on (migration 0008), so that only this
-            // condition reaches it and `email = …` lookups keep the B-tree. On the listed
-            // rows themselves: as `i.id IN (SELECT id FROM invites WHERE …)` it made the
-            // planner look every match up again by id, 34 ms instead of 17 for the 9,365 of
-            // `chen1` at a million invites.
+/// The rows a page's ids are taken from, named `i`: the invites, or on PostgreSQL, for a
+/// search through the trigram index, the invites that GIN index finds. Its expression is the
+/// one the index is built on (migration 0008), so that only this search reaches it and
+/// `email = …` lookups keep the B-tree. `OFFSET 0` keeps the planner from folding the
+/// subquery into the page's walk: as a plain condition on the listed rows, the planner
+/// judged by its guess of the matches and, on one seed of a million invites, walked the
+/// creation-time index past 800,000 rows for `chen1` (300 ms) instead of reading its 9,365
+/// matches (17 ms). As `i.id IN (SELECT id FROM invites WHERE …)` it read them and then
+/// looked each one up again by id (34 ms).
+pub(super) fn rows_source(db: &Db, q: &InviteQuery, args: &mut Args, plan: SearchPlan) -> String {
+    match (db, plan) {
+        (Db::Postgres(_), SearchPlan::ContainsIndex) => {
             let pattern = args.text(format!("%{}%", like_escape(&q.search)));
-            format!("(i.email || '') LIKE {pattern}")
+            format!("(SELECT * FROM invites WHERE (email || '') LIKE {pattern} OFFSET 0) i")
         }
+        _ => "invites i".to_owned(),
     }
+}
+
+/// SQLite: the invites whose address contains the search text, through the trigram index
+/// (an FTS5 table with the trigram tokenizer; PostgreSQL's pg_trgm GIN index is reached
+/// through `rows_source`). One SQL text cannot serve here, the one place the list's
+/// statement differs per backend. Only for texts of three characters or more: shorter ones
+/// have no trigram.
+fn trigram_condition(q: &InviteQuery, args: &mut Args) -> String {
+    let phrase = args.text(fts_phrase(&q.search));
+    format!(
+        "i.id IN (SELECT invite_id FROM invite_email_trigrams \
+         WHERE invite_email_trigrams MATCH {phrase})"
+    )
 }
 
 /// SQLite: whether fewer than `probe` addresses contain the search text, counted in the
@@ -258,8 +268,8 @@ async fn contains_matches_few(
 }
 
 /// SQLite: whether a "contains" page is read through the trigram index: when the text has
-/// few matches (`CONTAINS_PROBE`, or `CONTAINS_SORTED_PROBE` for a page the index sorts),
-/// unless, for the first page, the newest invites alone hold a page of them (counted in the
+/// few matches (`CONTAINS_PROBE`, or `CONTAINS_SORTED_PROBE` for a first page the index
+/// sorts), unless, for that first page, the newest invites alone hold a page of them (counted in the
 /// index by rowid, its insertion order, without reading a row): then the walk finds that
 /// page at once, where the index would read every match. `kofi.chen`, 5,137 matches spread
 /// over a million invites: 109 among the newest 20,000, a walk of 2 ms; `chen1`, 9,365 all
@@ -270,8 +280,10 @@ async fn contains_by_index(
     q: &InviteQuery,
     probes: Probes,
 ) -> Result<bool, sqlx::Error> {
-    let sorted = sorts_in_index(db, q);
-    let probe = if sorted {
+    // A later page starts at its cursor, somewhere in the middle, where the newest rows tell
+    // nothing: there the walk is tried first (bounded) unless the matches are few.
+    let sorted_first = sorts_in_index(db, q) && q.cursor == Cursor::First;
+    let probe = if sorted_first {
         probes.contains_sorted
     } else {
         probes.contains
@@ -279,7 +291,7 @@ async fn contains_by_index(
     if !contains_matches_few(read, q, probe).await? {
         return Ok(false);
     }
-    if !sorted || q.cursor != Cursor::First {
+    if !sorted_first {
         return Ok(true);
     }
     // Where the walk starts: the newest end, or the oldest for oldest first.
@@ -296,11 +308,11 @@ async fn contains_by_index(
         }
     };
     let recent: i64 = sqlx::query_scalar(sql)
-    .bind(fts_phrase(&q.search))
-    .bind(probes.contains_walk)
-    .bind(i64::from(q.per_page) + 1)
-    .fetch_one(read)
-    .await?;
+        .bind(fts_phrase(&q.search))
+        .bind(probes.contains_walk)
+        .bind(i64::from(q.per_page) + 1)
+        .fetch_one(read)
+        .await?;
     Ok(recent <= i64::from(q.per_page))
 }
 
