@@ -127,32 +127,20 @@ async fn a_failed_group_commit_fails_every_create_in_it_and_keeps_nothing() {
         .execute(&mut *doomed)
         .await
         .unwrap();
-    let creates: Vec<_> = (0..20)
-        .map(|i| {
-            let (client, url) = (app.client.clone(), app.url("/api/create_invite"));
-            tokio::spawn(async move {
-                let email = format!("doomed{i}@example.com");
-                let r = client
-                    .post(url)
-                    .form(&[
-                        ("email", email.as_str()),
-                        ("role_id", "analyst"),
-                        ("expiry_hours", "24"),
-                        ("message", ""),
-                    ])
-                    .send()
-                    .await
-                    .unwrap();
-                (r.status(), r.text().await.unwrap())
-            })
-        })
-        .collect();
-    while s.writer.waiting() < 20 {
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    assert!(doomed.commit().await.is_err());
-    for create in creates {
-        let (status, body) = create.await.unwrap();
+    let emails: Vec<String> = (0..20).map(|i| format!("doomed{i}@example.com")).collect();
+    let creates = join_all(emails.iter().map(|email| async {
+        let r = app.invite(email, "analyst", &[]).await;
+        (r.status(), r.text().await.unwrap())
+    }));
+    let release = async {
+        while s.writer.waiting() < 20 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        doomed.commit().await
+    };
+    let (answers, released) = tokio::join!(creates, release);
+    assert!(released.is_err());
+    for (status, body) in answers {
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
         let error = common::from_json::<AppError>("create_invite", &body);
         assert_eq!(
