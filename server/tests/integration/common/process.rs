@@ -11,12 +11,29 @@ pub struct ServerProcess {
     child: Child,
 }
 
+/// A port no other part of this run holds or has been handed, for a child process to bind.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    // Below Linux's ephemeral range (32768–60999), so neither a `bind(0)` elsewhere in the
+    // suite nor an outgoing connection's source port can take it between this check and the
+    // child's bind; and never the same port twice in one run (a receiver once came up on the
+    // port just picked for a server, which then answered its health check).
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        std::process::id() % COUNT,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    for _ in 0..COUNT {
+        let port = (FIRST + NEXT.fetch_add(1, Ordering::SeqCst) % COUNT) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in {FIRST}..{}", FIRST + COUNT)
 }
 
 /// The environment every invocation of the binary gets for one installation.
@@ -69,7 +86,7 @@ impl ServerProcess {
             .append(true)
             .open(log)
             .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_vestibule"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vestibule"))
             .arg("serve")
             .envs(env.iter().cloned())
             .stdout(Stdio::from(file.try_clone().unwrap()))
@@ -80,6 +97,12 @@ impl ServerProcess {
         let base = format!("http://{listen}");
         let started = Instant::now();
         loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "the server exited ({status}): {}",
+                    std::fs::read_to_string(log).unwrap_or_default()
+                );
+            }
             if let Ok(r) = reqwest::get(format!("{base}/healthz")).await {
                 if r.status().is_success() {
                     break;
