@@ -20,6 +20,7 @@ pub mod invites;
 pub mod live;
 pub mod mail;
 pub mod members;
+pub mod metrics;
 pub mod names;
 pub mod outbox;
 pub mod password;

@@ -78,6 +78,11 @@ impl LiveHub {
     /// Tells every server process's pages. Call after the change has committed. A failure
     /// here only delays pages until their next change, so it is logged, never returned.
     pub async fn publish(&self, change: Change) {
+        // Published once per committed change by the process that made it: the count of
+        // changes (an email's outcome is counted as such, by the outbox).
+        if change.invite_id.is_some() && change.what != "email" {
+            crate::metrics::domain().invite_changed(&change.what, 1);
+        }
         match &self.db {
             Db::Sqlite(_) => {
                 // No subscribers is normal (no admin page open).

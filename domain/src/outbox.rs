@@ -80,6 +80,7 @@ impl Services {
                     });
                 audit_store::insert_tx(&mut tx, &event, now).await?;
                 tx.commit().await?;
+                crate::metrics::domain().email("sent");
             }
             Err(MailError::Transient(e)) if job.attempts < MAX_ATTEMPTS => {
                 tracing::warn!(job = %job.id, attempts = job.attempts, error = %e, "email not sent yet, will retry");
@@ -99,6 +100,7 @@ impl Services {
                     .on_invite(job.invite_id.as_deref());
                 audit_store::insert_tx(&mut tx, &event, now).await?;
                 tx.commit().await?;
+                crate::metrics::domain().email("retrying");
             }
             Err(MailError::Transient(e) | MailError::Permanent(e)) => {
                 tracing::warn!(job = %job.id, attempts = job.attempts, error = %e, "email failed for good");
@@ -117,6 +119,7 @@ impl Services {
                     });
                 audit_store::insert_tx(&mut tx, &event, now).await?;
                 tx.commit().await?;
+                crate::metrics::domain().email("failed");
             }
         }
         if is_invite || job.kind() == Some(JobKind::Reminder) {

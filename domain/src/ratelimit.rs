@@ -175,6 +175,14 @@ impl RateLimiter {
 
     /// Seconds to wait if `key` has used its allowance, else `None`. Does not count a hit.
     pub async fn check(&self, key: &str, now: Millis) -> Option<u64> {
+        let refused = self.check_anywhere(key, now).await;
+        if refused.is_some() {
+            crate::metrics::domain().refused(self.name);
+        }
+        refused
+    }
+
+    async fn check_anywhere(&self, key: &str, now: Millis) -> Option<u64> {
         let Some(pool) = &self.shared else {
             return self.check_here(key, now);
         };
@@ -199,6 +207,14 @@ impl RateLimiter {
 
     /// `take`, atomically across server processes: the hit is counted only if allowed.
     pub async fn take(&self, key: &str, now: Millis) -> Option<u64> {
+        let refused = self.take_anywhere(key, now).await;
+        if refused.is_some() {
+            crate::metrics::domain().refused(self.name);
+        }
+        refused
+    }
+
+    async fn take_anywhere(&self, key: &str, now: Millis) -> Option<u64> {
         let Some(pool) = &self.shared else {
             return self.take_here(key, now);
         };
@@ -219,7 +235,7 @@ impl RateLimiter {
         .await;
         match counted {
             Ok(Some(_)) => None,
-            Ok(None) => Some(self.check(key, now).await.unwrap_or(1)),
+            Ok(None) => Some(self.check_anywhere(key, now).await.unwrap_or(1)),
             Err(e) => {
                 tracing::warn!(error = %e, "shared rate limit unavailable; counting in memory");
                 self.take_here(key, now)

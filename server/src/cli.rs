@@ -1,5 +1,5 @@
-//! Command-line interface: `serve` (the default), `migrate`, `admin bootstrap`, `mail test`,
-//! `seed`.
+//! Command-line interface: `serve` (the default), `migrate`, `backup`, `restore`,
+//! `admin bootstrap`, `mail test`, `seed`.
 
 use clap::{Parser, Subcommand};
 
@@ -28,6 +28,20 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit
     Migrate,
+    /// Copy the SQLite database, consistently, while the server runs (PostgreSQL: pg_dump).
+    /// The copy holds no server key: keep DATA_DIR/secret.key or VESTIBULE_SECRET_KEY too.
+    Backup {
+        /// The file to write (must not exist yet)
+        #[arg(long, value_name = "FILE")]
+        to: std::path::PathBuf,
+    },
+    /// Put a backup in place of the SQLite database. Refused while any Vestibule process
+    /// uses it; the database it replaces is kept beside it.
+    Restore {
+        /// A file made by `vestibule backup`
+        #[arg(long, value_name = "FILE")]
+        from: std::path::PathBuf,
+    },
     /// Administer accounts
     #[command(subcommand)]
     Admin(AdminCommand),

@@ -99,7 +99,33 @@ pub struct RawConfig {
     /// Log filter, e.g. info, debug, or vestibule=debug,sqlx=warn
     #[arg(long, env = "VESTIBULE_LOG", default_value = "info")]
     pub log: String,
+    /// Log lines as text (for people) or json (one object per line, for a log collector)
+    #[arg(long, env = "VESTIBULE_LOG_FORMAT", default_value = "text")]
+    pub log_format: String,
+    /// Bearer token that GET /metrics (Prometheus) requires, 32 characters or more. Unset:
+    /// there is no /metrics.
+    #[arg(long, env = "VESTIBULE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// Seconds after SIGTERM during which this server says it is not ready and answers new
+    /// requests 503 (nothing done), so a proxy sends them to the others, before it stops
+    /// accepting. 0 for a single server; a few seconds behind a proxy (see the README).
+    #[arg(long, env = "VESTIBULE_SHUTDOWN_DRAIN_SECS", default_value = "0")]
+    pub shutdown_drain_secs: String,
+    /// Seconds a stopping server waits for requests in flight and the email or webhook it is
+    /// sending before it exits anyway
+    #[arg(long, env = "VESTIBULE_SHUTDOWN_GRACE_SECS", default_value = "20")]
+    pub shutdown_grace_secs: String,
 }
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The shortest metrics token accepted: a guessable one would show the server's traffic.
+pub const MIN_METRICS_TOKEN_CHARS: usize = 32;
 
 /// A configuration value that cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -132,6 +158,10 @@ pub struct Config {
     pub allow_loopback_webhooks: bool,
     pub max_live_streams: usize,
     pub log: String,
+    pub log_format: LogFormat,
+    pub metrics_token: Option<String>,
+    pub shutdown_drain: Duration,
+    pub shutdown_grace: Duration,
 }
 
 impl Config {
@@ -246,6 +276,39 @@ impl Config {
                     ),
                 )
             })?;
+        let log_format = match raw.log_format.trim().to_ascii_lowercase().as_str() {
+            "text" | "" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(bad(
+                    "VESTIBULE_LOG_FORMAT",
+                    format!("must be text or json (got {other:?})"),
+                ))
+            }
+        };
+        let metrics_token = match raw.metrics_token.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(t) if t.chars().count() < MIN_METRICS_TOKEN_CHARS || !t.is_ascii() => {
+                return Err(bad(
+                    "VESTIBULE_METRICS_TOKEN",
+                    format!(
+                        "must be at least {MIN_METRICS_TOKEN_CHARS} ASCII characters (e.g. \
+                         `openssl rand -hex 32`)"
+                    ),
+                ))
+            }
+            Some(t) => Some(t.to_owned()),
+        };
+        let shutdown_drain = seconds(
+            "VESTIBULE_SHUTDOWN_DRAIN_SECS",
+            &raw.shutdown_drain_secs,
+            0..=300,
+        )?;
+        let shutdown_grace = seconds(
+            "VESTIBULE_SHUTDOWN_GRACE_SECS",
+            &raw.shutdown_grace_secs,
+            1..=3600,
+        )?;
         // Validate the sender now rather than at the first email.
         domain::mail::Mailer::new(&raw.mail_from, &Transport::Console)
             .map_err(|e| bad("VESTIBULE_MAIL_FROM", e))?;
@@ -264,8 +327,36 @@ impl Config {
             allow_loopback_webhooks,
             max_live_streams,
             log: raw.log.clone(),
+            log_format,
+            metrics_token,
+            shutdown_drain,
+            shutdown_grace,
         })
     }
+}
+
+/// A whole number of seconds within `range`.
+fn seconds(
+    var: &'static str,
+    value: &str,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<Duration, ConfigError> {
+    value
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .map(Duration::from_secs)
+        .ok_or_else(|| {
+            bad(
+                var,
+                format!(
+                    "must be a whole number of seconds from {} to {} (got {value:?})",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
 }
 
 fn smtp_settings(raw: &RawConfig) -> Result<SmtpSettings, ConfigError> {
@@ -465,6 +556,19 @@ mod tests {
         assert_eq!(
             err(&["--invites-per-minute", "lots"]).var,
             "VESTIBULE_INVITES_PER_MINUTE"
+        );
+        assert_eq!(err(&["--log-format", "xml"]).var, "VESTIBULE_LOG_FORMAT");
+        assert_eq!(
+            err(&["--metrics-token", "short"]).var,
+            "VESTIBULE_METRICS_TOKEN"
+        );
+        assert_eq!(
+            err(&["--shutdown-drain-secs", "301"]).var,
+            "VESTIBULE_SHUTDOWN_DRAIN_SECS"
+        );
+        assert_eq!(
+            err(&["--shutdown-grace-secs", "0"]).var,
+            "VESTIBULE_SHUTDOWN_GRACE_SECS"
         );
     }
 

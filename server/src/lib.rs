@@ -5,14 +5,18 @@
 
 pub mod acting;
 pub mod api;
+pub mod backup;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod csrf;
 pub mod headers;
 pub mod import;
+pub mod lifecycle;
 pub mod live;
 pub mod mail_worker;
+pub mod metrics;
+pub mod observe;
 pub mod progress;
 pub mod request_text;
 pub mod startup;

@@ -26,7 +26,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_tracing(&config.log);
+    init_tracing(&config.log, config.log_format);
     match run(cli.command.unwrap_or(Command::Serve), config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -36,15 +36,26 @@ async fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(filter: &str) {
+fn init_tracing(filter: &str, format: server::config::LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Logs go to stderr, so that what a command prints (a key, a link) is alone on stdout.
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(filter)
-        .with_target(false)
-        .init();
+        .with_env_filter(filter);
+    match format {
+        // Colours only for a person at a terminal, not in a file or the journal.
+        server::config::LogFormat::Text => logs
+            .with_target(false)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        // One object per line; the request's span (its id) rides along in "span".
+        server::config::LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
 }
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
@@ -68,6 +79,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Migrate => {
             let services = build_services(&config).await?;
             println!("Database is up to date ({}).", services.db.backend());
+        }
+        Command::Backup { to } => println!("{}", server::backup::backup(&config, &to).await?),
+        Command::Restore { from } => {
+            println!("{}", server::backup::restore(&config, &from).await?)
         }
         Command::Admin(AdminCommand::Bootstrap { email, name }) => {
             let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;

@@ -24,7 +24,9 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use crate::config::Config;
 use crate::csrf::{self, AllowedOrigin};
 use crate::headers::{security_headers, HeaderPolicy};
+use crate::lifecycle::Lifecycle;
 use crate::live::open_streams::OpenStreams;
+use crate::metrics::MetricsToken;
 use crate::request_text::MAX_BODY_BYTES;
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +77,9 @@ pub struct Application {
     router: Router,
     services: Services,
     streams: OpenStreams,
+    lifecycle: Lifecycle,
+    drain: std::time::Duration,
+    grace: std::time::Duration,
 }
 
 impl Application {
@@ -101,12 +106,16 @@ impl Application {
     /// port to put in the public URL).
     pub fn on_listener(config: &Config, services: Services, listener: TcpListener) -> Application {
         let streams = OpenStreams::new(config.max_live_streams);
-        let router = router(config, services.clone(), streams.clone());
+        let lifecycle = Lifecycle::default();
+        let router = router(config, services.clone(), streams.clone(), lifecycle.clone());
         Application {
             listener,
             router,
             services,
             streams,
+            lifecycle,
+            drain: config.shutdown_drain,
+            grace: config.shutdown_grace,
         }
     }
 
@@ -120,40 +129,90 @@ impl Application {
         &self.services
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+    /// Serves until Ctrl-C or SIGTERM, then stops as `lifecycle` tells: not ready, streams
+    /// ended, workers finishing what they send, the drain (503s), the listener closed, the
+    /// requests in flight finished; all within the grace time after the drain.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let addr = self.local_addr();
         tracing::info!(%addr, "listening");
-        let worker = crate::mail_worker::spawn(self.services.clone());
+        let (stop_workers, workers_stop) = tokio::sync::watch::channel(false);
+        let mut workers = vec![crate::mail_worker::spawn(
+            self.services.clone(),
+            workers_stop.clone(),
+        )];
+        workers.extend(crate::webhook_worker::spawn(
+            self.services.clone(),
+            workers_stop,
+        ));
         let housekeeping = spawn_housekeeping(self.services.clone());
-        let webhooks = crate::webhook_worker::spawn(self.services.clone());
         let rechecks = self.streams.spawn_rechecks(self.services.clone());
         let listener = self.services.live.spawn_listener();
-        let live = self.services.live.clone();
-        let result = axum::serve(
+        let (close, closed) = tokio::sync::watch::channel(false);
+        let stopping = tokio::spawn({
+            let (lifecycle, live, drain) = (
+                self.lifecycle.clone(),
+                self.services.live.clone(),
+                self.drain,
+            );
+            async move {
+                shutdown_signal().await;
+                lifecycle.start_draining();
+                // Open event streams end now, with a hint to come back soon (to a server
+                // that stays); they would otherwise hold the server to the grace time.
+                live.close();
+                stop_workers.send_replace(true);
+                if !drain.is_zero() {
+                    tracing::info!(secs = drain.as_secs(), "draining: new requests get 503");
+                    tokio::time::sleep(drain).await;
+                }
+                close.send_replace(true);
+            }
+        });
+        let until_closed = |mut closed: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = closed.wait_for(|c| *c).await;
+        };
+        let serve = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            // Open event streams would otherwise keep the server waiting for them.
-            live.close();
-        })
-        .await;
-        worker.abort();
+        .with_graceful_shutdown(until_closed(closed.clone()));
+        let grace = self.grace;
+        let result = tokio::select! {
+            r = serve => r,
+            _ = async { until_closed(closed).await; tokio::time::sleep(grace).await } => {
+                tracing::warn!(secs = grace.as_secs(), "requests still in flight after the grace time were cut off");
+                Ok(())
+            }
+        };
+        // The workers were told to stop with the signal; what they send now has the rest of
+        // the grace time (a stuck SMTP server must not hold the exit for ever; its job's lease
+        // lets another server retry it).
+        let deadline = tokio::time::Instant::now() + grace;
+        for mut w in workers {
+            if tokio::time::timeout_at(deadline, &mut w).await.is_err() {
+                tracing::warn!("a worker was still sending at the end of the grace time");
+                w.abort();
+            }
+        }
+        stopping.abort();
         housekeeping.abort();
-        webhooks.iter().for_each(|t| t.abort());
         rechecks.abort();
         if let Some(l) = listener {
             l.abort();
         }
         self.services.db.close().await;
+        tracing::info!("stopped");
         result
     }
 }
 
-pub fn router(config: &Config, services: Services, streams: OpenStreams) -> Router {
+pub fn router(
+    config: &Config,
+    services: Services,
+    streams: OpenStreams,
+    lifecycle: Lifecycle,
+) -> Router {
     let leptos_options = LeptosOptions::builder()
         .output_name("vestibule")
         .site_root(config.site_root.display().to_string())
@@ -180,10 +239,22 @@ pub fn router(config: &Config, services: Services, streams: OpenStreams) -> Rout
     // The REST API sits beside the pages, outside their cookie session, CSRF and form-body
     // layers: it reads no cookies and speaks JSON (see `api`).
     let api = crate::api::router(state.clone())
+        .route_layer(middleware::from_fn(crate::observe::note_route))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(headers, security_headers));
+    // The probes and the metrics: no session, no CSRF, nothing a browser sends.
+    let operations = Router::new()
+        .route("/healthz", get(crate::lifecycle::health))
+        .route("/readyz", get(crate::lifecycle::ready))
+        .route("/metrics", get(crate::metrics::scrape))
+        .route_layer(middleware::from_fn(crate::observe::note_route))
+        .layer(axum::Extension(lifecycle.clone()))
+        .layer(axum::Extension(MetricsToken(
+            config.metrics_token.as_deref().map(Arc::from),
+        )))
+        .layer(axum::Extension(streams.clone()))
+        .layer(middleware::from_fn_with_state(headers, security_headers));
     let pages = Router::new()
-        .route("/healthz", get(health))
         .route(
             "/events",
             get(crate::live::events).layer(axum::Extension(streams)),
@@ -192,6 +263,7 @@ pub fn router(config: &Config, services: Services, streams: OpenStreams) -> Rout
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
+        .route_layer(middleware::from_fn(crate::observe::note_route))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(crate::request_text::require_clean_text))
         // axum's extractors bring a limit of their own (2 MB by default, and the server
@@ -203,6 +275,15 @@ pub fn router(config: &Config, services: Services, streams: OpenStreams) -> Rout
     Router::new()
         .nest("/api/v1", api)
         .merge(pages)
+        .merge(operations)
+        .layer(middleware::from_fn_with_state(
+            lifecycle,
+            crate::lifecycle::refuse_while_draining,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::observe::observe,
+        ))
         .with_state(state)
 }
 
@@ -216,19 +297,6 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
         std::sync::OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
-}
-
-async fn health(
-    axum::extract::State(state): axum::extract::State<AppState>,
-) -> (axum::http::StatusCode, &'static str) {
-    if state.services.db.ping().await {
-        (axum::http::StatusCode::OK, "ok")
-    } else {
-        (
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "database unavailable",
-        )
-    }
 }
 
 /// Hourly: forget `Idempotency-Key` answers past their 24 hours and rate-limit windows long

@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod backup;
 pub mod bulk_drafts;
 pub mod bulk_jobs;
 pub mod dashboard;
@@ -56,6 +57,8 @@ pub enum Db {
 pub struct SqliteDb {
     pub read: SqlitePool,
     pub writer: group_commit::Writer,
+    /// Held while the process runs, so a restore refuses to replace the file under it.
+    _in_use: Option<std::sync::Arc<backup::InUse>>,
 }
 
 /// An open write transaction on either backend. On SQLite it is one write of a group that
@@ -129,6 +132,11 @@ pub enum ConnectError {
     Directory { dir: String, source: std::io::Error },
     #[error("could not connect to the database at {url}: {source}")]
     Connect { url: String, source: sqlx::Error },
+    #[error("cannot open {path}.lock, which marks the SQLite database in use: {source}")]
+    Lock {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("could not apply the database migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
@@ -179,6 +187,16 @@ impl Db {
                     source,
                 })?;
             }
+            let in_use = if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
+                None
+            } else {
+                Some(std::sync::Arc::new(backup::InUse::shared(path).map_err(
+                    |source| ConnectError::Lock {
+                        path: path.display().to_string(),
+                        source,
+                    },
+                )?))
+            };
             let writer = group_commit::Writer::connect(
                 &options
                     .clone()
@@ -196,7 +214,11 @@ impl Db {
                 .connect_with(options)
                 .await
                 .map_err(connect_err)?;
-            Ok(Db::Sqlite(SqliteDb { read, writer }))
+            Ok(Db::Sqlite(SqliteDb {
+                read,
+                writer,
+                _in_use: in_use,
+            }))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url).map_err(connect_err)?;
             // One direct connection first: a pool would only report "timed out" and hide
@@ -219,7 +241,32 @@ impl Db {
         }
     }
 
+    /// The newest SQLite migration this version knows (a restore refuses newer copies).
+    pub fn newest_sqlite_migration() -> i64 {
+        sqlx::migrate!("../migrations/sqlite")
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// This version's migrations for the database's backend.
+    fn migrator(&self) -> sqlx::migrate::Migrator {
+        let mut migrator = match self {
+            Db::Sqlite(_) => sqlx::migrate!("../migrations/sqlite"),
+            Db::Postgres(_) => sqlx::migrate!("../migrations/postgres"),
+        };
+        // During a rolling upgrade a server of the previous version may (re)start on a
+        // database the new version has already migrated: migrations only add (README,
+        // running it for real), so the old server runs on the newer schema.
+        migrator.set_ignore_missing(true);
+        migrator
+    }
+
+    /// Applies this version's migrations that the database lacks (several servers starting
+    /// at once take turns: SQLite's one writer, PostgreSQL's advisory lock).
     pub async fn migrate(&self) -> Result<(), ConnectError> {
+        let migrator = self.migrator();
         match self {
             Db::Sqlite(s) => {
                 let mut conn = s
@@ -227,13 +274,46 @@ impl Db {
                     .exclusive()
                     .await
                     .map_err(sqlx::migrate::MigrateError::Execute)?;
-                sqlx::migrate!("../migrations/sqlite")
-                    .run(&mut *conn)
-                    .await?
+                migrator.run(&mut *conn).await?
             }
-            Db::Postgres(p) => sqlx::migrate!("../migrations/postgres").run(p).await?,
+            Db::Postgres(p) => migrator.run(p).await?,
+        }
+        let newer = self.unknown_migrations().await.unwrap_or_default();
+        if !newer.is_empty() {
+            tracing::warn!(
+                migrations = ?newer,
+                "the database has migrations newer than this server: a newer version has run \
+                 on it (fine during a rolling upgrade; upgrade this server too)"
+            );
         }
         Ok(())
+    }
+
+    async fn applied_migrations(&self) -> Result<Vec<i64>, sqlx::Error> {
+        let sql = "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version";
+        on_db!(self, p => sqlx::query_scalar(sql).fetch_all(p).await)
+    }
+
+    /// This version's migrations that the database has not applied (readiness).
+    pub async fn missing_migrations(&self) -> Result<Vec<i64>, sqlx::Error> {
+        let applied = self.applied_migrations().await?;
+        Ok(self
+            .migrator()
+            .iter()
+            .map(|m| m.version)
+            .filter(|v| !applied.contains(v))
+            .collect())
+    }
+
+    /// Migrations the database has that this version does not know (a newer version's).
+    pub async fn unknown_migrations(&self) -> Result<Vec<i64>, sqlx::Error> {
+        let migrator = self.migrator();
+        Ok(self
+            .applied_migrations()
+            .await?
+            .into_iter()
+            .filter(|v| !migrator.version_exists(*v))
+            .collect())
     }
 
     pub fn backend(&self) -> &'static str {
@@ -301,5 +381,44 @@ mod tests {
         );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_url("sqlite://data/v.db"), "sqlite://data/v.db");
+    }
+
+    /// migrations/ROLLING.md says, for each migration, whether it may be applied while
+    /// servers of the previous version run; one without a row fails here.
+    #[test]
+    fn every_migration_says_how_it_rolls() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations");
+        let table = std::fs::read_to_string(format!("{root}/ROLLING.md")).unwrap();
+        let rows: Vec<(String, String)> = table
+            .lines()
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.split(" | ").collect();
+                (cells.len() == 3).then(|| {
+                    (
+                        cells[0].trim_start_matches("| ").to_owned(),
+                        cells[2].trim_end_matches(" |").to_owned(),
+                    )
+                })
+            })
+            .collect();
+        for backend in ["sqlite", "postgres"] {
+            for entry in std::fs::read_dir(format!("{root}/{backend}")).unwrap() {
+                let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+                let Some(stem) = name.strip_suffix(".sql") else {
+                    continue;
+                };
+                let rolling = rows
+                    .iter()
+                    .find(|(m, _)| m == stem)
+                    .map(|(_, r)| r.as_str())
+                    .unwrap_or_else(|| panic!("{backend}/{name} has no row in ROLLING.md"));
+                assert!(
+                    ["expand", "contract"]
+                        .iter()
+                        .any(|k| rolling.starts_with(k)),
+                    "{stem}: say expand or contract, not {rolling:?}"
+                );
+            }
+        }
     }
 }

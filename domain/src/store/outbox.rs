@@ -331,6 +331,18 @@ pub async fn shift_reminders(
     Ok(())
 }
 
+/// Emails due now and not yet sent or given up on, and the earliest time one of them came
+/// due (the partial index `outbox_due` answers both).
+pub async fn due_summary(db: &Db, now: Millis) -> Result<(i64, Option<Millis>), sqlx::Error> {
+    crate::on_db!(db, c => sqlx::query_as(
+        "SELECT COUNT(*), MIN(next_attempt_at) FROM outbox \
+         WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1",
+    )
+    .bind(now)
+    .fetch_one(c)
+    .await)
+}
+
 #[cfg(test)]
 mod tests {
     use super::JobKind;

@@ -414,3 +414,15 @@ pub async fn claim_expired(
         }
     }
 }
+
+/// Deliveries due now to enabled endpoints, and the earliest time one of them came due.
+pub async fn due_summary(db: &Db, now: Millis) -> Result<(i64, Option<Millis>), sqlx::Error> {
+    on_db!(db, c => sqlx::query_as(
+        "SELECT COUNT(*), MIN(d.next_attempt_at) FROM webhook_deliveries d \
+         JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled \
+         WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= $1",
+    )
+    .bind(now)
+    .fetch_one(c)
+    .await)
+}

@@ -90,6 +90,12 @@ impl Services {
             },
         )
         .await?;
+        crate::metrics::domain().webhook(match (ok, gone, retry_at) {
+            (true, _, _) => "delivered",
+            (_, true, _) => "gone",
+            (_, _, Some(_)) => "retrying",
+            _ => "failed",
+        });
         if gone
             && store::disable(&self.db, &endpoint.id, "The endpoint answered 410 Gone.").await? == 1
         {

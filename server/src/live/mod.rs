@@ -59,10 +59,17 @@ pub async fn events(
         closing: services.live.closing(),
         slot,
         greeted: false,
+        done: false,
     };
-    Sse::new(stream(watcher))
+    let mut response = Sse::new(stream(watcher))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response()
+        .into_response();
+    // A proxy passes each event on as it comes instead of filling a buffer first (nginx
+    // reads this header whatever its proxy_buffering says).
+    response
+        .headers_mut()
+        .insert("x-accel-buffering", header::HeaderValue::from_static("no"));
+    response
 }
 
 /// 429 with a wait that lets a closed page's stream be noticed and its place freed.
@@ -97,6 +104,8 @@ struct Watcher {
     /// Its place among the open streams; `slot.ended` says when a re-check ended it.
     slot: Slot,
     greeted: bool,
+    /// The goodbye was sent; the stream ends.
+    done: bool,
 }
 
 fn stream(w: Watcher) -> impl Stream<Item = Result<Event, Infallible>> {
@@ -109,11 +118,14 @@ fn stream(w: Watcher) -> impl Stream<Item = Result<Event, Infallible>> {
                 .comment("connected");
             return Some((Ok(hello), w));
         }
-        if *w.closing.borrow() || *w.slot.ended.borrow() {
+        if w.done || *w.slot.ended.borrow() {
             return None;
         }
+        if *w.closing.borrow() {
+            return Some((Ok(goodbye()), Watcher { done: true, ..w }));
+        }
         tokio::select! {
-            _ = w.closing.changed() => None,
+            _ = w.closing.changed() => Some((Ok(goodbye()), Watcher { done: true, ..w })),
             _ = w.slot.ended.changed() => None,
             got = w.rx.recv() => {
                 let changes = match got {
@@ -126,6 +138,14 @@ fn stream(w: Watcher) -> impl Stream<Item = Result<Event, Infallible>> {
             }
         }
     })
+}
+
+/// The last event of a stream whose server is stopping: come back in a second (to a server
+/// that stays, through the proxy). Pages refresh on every reconnect, so nothing is missed.
+fn goodbye() -> Event {
+    Event::default()
+        .retry(Duration::from_secs(1))
+        .comment("server stopping: reconnect")
 }
 
 /// The first change and whatever follows it within `COALESCE`, without repeats.

@@ -39,6 +39,7 @@ impl Services {
                 .create_batch(caller, chunk, (ttl, &policy), &message, &mut outcome)
                 .await?;
             outcome.created += created;
+            crate::metrics::domain().invite_changed("created", created as u64);
             done += chunk.len();
             progress(Step {
                 done,
