@@ -3,7 +3,8 @@
 # already there. Safe to run again and again.
 #
 #   scripts/bootstrap.sh          build tools: wasm32 target, cargo-leptos, wasm-bindgen, wasm-opt
-#   scripts/bootstrap.sh --test   also: Chromium, PostgreSQL, Playwright and the SMTP sink
+#   scripts/bootstrap.sh --test   also: Chromium, PostgreSQL, nginx, openssl, systemd-analyze,
+#                                 Playwright, the SMTP sink and the Python test libraries
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -73,6 +74,23 @@ if [ "$want_test" = 1 ]; then
         apt_install postgresql
     fi
     command -v curl >/dev/null || apt_install curl
+
+    say "nginx, openssl and systemd-analyze (the deployment tests run deploy/ for real)"
+    if [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null; then
+        ok "$(nginx -v 2>&1)"
+    else
+        # The light build has what deploy/nginx/vestibule.conf uses (ssl, http2, upstream).
+        apt_install nginx-light
+    fi
+    command -v openssl >/dev/null || apt_install openssl
+    command -v systemd-analyze >/dev/null || apt_install systemd
+
+    say "prometheus_client (the Prometheus project's parser, which reads /metrics in the tests)"
+    if python3 -c "import prometheus_client" 2>/dev/null; then
+        ok "already installed"
+    else
+        python3 -m pip install --quiet "prometheus_client==0.21.1" || die "could not install prometheus_client from PyPI"
+    fi
 
     say "aiosmtpd (the SMTP sink that injects faults, scripts/smtp_sink.py)"
     if python3 -c "import aiosmtpd" 2>/dev/null; then

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod deployment;
 pub mod dump;
 pub mod process;
 pub mod receiver;

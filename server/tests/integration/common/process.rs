@@ -77,6 +77,15 @@ pub fn run_cli(env: &[(String, String)], args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Runs a CLI subcommand to completion, whatever its outcome.
+pub fn run_cli_output(env: &[(String, String)], args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_vestibule"))
+        .args(args)
+        .envs(env.iter().cloned())
+        .output()
+        .expect("the vestibule binary runs")
+}
+
 impl ServerProcess {
     /// Starts `vestibule serve`, its stdout and stderr appended to `log`, and waits until
     /// /healthz answers.
@@ -134,6 +143,29 @@ impl ServerProcess {
             .arg(self.child.id().to_string())
             .status();
         let _ = self.child.wait();
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGTERM, then waits at most `limit` for the process to end; its exit status.
+    pub async fn stop_within(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "the server did not stop within {limit:?} of SIGTERM: {}",
+                self.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     pub fn log_text(&self) -> String {

@@ -60,6 +60,20 @@ impl Sink {
         std::fs::write(&self.mode_file, mode).unwrap();
     }
 
+    /// Every message the sink accepted, its quoted-printable soft breaks undone (so a link
+    /// reads whole).
+    pub fn texts(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return vec![];
+        };
+        entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .map(|m| m.replace("=\r\n", "").replace("=3D", "="))
+            .collect()
+    }
+
     /// (recipient, Message-ID) of every message the sink accepted.
     pub fn messages(&self) -> Vec<(String, String)> {
         super::mail_headers(&self.dir)
