@@ -10,8 +10,9 @@ use domain::store::Db;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::common::process::{env, free_port, run_cli, run_cli_output, ServerProcess};
-use crate::common::ADMIN_EMAIL;
+use crate::common::process::{
+    cli_api_key, cli_bootstrap_link, env, free_port, run_cli, run_cli_output, ServerProcess,
+};
 
 async fn scalar(db: &Db, sql: &'static str, email: &str) -> i64 {
     domain::on_db!(db, p => sqlx::query_scalar(sql).bind(email).fetch_one(p).await).unwrap()
@@ -35,23 +36,8 @@ async fn a_backup_during_a_create_load_restores_whole_with_every_invite_acknowle
             ("VESTIBULE_API_REQUESTS_PER_MINUTE", "0"),
         ],
     );
-    run_cli(&env, &["admin", "bootstrap", "--email", ADMIN_EMAIL]);
-    let printed = run_cli(
-        &env,
-        &[
-            "api-key",
-            "create",
-            "--name",
-            "load",
-            "--scopes",
-            "invitations:write",
-        ],
-    );
-    let key = printed
-        .split_whitespace()
-        .find(|w| w.starts_with("vsk_"))
-        .unwrap()
-        .to_owned();
+    cli_bootstrap_link(&env);
+    let key = cli_api_key(&env, "load", "invitations:write");
     let mut server = ServerProcess::start(&env, &dir.path().join("server.log")).await;
 
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));

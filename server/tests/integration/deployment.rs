@@ -13,17 +13,49 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::common::deployment::{unit_settings, Deployment, CLIENT_IP};
-use crate::common::process::run_cli;
+use crate::common::process::{cli_api_key, cli_bootstrap_link, run_cli};
 use crate::common::{link_token_in, ADMIN_EMAIL, ADMIN_PASSWORD};
+
+/// The Send invite form's post, as the panel sends it.
+async fn create_invite(browser: &reqwest::Client, url: String, email: &str) -> reqwest::Response {
+    browser
+        .post(url)
+        .form(&[
+            ("email", email),
+            ("role_id", "analyst"),
+            ("expiry_hours", "168"),
+            ("message", ""),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The accept form's post, as the invitee sends it; `forwarded` is what the browser claims
+/// in X-Forwarded-For, if anything.
+async fn accept(
+    browser: &reqwest::Client,
+    url: String,
+    token: &str,
+    forwarded: Option<&str>,
+) -> reqwest::Response {
+    let mut request = browser.post(url).form(&[
+        ("token", token),
+        ("name", "Casey Contractor"),
+        ("password", "a good long password"),
+        ("confirm", "a good long password"),
+    ]);
+    if let Some(f) = forwarded {
+        request = request.header("x-forwarded-for", f);
+    }
+    request.send().await.unwrap()
+}
 
 /// Bootstraps the admin with the CLI (its link is on the public https URL), sets the
 /// password and signs in, all through nginx. The admin's browser.
 async fn signed_in_admin(d: &Deployment) -> reqwest::Client {
-    let printed = run_cli(&d.envs[0], &["admin", "bootstrap", "--email", ADMIN_EMAIL]);
-    let link = printed
-        .split_whitespace()
-        .find(|w| w.contains("/set-password/"))
-        .expect("a set-password link");
+    let link = cli_bootstrap_link(&d.envs[0]);
+    let link = link.as_str();
     assert!(
         link.starts_with(&format!("{}/set-password/", d.public)),
         "{link}"
@@ -167,17 +199,12 @@ async fn through_nginx_over_https_an_invite_is_sent_opened_and_accepted_live_wit
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
-    let r = admin
-        .post(d.url("/api/create_invite"))
-        .form(&[
-            ("email", "contractor@example.com"),
-            ("role_id", "analyst"),
-            ("expiry_hours", "168"),
-            ("message", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = create_invite(
+        &admin,
+        d.url("/api/create_invite"),
+        "contractor@example.com",
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     let request_id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
     let mail = wait_for_mail_to(&d, "contractor@example.com").await;
@@ -193,18 +220,13 @@ async fn through_nginx_over_https_an_invite_is_sent_opened_and_accepted_live_wit
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let seen = live.len();
-    let r = invitee
-        .post(d.url("/api/accept_invite"))
-        .header("x-forwarded-for", "203.0.113.9")
-        .form(&[
-            ("token", token.as_str()),
-            ("name", "Casey Contractor"),
-            ("password", "a good long password"),
-            ("confirm", "a good long password"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = accept(
+        &invitee,
+        d.url("/api/accept_invite"),
+        &token,
+        Some("203.0.113.9"),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     live.wait_for(seen, "accepted").await;
 
@@ -346,22 +368,7 @@ async fn a_rolling_restart_under_load_fails_no_request_and_loses_or_repeats_no_e
     )
     .await;
     let admin = signed_in_admin(&d).await;
-    let printed = run_cli(
-        &d.envs[0],
-        &[
-            "api-key",
-            "create",
-            "--name",
-            "load",
-            "--scopes",
-            "invitations:write",
-        ],
-    );
-    let key = printed
-        .split_whitespace()
-        .find(|w| w.starts_with("vsk_"))
-        .unwrap()
-        .to_owned();
+    let key = cli_api_key(&d.envs[0], "load", "invitations:write");
     let (live, follower) = LiveStream::follow(&d, admin.clone());
     while live.connections() == 0 {
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -589,17 +596,7 @@ async fn metrics_parse_as_prometheus_text_and_move_as_the_server_works() {
     while live.connections() == 0 {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let r = admin
-        .post(d.url("/api/create_invite"))
-        .form(&[
-            ("email", "metered@example.com"),
-            ("role_id", "analyst"),
-            ("expiry_hours", "168"),
-            ("message", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = create_invite(&admin, d.url("/api/create_invite"), "metered@example.com").await;
     assert_eq!(r.status(), StatusCode::OK);
     let mail = wait_for_mail_to(&d, "metered@example.com").await;
     let token = link_token_in(&mail, &format!("{}/invite/", d.public));
@@ -610,18 +607,7 @@ async fn metrics_parse_as_prometheus_text_and_move_as_the_server_works() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let r = d
-        .browser()
-        .post(d.url("/api/accept_invite"))
-        .form(&[
-            ("token", token.as_str()),
-            ("name", "Morgan Metered"),
-            ("password", "a good long password"),
-            ("confirm", "a good long password"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = accept(&d.browser(), d.url("/api/accept_invite"), &token, None).await;
     assert_eq!(r.status(), StatusCode::OK);
     // Six wrong passwords for one account: the sixth is refused by the limit.
     for _ in 0..6 {
@@ -706,31 +692,10 @@ async fn sigterm_makes_a_server_unready_refuse_new_work_end_its_streams_and_exit
         free_port(),
         &[("VESTIBULE_SHUTDOWN_DRAIN_SECS", "2")],
     );
-    let printed = run_cli(&env, &["admin", "bootstrap", "--email", ADMIN_EMAIL]);
-    let token = printed
-        .split_whitespace()
-        .find(|w| w.contains("/set-password/"))
-        .and_then(|l| l.rsplit('/').next())
-        .unwrap()
-        .to_owned();
+    let link = cli_bootstrap_link(&env);
     let mut server = ServerProcess::start(&env, &dir.path().join("server.log")).await;
     let base = server.base.clone();
-    let admin = crate::common::client(&base);
-    let pw = ADMIN_PASSWORD;
-    let r = admin
-        .post(format!("{base}/api/set_password"))
-        .form(&[("token", token.as_str()), ("password", pw), ("confirm", pw)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let r = admin
-        .post(format!("{base}/api/sign_in"))
-        .form(&[("email", ADMIN_EMAIL), ("password", pw)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    let admin = crate::common::process::signed_in_admin_at(&base, &link).await;
     assert_eq!(
         reqwest::get(format!("{base}/readyz"))
             .await
@@ -773,17 +738,12 @@ async fn sigterm_makes_a_server_unready_refuse_new_work_end_its_streams_and_exit
             .status(),
         200
     );
-    let r = admin
-        .post(format!("{base}/api/create_invite"))
-        .form(&[
-            ("email", "late@example.com"),
-            ("role_id", "analyst"),
-            ("expiry_hours", "24"),
-            ("message", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = create_invite(
+        &admin,
+        format!("{base}/api/create_invite"),
+        "late@example.com",
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(r.headers()["retry-after"], "1");
     assert_eq!(r.headers()["connection"], "close");

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use app::error::AppError;
 use common::process::{env, free_port, run_cli, ServerProcess};
-use common::{Backend, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
+use common::{Backend, TestApp, ADMIN_EMAIL};
 use domain::model::IssuedLink;
 use domain::store::Db;
 use futures_util::future::join_all;
@@ -179,32 +179,11 @@ async fn a_hard_kill_under_a_create_load_keeps_every_acknowledged_invite(backend
     let mut env = env(&database_url, dir.path(), free_port(), &[]);
     env.push(("VESTIBULE_INVITES_PER_MINUTE".into(), "0".into()));
     run_cli(&env, &["migrate"]);
-    let printed = run_cli(&env, &["admin", "bootstrap", "--email", ADMIN_EMAIL]);
-    let token = printed
-        .split_whitespace()
-        .find(|w| w.contains("/set-password/"))
-        .and_then(|link| link.rsplit('/').next())
-        .unwrap()
-        .to_owned();
+    let link = common::process::cli_bootstrap_link(&env);
     let log = dir.path().join("server.log");
     let mut server = ServerProcess::start(&env, &log).await;
     let base = server.base.clone();
-    let pw = ADMIN_PASSWORD;
-    let r = common::client(&base)
-        .post(format!("{base}/api/set_password"))
-        .form(&[("token", token.as_str()), ("password", pw), ("confirm", pw)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let admin = common::client(&base);
-    let r = admin
-        .post(format!("{base}/api/sign_in"))
-        .form(&[("email", ADMIN_EMAIL), ("password", pw)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    let admin = common::process::signed_in_admin_at(&base, &link).await;
 
     let clients: Vec<_> = (0..8)
         .map(|c| {

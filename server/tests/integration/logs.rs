@@ -27,22 +27,7 @@ async fn at_trace_level_no_token_or_link_reaches_the_log(backend: Backend) {
         &env,
         &["admin", "bootstrap", "--email", "admin@example.com"],
     );
-    let made = run_cli(
-        &env,
-        &[
-            "api-key",
-            "create",
-            "--name",
-            "traced",
-            "--scopes",
-            "invitations:write,webhooks:manage",
-        ],
-    );
-    let api_key = made
-        .split_whitespace()
-        .find(|w| w.starts_with("vsk_"))
-        .expect("the key is printed")
-        .to_owned();
+    let api_key = common::process::cli_api_key(&env, "traced", "invitations:write,webhooks:manage");
     let set_password_link = printed
         .split_whitespace()
         .find(|w| w.contains("/set-password/"))

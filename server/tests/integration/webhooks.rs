@@ -674,7 +674,7 @@ async fn invitation_expired_fires_exactly_once_with_two_servers_postgres() {
 /// twice, with the same webhook-id (once the 30 s lease runs out).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_mid_delivery_repeats_at_most_the_deliveries_in_flight_with_their_ids() {
-    use crate::common::process::{env, free_port, run_cli, ServerProcess};
+    use crate::common::process::{cli_api_key, env, free_port, run_cli, ServerProcess};
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let db = format!("sqlite://{}/vestibule.db", dir.path().display());
@@ -691,22 +691,7 @@ async fn a_kill_mid_delivery_repeats_at_most_the_deliveries_in_flight_with_their
         &env,
         &["admin", "bootstrap", "--email", "admin@example.com"],
     );
-    let out = run_cli(
-        &env,
-        &[
-            "api-key",
-            "create",
-            "--name",
-            "crash",
-            "--scopes",
-            "webhooks:manage,invitations:write",
-        ],
-    );
-    let key = out
-        .split_whitespace()
-        .find(|w| w.starts_with("vsk_"))
-        .unwrap()
-        .to_owned();
+    let key = cli_api_key(&env, "crash", "webhooks:manage,invitations:write");
     let receiver = Receiver::start().await;
     receiver.set_mode("slow");
     let log = dir.path().join("server.log");

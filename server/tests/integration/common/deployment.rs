@@ -292,41 +292,36 @@ impl Nginx {
             "    server {} max_fails=1 fail_timeout=2s;\n    server {} max_fails=1 fail_timeout=2s;\n",
             listed[0], listed[1]
         );
-        site = replace_once(&site, &block, &servers, file);
-        site = replace_once(
-            &site,
-            "    listen 80;\n",
-            &format!("    listen 127.0.0.1:{http};\n"),
-            file,
-        );
-        site = replace_once(&site, "    listen [::]:80;\n", "", file);
-        site = replace_once(
-            &site,
-            "    listen 443 ssl http2;\n",
-            &format!("    listen 127.0.0.1:{https} ssl http2;\n"),
-            file,
-        );
-        site = replace_once(&site, "    listen [::]:443 ssl http2;\n", "", file);
-        site = replace_once(
-            &site,
-            "/etc/ssl/vestibule/fullchain.pem",
-            &dir.join("server.pem").display().to_string(),
-            file,
-        );
-        site = replace_once(
-            &site,
-            "/etc/ssl/vestibule/privkey.pem",
-            &dir.join("server.key").display().to_string(),
-            file,
-        );
         let access_log = dir.join("nginx-access.log");
         let error_log = dir.join("nginx-error.log");
-        site = replace_once(
-            &site,
-            "/var/log/nginx/vestibule.access.log",
-            &access_log.display().to_string(),
-            file,
-        );
+        let path = |p: &Path| p.display().to_string();
+        for (from, to) in [
+            (block, servers),
+            (
+                "    listen 80;\n".into(),
+                format!("    listen 127.0.0.1:{http};\n"),
+            ),
+            ("    listen [::]:80;\n".into(), String::new()),
+            (
+                "    listen 443 ssl http2;\n".into(),
+                format!("    listen 127.0.0.1:{https} ssl http2;\n"),
+            ),
+            ("    listen [::]:443 ssl http2;\n".into(), String::new()),
+            (
+                "/etc/ssl/vestibule/fullchain.pem".into(),
+                path(&dir.join("server.pem")),
+            ),
+            (
+                "/etc/ssl/vestibule/privkey.pem".into(),
+                path(&dir.join("server.key")),
+            ),
+            (
+                "/var/log/nginx/vestibule.access.log".into(),
+                path(&access_log),
+            ),
+        ] {
+            site = replace_once(&site, &from, &to, file);
+        }
         let nginx_dir = dir.join("nginx");
         std::fs::create_dir_all(&nginx_dir).unwrap();
         std::fs::write(nginx_dir.join("vestibule.conf"), site).unwrap();

@@ -77,6 +77,50 @@ pub fn run_cli(env: &[(String, String)], args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// `vestibule api-key create` with `scopes` (comma-separated); the key it printed once.
+pub fn cli_api_key(env: &[(String, String)], name: &str, scopes: &str) -> String {
+    run_cli(
+        env,
+        &["api-key", "create", "--name", name, "--scopes", scopes],
+    )
+    .split_whitespace()
+    .find(|w| w.starts_with("vsk_"))
+    .expect("the key is printed")
+    .to_owned()
+}
+
+/// `vestibule admin bootstrap` for `super::ADMIN_EMAIL`; the set-password link it printed.
+pub fn cli_bootstrap_link(env: &[(String, String)]) -> String {
+    run_cli(env, &["admin", "bootstrap", "--email", super::ADMIN_EMAIL])
+        .split_whitespace()
+        .find(|w| w.contains("/set-password/"))
+        .expect("bootstrap prints the link")
+        .to_owned()
+}
+
+/// The admin's browser at `base` (a real server): sets the password with the bootstrap
+/// `link`'s token and signs in.
+pub async fn signed_in_admin_at(base: &str, link: &str) -> reqwest::Client {
+    let token = link.rsplit('/').next().unwrap();
+    let admin = super::client(base);
+    let pw = super::ADMIN_PASSWORD;
+    let r = admin
+        .post(format!("{base}/api/set_password"))
+        .form(&[("token", token), ("password", pw), ("confirm", pw)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let r = admin
+        .post(format!("{base}/api/sign_in"))
+        .form(&[("email", super::ADMIN_EMAIL), ("password", pw)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    admin
+}
+
 /// Runs a CLI subcommand to completion, whatever its outcome.
 pub fn run_cli_output(env: &[(String, String)], args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_vestibule"))
