@@ -573,7 +573,7 @@ fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
 /// accepted, emails sent, rate-limit refusals) and its gauges say what is open and queued.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_parse_as_prometheus_text_and_move_as_the_server_works() {
-    let d = Deployment::start(1, &[]).await;
+    let d = Deployment::start(1, &[("VESTIBULE_ALLOW_LOOPBACK_WEBHOOKS", "true")]).await;
     let scrape_url = format!("{}/metrics", d.servers[0].base);
     let scrape = || async {
         let r = reqwest::Client::new()
@@ -590,8 +590,21 @@ async fn metrics_parse_as_prometheus_text_and_move_as_the_server_works() {
     let r = d.browser().get(d.url("/metrics")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND, "not through the proxy");
 
-    let before = scrape().await;
     let admin = signed_in_admin(&d).await;
+    let receiver = crate::common::receiver::Receiver::start().await;
+    let key = cli_api_key(&d.envs[0], "hooks", "webhooks:manage");
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/webhooks", d.servers[0].base))
+        .bearer_auth(&key)
+        .json(&json!({"url": receiver.url("/hook"), "event_types": ["invitation.created"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let hook: serde_json::Value = r.json().await.unwrap();
+    receiver.set_secrets(&[hook["secret"].as_str().unwrap()]);
+
+    let before = scrape().await;
     let (live, follower) = LiveStream::follow(&d, admin.clone());
     while live.connections() == 0 {
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -621,6 +634,14 @@ async fn metrics_parse_as_prometheus_text_and_move_as_the_server_works() {
             .await
             .unwrap();
     }
+    let started = Instant::now();
+    while receiver.accepted().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no webhook arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let after = scrape().await;
     let moved = |name: &str, labels: &[(&str, &str)]| {
         value(&after, name, labels) - value(&before, name, labels)
@@ -634,6 +655,13 @@ async fn metrics_parse_as_prometheus_text_and_move_as_the_server_works() {
         1.0
     );
     assert_eq!(moved("vestibule_emails_total", &[("outcome", "sent")]), 1.0);
+    assert_eq!(
+        moved(
+            "vestibule_webhook_deliveries_total",
+            &[("outcome", "delivered")]
+        ),
+        1.0
+    );
     assert!(
         moved(
             "vestibule_rate_limit_refusals_total",
