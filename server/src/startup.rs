@@ -147,7 +147,8 @@ impl Application {
         let housekeeping = spawn_housekeeping(self.services.clone());
         let rechecks = self.streams.spawn_rechecks(self.services.clone());
         let listener = self.services.live.spawn_listener();
-        let (close, closed) = tokio::sync::watch::channel(false);
+        // When the listener closed: the grace counts from then, for requests and workers alike.
+        let (close, closed) = tokio::sync::watch::channel(None::<tokio::time::Instant>);
         let stopping = tokio::spawn({
             let (lifecycle, live, drain) = (
                 self.lifecycle.clone(),
@@ -165,11 +166,11 @@ impl Application {
                     tracing::info!(secs = drain.as_secs(), "draining: new requests get 503");
                     tokio::time::sleep(drain).await;
                 }
-                close.send_replace(true);
+                close.send_replace(Some(tokio::time::Instant::now()));
             }
         });
-        let until_closed = |mut closed: tokio::sync::watch::Receiver<bool>| async move {
-            let _ = closed.wait_for(|c| *c).await;
+        let until_closed = |mut closed: tokio::sync::watch::Receiver<Option<_>>| async move {
+            let _ = closed.wait_for(|c| c.is_some()).await;
         };
         let serve = axum::serve(
             self.listener,
@@ -180,7 +181,7 @@ impl Application {
         let grace = self.grace;
         let result = tokio::select! {
             r = serve => r,
-            _ = async { until_closed(closed).await; tokio::time::sleep(grace).await } => {
+            _ = async { until_closed(closed.clone()).await; tokio::time::sleep(grace).await } => {
                 tracing::warn!(secs = grace.as_secs(), "requests still in flight after the grace time were cut off");
                 Ok(())
             }
@@ -188,7 +189,8 @@ impl Application {
         // The workers were told to stop with the signal; what they send now has the rest of
         // the grace time (a stuck SMTP server must not hold the exit for ever; its job's lease
         // lets another server retry it).
-        let deadline = tokio::time::Instant::now() + grace;
+        let closed_at = *closed.borrow();
+        let deadline = closed_at.unwrap_or_else(tokio::time::Instant::now) + grace;
         for mut w in workers {
             if tokio::time::timeout_at(deadline, &mut w).await.is_err() {
                 tracing::warn!("a worker was still sending at the end of the grace time");
