@@ -88,16 +88,16 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
         .unwrap_or_else(|| fallback_route.to_owned());
     let status = response.status().as_u16();
     crate::metrics::metrics().request(&method, &route, status, took);
+    // Milliseconds to the microsecond: enough, and a short number in every line.
+    let ms = (took.as_secs_f64() * 1_000_000.0).round() / 1000.0;
+    let client = client.as_deref().unwrap_or("-");
     span.in_scope(|| {
-        tracing::info!(
-            target: "vestibule::access",
-            method = %method,
-            route = %route,
-            status,
-            ms = took.as_secs_f64() * 1000.0,
-            client = client.as_deref().unwrap_or("-"),
-            "request"
-        )
+        // Probes and scrapes come every few seconds from machines: not worth a line each.
+        if matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics") {
+            tracing::debug!(target: "vestibule::access", method = %method, route = %route, status, ms, client = %client, "answered")
+        } else {
+            tracing::info!(target: "vestibule::access", method = %method, route = %route, status, ms, client = %client, "answered")
+        }
     });
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, v);
