@@ -9,7 +9,6 @@
 //!   server; then the listener closes, requests in flight finish, and the process exits
 //!   within the grace time whatever is still running.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use app::state::AppState;
@@ -18,25 +17,40 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// Whether this process is stopping. Cheap to clone and to read on every request.
-#[derive(Clone, Default)]
+/// Whether this process is stopping: read by every request, and watched by the workers,
+/// which take nothing new once it turns. Cheap to clone.
+#[derive(Clone)]
 pub struct Lifecycle {
-    draining: Arc<AtomicBool>,
+    stopping: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Lifecycle {
+        Lifecycle {
+            stopping: Arc::new(tokio::sync::watch::channel(false).0),
+        }
+    }
 }
 
 impl Lifecycle {
     pub fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::SeqCst)
+        *self.stopping.borrow()
     }
 
     pub fn start_draining(&self) {
-        self.draining.store(true, Ordering::SeqCst);
+        self.stopping.send_replace(true);
+    }
+
+    /// For a worker: true once the server is stopping.
+    pub fn watch(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.stopping.subscribe()
     }
 }
 
-/// Paths answered while draining: the probes (so the proxy and the orchestrator see why)
-/// and the metrics (so the scraper sees the stop).
-fn answered_while_draining(path: &str) -> bool {
+/// The probes and the metrics: machines' paths, called every few seconds. They are answered
+/// while draining (so the proxy, the orchestrator and the scraper see the stop) and logged
+/// at debug (`observe`).
+pub fn is_operations_path(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/metrics")
 }
 
@@ -48,7 +62,7 @@ pub async fn refuse_while_draining(
     request: Request,
     next: Next,
 ) -> Response {
-    if !lifecycle.is_draining() || answered_while_draining(request.uri().path()) {
+    if !lifecycle.is_draining() || is_operations_path(request.uri().path()) {
         return next.run(request).await;
     }
     let mut response = (
@@ -100,7 +114,7 @@ mod tests {
     #[test]
     fn the_probes_and_the_metrics_answer_while_draining_and_nothing_else_does() {
         for path in ["/healthz", "/readyz", "/metrics"] {
-            assert!(answered_while_draining(path), "{path}");
+            assert!(is_operations_path(path), "{path}");
         }
         for path in [
             "/",
@@ -109,11 +123,13 @@ mod tests {
             "/api/v1/invitations",
             "/healthz/x",
         ] {
-            assert!(!answered_while_draining(path), "{path}");
+            assert!(!is_operations_path(path), "{path}");
         }
         let l = Lifecycle::default();
+        let worker = l.watch();
         assert!(!l.is_draining());
         l.clone().start_draining();
         assert!(l.is_draining(), "clones share the state");
+        assert!(*worker.borrow(), "workers see it");
     }
 }

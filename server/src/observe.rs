@@ -93,7 +93,7 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
     let client = client.as_deref().unwrap_or("-");
     span.in_scope(|| {
         // Probes and scrapes come every few seconds from machines: not worth a line each.
-        if matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics") {
+        if crate::lifecycle::is_operations_path(&route) {
             tracing::debug!(target: "vestibule::access", method = %method, route = %route, status, ms, client = %client, "answered")
         } else {
             tracing::info!(target: "vestibule::access", method = %method, route = %route, status, ms, client = %client, "answered")

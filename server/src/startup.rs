@@ -135,14 +135,13 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let addr = self.local_addr();
         tracing::info!(%addr, "listening");
-        let (stop_workers, workers_stop) = tokio::sync::watch::channel(false);
         let mut workers = vec![crate::mail_worker::spawn(
             self.services.clone(),
-            workers_stop.clone(),
+            self.lifecycle.watch(),
         )];
         workers.extend(crate::webhook_worker::spawn(
             self.services.clone(),
-            workers_stop,
+            self.lifecycle.watch(),
         ));
         let housekeeping = spawn_housekeeping(self.services.clone());
         let rechecks = self.streams.spawn_rechecks(self.services.clone());
@@ -157,11 +156,11 @@ impl Application {
             );
             async move {
                 shutdown_signal().await;
+                // Not ready, and the workers take nothing new.
                 lifecycle.start_draining();
                 // Open event streams end now, with a hint to come back soon (to a server
                 // that stays); they would otherwise hold the server to the grace time.
                 live.close();
-                stop_workers.send_replace(true);
                 if !drain.is_zero() {
                     tracing::info!(secs = drain.as_secs(), "draining: new requests get 503");
                     tokio::time::sleep(drain).await;

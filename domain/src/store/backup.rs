@@ -58,16 +58,15 @@ pub fn sqlite_path(url: &str) -> Result<PathBuf, BackupError> {
     let options =
         SqliteConnectOptions::from_str(url).map_err(|_| BackupError::NotSqlite(url.to_owned()))?;
     let path = options.get_filename().to_owned();
-    if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
+    if !is_file(&path) {
         return Err(BackupError::NotSqlite(url.to_owned()));
     }
     Ok(path)
 }
 
-fn lock_path(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push(".lock");
-    PathBuf::from(name)
+/// Whether an SQLite filename names a file (not an in-memory database).
+pub fn is_file(path: &Path) -> bool {
+    !(path.as_os_str().is_empty() || path.as_os_str() == ":memory:")
 }
 
 /// A process's hold on an SQLite database: released when dropped (or when the process ends,
@@ -101,7 +100,7 @@ fn open_lock(db: &Path) -> Result<File, std::io::Error> {
         .create(true)
         .truncate(false)
         .write(true)
-        .open(lock_path(db))
+        .open(with_suffix(db, ".lock"))
 }
 
 /// What a copy holds, as read from it.

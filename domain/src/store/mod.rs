@@ -187,15 +187,14 @@ impl Db {
                     source,
                 })?;
             }
-            let in_use = if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
-                None
+            let in_use = if backup::is_file(path) {
+                let held = backup::InUse::shared(path).map_err(|source| ConnectError::Lock {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                Some(std::sync::Arc::new(held))
             } else {
-                Some(std::sync::Arc::new(backup::InUse::shared(path).map_err(
-                    |source| ConnectError::Lock {
-                        path: path.display().to_string(),
-                        source,
-                    },
-                )?))
+                None
             };
             let writer = group_commit::Writer::connect(
                 &options
