@@ -68,6 +68,10 @@ struct State {
     /// Set when a write was dropped where it could not roll back (no async runtime); the
     /// next holder rolls its savepoint back first.
     dangling_savepoint: bool,
+    /// Set when the write before handed the connection over with the next savepoint already
+    /// open (sent with its own release: one round trip to the connection's thread fewer for
+    /// every write that joins a group). Cleared when the group ends.
+    savepoint_open: bool,
     next_group: u64,
     /// Groups ended so far (committed, failed or empty); ids count from 0, so group `id` has
     /// ended once this exceeds it. Read without the lock by a hand-over's fallback.
@@ -120,6 +124,7 @@ impl Writer {
                     conn: Some(conn),
                     group: None,
                     dangling_savepoint: false,
+                    savepoint_open: false,
                     next_group: 0,
                     groups_ended: Arc::new(AtomicU64::new(0)),
                 })),
@@ -156,7 +161,9 @@ impl Writer {
         let mut state = self.lock().await?;
         // Each statement is a round trip to the connection's thread, so statements that
         // always go together are sent together.
-        if state.group.is_some() {
+        if state.group.is_some() && std::mem::take(&mut state.savepoint_open) {
+            // The write before opened this write's savepoint as it handed over.
+        } else if state.group.is_some() {
             if let Err(e) = state.conn().execute("SAVEPOINT write").await {
                 self.clone().settle(state).await;
                 return Err(e);
@@ -284,6 +291,7 @@ impl State {
 
     /// Takes the open group, counting it as ended.
     fn end_group(&mut self) -> Option<Group> {
+        self.savepoint_open = false;
         let group = self.group.take()?;
         self.groups_ended.fetch_add(1, Ordering::SeqCst);
         Some(group)
@@ -375,10 +383,22 @@ impl WriteTx {
                     .await;
                 return;
             }
-            let ended = match end {
-                End::Commit => state.conn().execute("RELEASE write").await.map(drop),
-                End::Rollback => rollback_savepoint(&mut state).await,
-            };
+            // Another write waits for the connection (or this one rolls back with none
+            // waiting): open the next savepoint in the same round trip as this one's end,
+            // so the next write starts without one. `ROLLBACK TO` keeps the savepoint open.
+            let hand_over = writer.waiting() > 0;
+            let ended = match (end, hand_over) {
+                (End::Commit, true) => state.conn().execute("RELEASE write; SAVEPOINT write").await,
+                (End::Commit, false) => state.conn().execute("RELEASE write").await,
+                (End::Rollback, true) => state.conn().execute("ROLLBACK TO write").await,
+                (End::Rollback, false) => {
+                    state
+                        .conn()
+                        .execute("ROLLBACK TO write; RELEASE write")
+                        .await
+                }
+            }
+            .map(|_| state.savepoint_open = hand_over);
             match ended {
                 Ok(()) => state
                     .group
