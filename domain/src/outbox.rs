@@ -13,6 +13,7 @@ use crate::error::DomainResult;
 use crate::live::Change;
 use crate::mail::templates::{self, Invitation};
 use crate::mail::{MailError, OutgoingEmail};
+use crate::store::dynamic::Batch;
 use crate::store::outbox::{self, Job, JobKind};
 use crate::store::{audit as audit_store, invites, users};
 use crate::token::{self, Purpose};
@@ -65,11 +66,11 @@ impl Services {
             Ok(()) => {
                 // Lock order everywhere: the invite row, then its outbox rows (as revoke and
                 // resend do), so PostgreSQL never sees the two wait on each other.
-                let mut tx = self.db.begin().await?;
+                let mut batch = Batch::default();
                 if is_invite {
-                    invites::mark_sent_by_job(&mut tx, &invite_id, &job.id, now).await?;
+                    invites::mark_sent_by_job_into(&mut batch, &invite_id, &job.id, now);
                 }
-                outbox::mark_sent(&mut tx, &job.id, now).await?;
+                outbox::mark_sent_into(&mut batch, &job.id, now);
                 let event = Event::new(&worker(), Action::EmailSent, Some(&job.recipient))
                     .detail(format!("{} email, attempt {}", job.kind, job.attempts))
                     .on_invite(job.invite_id.as_deref())
@@ -78,7 +79,9 @@ impl Services {
                         Some(JobKind::Reminder) => &["invitation.reminded"],
                         _ => &[],
                     });
-                audit_store::insert_tx(&mut tx, &event, now).await?;
+                audit_store::insert_many_into(&mut batch, std::slice::from_ref(&event), now);
+                let mut tx = self.db.begin().await?;
+                batch.execute(&mut tx).await?;
                 tx.commit().await?;
                 crate::metrics::domain().email("sent");
             }

@@ -14,6 +14,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::live::Change;
 use crate::roles::role_info;
 use crate::seats::{self, SeatTeam};
+use crate::store::dynamic::Batch;
 use crate::store::invite_batches as batches;
 use crate::store::invites::{self as store, NewInvite};
 use crate::store::outbox::{JobKind, NewJob};
@@ -121,6 +122,20 @@ pub(crate) async fn record_issued(
     now: Millis,
     reminder_hours: &[i64],
 ) -> DomainResult<()> {
+    issued_writes(issued, actor, now, reminder_hours)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// `record_issued`'s statements, built without the writer: a single create builds them before
+/// its transaction begins, so that on SQLite the one writer is held only while they run.
+pub(crate) fn issued_writes(
+    issued: &[Issuing<'_>],
+    actor: &Actor,
+    now: Millis,
+    reminder_hours: &[i64],
+) -> Batch {
     let teams: Vec<(&str, &str)> = issued
         .iter()
         .flat_map(|i| i.team_ids.iter().map(move |t| (i.invite_id, *t)))
@@ -151,14 +166,12 @@ pub(crate) async fn record_issued(
             std::iter::once(i.event.clone().invite(i.invite_id)).chain(queued)
         })
         .collect();
-    if !teams.is_empty() {
-        batches::add_teams_many(tx, &teams).await?;
-    }
-    if !jobs.is_empty() {
-        outbox::insert_many(tx, &jobs, now).await?;
-    }
-    audit_store::insert_many_tx(tx, &events, now).await?;
-    Ok(())
+    // Nothing reads what these statements return, so they go together (`Batch`).
+    let mut batch = Batch::default();
+    batches::add_teams_into(&mut batch, &teams);
+    outbox::insert_many_into(&mut batch, &jobs, now);
+    audit_store::insert_many_into(&mut batch, &events, now);
+    batch
 }
 
 impl Services {
@@ -224,7 +237,12 @@ impl Services {
                 format!("You cannot invite people as {name}: it has permissions your role lacks.")
             })
             .await?;
-        let known_teams = teams::list(&self.db).await?;
+        // Without teams chosen there is nothing to look up (one read fewer per create).
+        let known_teams = if req.team_ids.is_empty() {
+            Vec::new()
+        } else {
+            teams::list(&self.db).await?
+        };
         let chosen = chosen_teams(&known_teams, req.team_ids)?;
         let message = parse_message(req.message)?;
         let metadata = req.metadata.map(parse_metadata).transpose()?;
@@ -279,32 +297,6 @@ impl Services {
             access_ends_at: req.access_ends_at,
             send_at,
         };
-        let mut tx = self.db.begin().await?;
-        if seats::any_cap(&policy) {
-            crate::store::seats::lock(&mut tx).await?;
-            let teams: Vec<SeatTeam> = chosen.iter().map(|t| SeatTeam::from(*t)).collect();
-            seats::check_create(&mut tx, &policy, caller.id(), &teams, now).await?;
-        }
-        // The common case is one statement; only a refused insert looks for the reason. The
-        // one-live-invite index decides, so two racing creates cannot both win.
-        let mut inserted = store::insert_if_free(&mut tx, &new_invite).await?;
-        if !inserted {
-            if users::email_taken(&mut tx, email.as_str()).await? {
-                return Err(DomainError::invalid(
-                    "email",
-                    format!("{email} already has an account."),
-                ));
-            }
-            // An expired invite still holds the address until it is closed.
-            if store::close_expired_for_email(&mut tx, email.as_str(), now).await? > 0 {
-                inserted = store::insert_if_free(&mut tx, &new_invite).await?;
-            }
-        }
-        if !inserted {
-            return Err(DomainError::Conflict(format!(
-                "{email} already has a pending invitation. Use Resend in the list to send it again."
-            )));
-        }
         let ends = req
             .access_ends_at
             .map(|end| format!("; access ends {}", model::fmt_utc(end)))
@@ -334,14 +326,35 @@ impl Services {
             expires_at: sends_at + ttl,
             sends_at,
         };
-        record_issued(
-            &mut tx,
-            &[issuing],
-            &caller.actor,
-            now,
-            &policy.reminder_hours,
-        )
-        .await?;
+        // Built before the transaction: on SQLite the one writer is held only while they run.
+        let writes = issued_writes(&[issuing], &caller.actor, now, &policy.reminder_hours);
+        let mut tx = self.db.begin().await?;
+        if seats::any_cap(&policy) {
+            crate::store::seats::lock(&mut tx).await?;
+            let teams: Vec<SeatTeam> = chosen.iter().map(|t| SeatTeam::from(*t)).collect();
+            seats::check_create(&mut tx, &policy, caller.id(), &teams, now).await?;
+        }
+        // The common case is one statement; only a refused insert looks for the reason. The
+        // one-live-invite index decides, so two racing creates cannot both win.
+        let mut inserted = store::insert_if_free(&mut tx, &new_invite).await?;
+        if !inserted {
+            if users::email_taken(&mut tx, email.as_str()).await? {
+                return Err(DomainError::invalid(
+                    "email",
+                    format!("{email} already has an account."),
+                ));
+            }
+            // An expired invite still holds the address until it is closed.
+            if store::close_expired_for_email(&mut tx, email.as_str(), now).await? > 0 {
+                inserted = store::insert_if_free(&mut tx, &new_invite).await?;
+            }
+        }
+        if !inserted {
+            return Err(DomainError::Conflict(format!(
+                "{email} already has a pending invitation. Use Resend in the list to send it again."
+            )));
+        }
+        writes.execute(&mut tx).await?;
         tx.commit().await?;
         self.mail_wakeup.notify_one();
         self.live.publish(Change::invite(&id_s, "created")).await;

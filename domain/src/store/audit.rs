@@ -2,8 +2,7 @@
 
 use crate::audit::Event;
 use crate::clock::Millis;
-use crate::on_tx;
-use crate::store::{webhooks, Db, Tx};
+use crate::store::{dynamic, webhooks, Db, Tx};
 use crate::{on_db, on_db_write};
 
 const INSERT: &str = "INSERT INTO audit_log \
@@ -40,21 +39,19 @@ pub async fn insert(db: &Db, e: &Event, at: Millis) -> Result<(), sqlx::Error> {
 }
 
 pub async fn insert_tx(tx: &mut Tx, e: &Event, at: Millis) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => bind_event!(sqlx::query(INSERT), e, at).execute(c).await.map(|r| r.rows_affected()))?;
-    enqueue_hooks(tx, std::slice::from_ref(e), at).await
-}
-
-async fn enqueue_hooks(tx: &mut Tx, events: &[Event], at: Millis) -> Result<(), sqlx::Error> {
-    let outgoing = webhooks::outgoing(events, at);
-    if outgoing.is_empty() {
-        return Ok(());
-    }
-    webhooks::enqueue(tx, &outgoing, at).await
+    insert_many_tx(tx, std::slice::from_ref(e), at).await
 }
 
 /// `insert_tx` for many events in one statement (bulk imports, and the two events of a create).
 pub async fn insert_many_tx(tx: &mut Tx, events: &[Event], at: Millis) -> Result<(), sqlx::Error> {
-    use crate::store::dynamic::{self, Arg};
+    let mut batch = dynamic::Batch::default();
+    insert_many_into(&mut batch, events, at);
+    batch.execute(tx).await
+}
+
+/// `insert_many_tx`'s statements (the rows and their webhook deliveries), into `batch`.
+pub fn insert_many_into(batch: &mut dynamic::Batch, events: &[Event], at: Millis) {
+    use crate::store::dynamic::Arg;
     for part in events.chunks(dynamic::rows_per_statement(10)) {
         let mut args = dynamic::Args::default();
         let at = args.int(at);
@@ -77,9 +74,12 @@ pub async fn insert_many_tx(tx: &mut Tx, events: &[Event], at: Millis) -> Result
             "INSERT INTO audit_log (id, at, actor_id, actor_email, ip, user_agent, action, subject, detail, invite_id, api_key) \
              VALUES {values}"
         );
-        dynamic::execute(tx, sql, &args).await?;
+        batch.add(sql, args);
     }
-    enqueue_hooks(tx, events, at).await
+    let outgoing = webhooks::outgoing(events, at);
+    if !outgoing.is_empty() {
+        webhooks::enqueue_into(batch, &outgoing, at);
+    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -80,6 +80,88 @@ pub async fn fetch_texts_tx(
         .await)
 }
 
+/// Statements whose results are not read, run together in order (the writes that always
+/// go with an invite: its teams, email jobs, audit rows and webhook deliveries).
+///
+/// On SQLite every statement is a round trip to the connection's thread, and the one writer
+/// is held across each of them (README, performance): the batch goes there as one
+/// multi-statement text with one list of values, each statement's placeholders moved up past
+/// the values of the statements before it. PostgreSQL prepares one statement at a time, so
+/// there they run one after another, as built.
+#[derive(Default)]
+pub struct Batch(Vec<(String, Args)>);
+
+impl Batch {
+    pub fn add(&mut self, sql: String, args: Args) {
+        self.0.push((sql, args));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub async fn execute(self, tx: &mut Tx) -> Result<(), sqlx::Error> {
+        match tx {
+            Tx::Sqlite(_) => {
+                let Some((sql, args)) = self.joined() else {
+                    return Ok(());
+                };
+                execute(tx, sql, &args).await.map(drop)
+            }
+            Tx::Postgres(_) => {
+                for (sql, args) in &self.0 {
+                    execute(tx, sql.clone(), args).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The statements as one text over one list of values; `None` when there are none.
+    fn joined(self) -> Option<(String, Args)> {
+        if self.0.len() <= 1 {
+            return self.0.into_iter().next();
+        }
+        let mut all = Args::default();
+        let mut text = String::new();
+        for (sql, args) in self.0 {
+            if !text.is_empty() {
+                text.push_str(";\n");
+            }
+            text.push_str(&shift_placeholders(&sql, all.len()));
+            all.0.extend(args.0);
+        }
+        Some((text, all))
+    }
+}
+
+/// `sql` with every placeholder `$n` outside quotes renumbered `$n + by`.
+fn shift_placeholders(sql: &str, by: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut quote: Option<char> = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            // A doubled quote inside quotes closes and reopens: the same as staying inside.
+            (Some(q), _) if c == q => quote = None,
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '$') if chars.peek().is_some_and(char::is_ascii_digit) => {
+                let mut n = 0usize;
+                while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                    n = n * 10 + d as usize;
+                    chars.next();
+                }
+                out.push('$');
+                out.push_str(&(n + by).to_string());
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The most values one built statement binds. SQLite looks parameters up by name in a
 /// list, so binding is quadratic in their number: a 500-row insert of 10 columns spent
 /// seconds there. Statements of at most ~1,000 values keep that negligible, and on
@@ -117,4 +199,39 @@ pub async fn fetch_texts(db: &Db, sql: String, args: &Args) -> Result<Vec<String
     on_db!(db, p => bind_all!(sqlx::query_scalar(AssertSqlSafe(sql.clone())), args.values())
         .fetch_all(p)
         .await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_move_up_outside_quotes_only() {
+        assert_eq!(
+            shift_placeholders(
+                "INSERT INTO t VALUES ($1, $2, '$1', \"$2\", 'it''s $3') -- $10",
+                10
+            ),
+            "INSERT INTO t VALUES ($11, $12, '$1', \"$2\", 'it''s $3') -- $20"
+        );
+        assert_eq!(shift_placeholders("SELECT $ || $9", 1), "SELECT $ || $10");
+    }
+
+    #[test]
+    fn a_batch_joins_its_statements_over_one_list_of_values() {
+        let mut batch = Batch::default();
+        let mut a = Args::default();
+        let (x, y) = (a.text("x"), a.int(1));
+        batch.add(format!("INSERT INTO a VALUES ({x}, {y})"), a);
+        let mut b = Args::default();
+        let z = b.text("z");
+        batch.add(format!("INSERT INTO b VALUES ({z}, {z})"), b);
+        let (sql, args) = batch.joined().unwrap();
+        assert_eq!(
+            sql,
+            "INSERT INTO a VALUES ($1, $2);\nINSERT INTO b VALUES ($3, $3)"
+        );
+        assert_eq!(args.len(), 3);
+        assert!(Batch::default().joined().is_none());
+    }
 }

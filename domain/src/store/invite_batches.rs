@@ -77,6 +77,13 @@ pub async fn addresses_taken(
 
 /// `add_team` for many (invite, team) pairs in one statement.
 pub async fn add_teams_many(tx: &mut Tx, pairs: &[(&str, &str)]) -> Result<(), sqlx::Error> {
+    let mut batch = dynamic::Batch::default();
+    add_teams_into(&mut batch, pairs);
+    batch.execute(tx).await
+}
+
+/// `add_teams_many`'s statements, into `batch`.
+pub fn add_teams_into(batch: &mut dynamic::Batch, pairs: &[(&str, &str)]) {
     for part in pairs.chunks(dynamic::rows_per_statement(2)) {
         let mut args = dynamic::Args::default();
         let values = dynamic::values_rows(&mut args, part, |a, (invite, team)| {
@@ -85,9 +92,8 @@ pub async fn add_teams_many(tx: &mut Tx, pairs: &[(&str, &str)]) -> Result<(), s
         let sql = format!(
             "INSERT INTO invite_teams (invite_id, team_id) VALUES {values} ON CONFLICT DO NOTHING"
         );
-        dynamic::execute(tx, sql, &args).await?;
+        batch.add(sql, args);
     }
-    Ok(())
 }
 
 /// `close_expired_for_email` for many addresses in one statement.

@@ -4,7 +4,7 @@
 use sqlx::FromRow;
 
 use crate::clock::Millis;
-use crate::store::{Db, Tx};
+use crate::store::{dynamic, Db, Tx};
 use crate::{on_db, on_db_write, on_tx};
 
 /// The status of invite `i` at time `$now` (a placeholder such as "$1").
@@ -416,23 +416,17 @@ pub async fn clear_teams(tx: &mut Tx, id: &str) -> Result<u64, sqlx::Error> {
 
 /// Marks the invite's email sent, unless `job_id` was cancelled meanwhile (a resend replaced
 /// it): then the newer email is still to come and the invite must not say "sent".
-pub async fn mark_sent_by_job(
-    tx: &mut Tx,
-    id: &str,
-    job_id: &str,
-    now: Millis,
-) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+pub fn mark_sent_by_job_into(batch: &mut dynamic::Batch, id: &str, job_id: &str, now: Millis) {
+    let mut args = dynamic::Args::default();
+    args.text(id);
+    args.text(job_id);
+    args.int(now);
+    batch.add(
         "UPDATE invites SET delivery = 'sent', delivery_error = NULL, sent_at = $3 WHERE id = $1 \
-         AND EXISTS (SELECT 1 FROM outbox o WHERE o.id = $2 AND o.failed_at IS NULL)",
-    )
-    .bind(id)
-    .bind(job_id)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
+         AND EXISTS (SELECT 1 FROM outbox o WHERE o.id = $2 AND o.failed_at IS NULL)"
+            .to_owned(),
+        args,
+    );
 }
 
 /// Records an email that did not go out: "queued" with the error of the last attempt (it will

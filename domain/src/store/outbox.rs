@@ -156,6 +156,13 @@ impl<'a> NewJob<'a> {
 
 /// `insert` for many jobs in one statement, each due `now` or at its `due_at`.
 pub async fn insert_many(tx: &mut Tx, jobs: &[NewJob<'_>], now: Millis) -> Result<(), sqlx::Error> {
+    let mut batch = dynamic::Batch::default();
+    insert_many_into(&mut batch, jobs, now);
+    batch.execute(tx).await
+}
+
+/// `insert_many`'s statements, into `batch`.
+pub fn insert_many_into(batch: &mut dynamic::Batch, jobs: &[NewJob<'_>], now: Millis) {
     for part in jobs.chunks(dynamic::rows_per_statement(7)) {
         let mut args = dynamic::Args::default();
         let now = args.int(now);
@@ -176,9 +183,8 @@ pub async fn insert_many(tx: &mut Tx, jobs: &[NewJob<'_>], now: Millis) -> Resul
         let sql = format!(
             "INSERT INTO outbox (id, invite_id, kind, recipient, link_seed, created_at, next_attempt_at) VALUES {values}"
         );
-        dynamic::execute(tx, sql, &args).await?;
+        batch.add(sql, args);
     }
-    Ok(())
 }
 
 /// Takes the next due job, counting the attempt and leasing it until `lease_until`.
@@ -221,16 +227,16 @@ pub async fn claim(db: &Db, now: Millis, lease_until: Millis) -> Result<Option<J
 }
 
 /// Sent: the seed is erased, so the database no longer holds anything that rebuilds the link.
-pub async fn mark_sent(tx: &mut Tx, id: &str, now: Millis) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
-        "UPDATE outbox SET sent_at = $2, locked_until = NULL, link_seed = NULL, last_error = NULL WHERE id = $1",
-    )
-    .bind(id)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
+/// Into `batch`: it goes with the invite's delivery and the audit row.
+pub fn mark_sent_into(batch: &mut dynamic::Batch, id: &str, now: Millis) {
+    let mut args = dynamic::Args::default();
+    args.text(id);
+    args.int(now);
+    batch.add(
+        "UPDATE outbox SET sent_at = $2, locked_until = NULL, link_seed = NULL, last_error = NULL WHERE id = $1"
+            .to_owned(),
+        args,
+    );
 }
 
 pub async fn retry_later(

@@ -17,7 +17,7 @@ pub struct Outgoing {
 
 /// One delivery row per (event, enabled endpoint that receives its type), in one statement
 /// whatever the count; with no endpoints it inserts nothing.
-pub async fn enqueue(tx: &mut Tx, events: &[Outgoing], now: Millis) -> Result<(), sqlx::Error> {
+pub fn enqueue_into(batch: &mut dynamic::Batch, events: &[Outgoing], now: Millis) {
     for part in events.chunks(dynamic::rows_per_statement(4)) {
         let mut args = dynamic::Args::default();
         let at = args.int(now);
@@ -36,9 +36,8 @@ pub async fn enqueue(tx: &mut Tx, events: &[Outgoing], now: Millis) -> Result<()
              FROM (VALUES {values}) AS v JOIN webhook_endpoints e ON e.enabled \
              AND (e.event_types = '*' OR (',' || e.event_types || ',') LIKE ('%,' || v.column2 || ',%'))"
         );
-        dynamic::execute(tx, sql, &args).await?;
+        batch.add(sql, args);
     }
-    Ok(())
 }
 
 /// The events of `events` that webhooks hear, one per hook.
