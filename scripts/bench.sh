@@ -10,6 +10,10 @@
 # cluster), half the connections on each, as a deployment that outgrew one machine runs.
 #
 #   scripts/bench.sh [seconds] [connections] [sqlite|postgres|both]   defaults: 15 s, 8, both
+#
+# BENCH_LOG sets the servers' VESTIBULE_LOG; with sqlx's statement lines in it
+# (BENCH_LOG=warn,sqlx::query=debug) the script also prints where the create load's database
+# time went, statement by statement (bench/statement_times.py).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 secs=${1:-15}
@@ -83,6 +87,10 @@ for backend in $backends; do
     say "$backend, $processes server process(es): create invite, $conns connections, $secs s"
     load create_invite.lua
     say "invites in the database: $(sql "SELECT COUNT(*) FROM invites")"
+    if grep -qa "elapsed_secs=" "$dir/server.1.log"; then
+        say "the create load's statements, on the first server (bench/statement_times.py)"
+        python3 "$ROOT/bench/statement_times.py" "$dir/server.1.log"
+    fi
 
     if [ "$backend" = sqlite ]; then
         # The same transaction without the server around it: what SQLite alone allows here.
@@ -100,10 +108,14 @@ for backend in $backends; do
     python3 "$ROOT/bench/link_tokens.py" "$dir/mail" >"$work/tokens.txt"
     # Each server's wrk gets its own share of the links, so no link is used twice.
     split -n "r/$processes" -d "$work/tokens.txt" "$work/tokens."
+    # The machine's speed drifts within minutes, so the bound is measured right before and
+    # right after the load, with the servers idle, and the load is read against both.
+    say "the bound for sign-ups on this machine, with the servers idle, before the load"
+    target/release/examples/argon2_rate 5
     say "$backend: accept + sign-up, $conns connections, $secs s, $(wc -l <"$work/tokens.txt") links"
     load accept_invite.lua "$work"/tokens.0*
     say "invites accepted in the database: $(sql "SELECT COUNT(*) FROM invites WHERE accepted_at IS NOT NULL")"
-    say "the bound for sign-ups on this machine, with the servers idle"
+    say "the bound again, after the load"
     target/release/examples/argon2_rate 5
     kill "${servers[@]}" 2>/dev/null || true
     wait "${servers[@]}" 2>/dev/null || true

@@ -45,7 +45,7 @@ bench_start_server() {
     BENCH_BASE="http://127.0.0.1:$port"
     VESTIBULE_DATABASE_URL="$db_url" VESTIBULE_DATA_DIR="$dir" VESTIBULE_PUBLIC_URL="$BENCH_BASE" \
         VESTIBULE_LISTEN="127.0.0.1:$port" VESTIBULE_SITE_ROOT="$ROOT/target/site" \
-        VESTIBULE_MAIL_TRANSPORT=file VESTIBULE_LOG=warn,domain::store::group_commit=info VESTIBULE_INVITES_PER_MINUTE=0 VESTIBULE_API_REQUESTS_PER_MINUTE=0 \
+        VESTIBULE_MAIL_TRANSPORT=file VESTIBULE_LOG="${BENCH_LOG:-warn,domain::store::group_commit=info}" VESTIBULE_INVITES_PER_MINUTE=0 VESTIBULE_API_REQUESTS_PER_MINUTE=0 \
         "$ROOT/target/release/vestibule" serve >"$dir/$log" 2>&1 &
     BENCH_PID=$!
     wait_for_http "$BENCH_BASE/healthz" 60 || { cat "$dir/$log"; die "the server did not start"; }
