@@ -234,4 +234,52 @@ mod tests {
         assert_eq!(args.len(), 3);
         assert!(Batch::default().joined().is_none());
     }
+
+    /// Two rows into `t` with the values given, as one batch of two statements.
+    fn two_inserts(a: &str, b: &str) -> Batch {
+        let mut batch = Batch::default();
+        for v in [a, b] {
+            let mut args = Args::default();
+            let p = args.text(v);
+            batch.add(format!("INSERT INTO t (v) VALUES ({p})"), args);
+        }
+        batch
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_writes_every_statement_with_its_own_values_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("b.db").display());
+        let db = Db::connect(&url).await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        execute(
+            &mut tx,
+            "CREATE TABLE t (v TEXT PRIMARY KEY)".into(),
+            &Args::default(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tx = db.begin().await.unwrap();
+        two_inserts("first", "second")
+            .execute(&mut tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        // The second statement collides with a row already there: the batch fails, and its
+        // first statement goes with the write that is rolled back.
+        let mut tx = db.begin().await.unwrap();
+        assert!(two_inserts("third", "first")
+            .execute(&mut tx)
+            .await
+            .is_err());
+        tx.rollback().await.unwrap();
+
+        let rows = fetch_texts(&db, "SELECT v FROM t ORDER BY v".into(), &Args::default())
+            .await
+            .unwrap();
+        assert_eq!(rows, ["first", "second"]);
+        db.close().await;
+    }
 }
