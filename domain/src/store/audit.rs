@@ -76,10 +76,7 @@ pub fn insert_many_into(batch: &mut dynamic::Batch, events: &[Event], at: Millis
         );
         batch.add(sql, args);
     }
-    let outgoing = webhooks::outgoing(events, at);
-    if !outgoing.is_empty() {
-        webhooks::enqueue_into(batch, &outgoing, at);
-    }
+    webhooks::enqueue_into(batch, &webhooks::outgoing(events, at), at);
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -96,10 +96,6 @@ impl Batch {
         self.0.push((sql, args));
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     pub async fn execute(self, tx: &mut Tx) -> Result<(), sqlx::Error> {
         match tx {
             Tx::Sqlite(_) => {
@@ -109,8 +105,8 @@ impl Batch {
                 execute(tx, sql, &args).await.map(drop)
             }
             Tx::Postgres(_) => {
-                for (sql, args) in &self.0 {
-                    execute(tx, sql.clone(), args).await?;
+                for (sql, args) in self.0 {
+                    execute(tx, sql, &args).await?;
                 }
                 Ok(())
             }

@@ -161,12 +161,13 @@ impl Writer {
         let mut state = self.lock().await?;
         // Each statement is a round trip to the connection's thread, so statements that
         // always go together are sent together.
-        if state.group.is_some() && std::mem::take(&mut state.savepoint_open) {
-            // The write before opened this write's savepoint as it handed over.
-        } else if state.group.is_some() {
-            if let Err(e) = state.conn().execute("SAVEPOINT write").await {
-                self.clone().settle(state).await;
-                return Err(e);
+        if state.group.is_some() {
+            // Unless the write before opened this write's savepoint as it handed over.
+            if !std::mem::take(&mut state.savepoint_open) {
+                if let Err(e) = state.conn().execute("SAVEPOINT write").await {
+                    self.clone().settle(state).await;
+                    return Err(e);
+                }
             }
         } else {
             if let Err(e) = state
@@ -298,12 +299,11 @@ impl State {
     }
 }
 
+/// Undoes the held write and closes its savepoint.
+const ROLLBACK_SAVEPOINT: &str = "ROLLBACK TO write; RELEASE write";
+
 async fn rollback_savepoint(state: &mut State) -> Result<(), sqlx::Error> {
-    state
-        .conn()
-        .execute("ROLLBACK TO write; RELEASE write")
-        .await
-        .map(drop)
+    state.conn().execute(ROLLBACK_SAVEPOINT).await.map(drop)
 }
 
 /// The transaction is gone (a statement's error ended it, or it could not be saved): every
@@ -383,22 +383,20 @@ impl WriteTx {
                     .await;
                 return;
             }
-            // Another write waits for the connection (or this one rolls back with none
-            // waiting): open the next savepoint in the same round trip as this one's end,
-            // so the next write starts without one. `ROLLBACK TO` keeps the savepoint open.
+            // When another write waits for the connection, this write's end also opens the
+            // next one's savepoint, in the same round trip (`ROLLBACK TO` keeps it open).
             let hand_over = writer.waiting() > 0;
-            let ended = match (end, hand_over) {
-                (End::Commit, true) => state.conn().execute("RELEASE write; SAVEPOINT write").await,
-                (End::Commit, false) => state.conn().execute("RELEASE write").await,
-                (End::Rollback, true) => state.conn().execute("ROLLBACK TO write").await,
-                (End::Rollback, false) => {
-                    state
-                        .conn()
-                        .execute("ROLLBACK TO write; RELEASE write")
-                        .await
-                }
-            }
-            .map(|_| state.savepoint_open = hand_over);
+            let sql = match (end, hand_over) {
+                (End::Commit, true) => "RELEASE write; SAVEPOINT write",
+                (End::Commit, false) => "RELEASE write",
+                (End::Rollback, true) => "ROLLBACK TO write",
+                (End::Rollback, false) => ROLLBACK_SAVEPOINT,
+            };
+            let ended = state
+                .conn()
+                .execute(sql)
+                .await
+                .map(|_| state.savepoint_open = hand_over);
             match ended {
                 Ok(()) => state
                     .group
