@@ -80,9 +80,7 @@ impl Services {
                         _ => &[],
                     });
                 audit_store::insert_many_into(&mut batch, std::slice::from_ref(&event), now);
-                let mut tx = self.db.begin().await?;
-                batch.execute(&mut tx).await?;
-                tx.commit().await?;
+                batch.commit(self.db.begin().await?).await?;
                 crate::metrics::domain().email("sent");
             }
             Err(MailError::Transient(e)) if job.attempts < MAX_ATTEMPTS => {

@@ -186,6 +186,21 @@ impl<'p> Room<'p> {
     }
 }
 
+/// At create, in `tx`, when any cap is set: takes the seat lock, then `check_create`.
+pub(crate) async fn hold_for_create(
+    tx: &mut Tx,
+    policy: &InvitePolicy,
+    inviter: &str,
+    teams: &[SeatTeam<'_>],
+    now: Millis,
+) -> DomainResult<()> {
+    if !any_cap(policy) {
+        return Ok(());
+    }
+    seats::lock(tx).await?;
+    check_create(tx, policy, inviter, teams, now).await
+}
+
 /// At create, in `tx` after `seats::lock`: room for one more live invitation from `inviter`
 /// to `teams`, or the refusal that says what is full.
 pub(crate) async fn check_create(

@@ -14,7 +14,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::live::Change;
 use crate::roles::role_info;
 use crate::seats::{self, SeatTeam};
-use crate::store::dynamic::Batch;
+use crate::store::dynamic::{Batch, Guarded};
 use crate::store::invite_batches as batches;
 use crate::store::invites::{self as store, NewInvite};
 use crate::store::outbox::{JobKind, NewJob};
@@ -327,35 +327,43 @@ impl Services {
             sends_at,
         };
         // Built before the transaction: on SQLite the one writer is held only while they run.
-        let writes = issued_writes(&[issuing], &caller.actor, now, &policy.reminder_hours);
+        let issued = || {
+            issued_writes(
+                std::slice::from_ref(&issuing),
+                &caller.actor,
+                now,
+                &policy.reminder_hours,
+            )
+        };
+        let seat_teams: Vec<SeatTeam> = chosen.iter().map(|t| SeatTeam::from(*t)).collect();
+        // The common case is one batch, committed with it (on SQLite one round trip to the
+        // writer): the invite, then its other writes only if it went in. The one-live-invite
+        // index decides, so two racing creates cannot both win.
         let mut tx = self.db.begin().await?;
-        if seats::any_cap(&policy) {
-            crate::store::seats::lock(&mut tx).await?;
-            let teams: Vec<SeatTeam> = chosen.iter().map(|t| SeatTeam::from(*t)).collect();
-            seats::check_create(&mut tx, &policy, caller.id(), &teams, now).await?;
-        }
-        // The common case is one statement; only a refused insert looks for the reason. The
-        // one-live-invite index decides, so two racing creates cannot both win.
-        let mut inserted = store::insert_if_free(&mut tx, &new_invite).await?;
-        if !inserted {
+        seats::hold_for_create(&mut tx, &policy, caller.id(), &seat_teams, now).await?;
+        let mut batch = Batch::default();
+        store::insert_if_free_into(&mut batch, &new_invite);
+        batch.append(issued());
+        if batch.commit_if_first_changes(tx).await? == Guarded::Unchanged {
+            // Refused: find out why, in a write of its own. An expired invite still holds
+            // the address until it is closed.
+            let mut tx = self.db.begin().await?;
+            seats::hold_for_create(&mut tx, &policy, caller.id(), &seat_teams, now).await?;
             if users::email_taken(&mut tx, email.as_str()).await? {
                 return Err(DomainError::invalid(
                     "email",
                     format!("{email} already has an account."),
                 ));
             }
-            // An expired invite still holds the address until it is closed.
-            if store::close_expired_for_email(&mut tx, email.as_str(), now).await? > 0 {
-                inserted = store::insert_if_free(&mut tx, &new_invite).await?;
+            let inserted = store::close_expired_for_email(&mut tx, email.as_str(), now).await? > 0
+                && store::insert_if_free(&mut tx, &new_invite).await?;
+            if !inserted {
+                return Err(DomainError::Conflict(format!(
+                    "{email} already has a pending invitation. Use Resend in the list to send it again."
+                )));
             }
+            issued().commit(tx).await?;
         }
-        if !inserted {
-            return Err(DomainError::Conflict(format!(
-                "{email} already has a pending invitation. Use Resend in the list to send it again."
-            )));
-        }
-        writes.execute(&mut tx).await?;
-        tx.commit().await?;
         self.mail_wakeup.notify_one();
         self.live.publish(Change::invite(&id_s, "created")).await;
         Ok(IssuedLink {

@@ -4,6 +4,7 @@
 
 use sqlx::AssertSqlSafe;
 
+use crate::store::group_commit::EndFailed;
 use crate::store::{Db, Tx};
 use crate::{on_db, on_tx};
 
@@ -96,6 +97,11 @@ impl Batch {
         self.0.push((sql, args));
     }
 
+    /// `other`'s statements after these.
+    pub fn append(&mut self, other: Batch) {
+        self.0.extend(other.0);
+    }
+
     pub async fn execute(self, tx: &mut Tx) -> Result<(), sqlx::Error> {
         match tx {
             Tx::Sqlite(_) => {
@@ -109,6 +115,56 @@ impl Batch {
                     execute(tx, sql, &args).await?;
                 }
                 Ok(())
+            }
+        }
+    }
+
+    /// Runs the batch and commits `tx` with it. On SQLite the statements and the write's end
+    /// are one round trip to the writer (`WriteTx::commit_with`).
+    pub async fn commit(self, tx: Tx) -> Result<(), sqlx::Error> {
+        self.commit_guarded(tx, false).await.map(drop)
+    }
+
+    /// Like `commit`, when the batch's first statement changes a row (an insert that may be
+    /// refused, such as an invite to an address that is taken). When it changes none, nothing
+    /// after it runs and `tx` is rolled back: `Unchanged`.
+    pub async fn commit_if_first_changes(self, tx: Tx) -> Result<Guarded, sqlx::Error> {
+        self.commit_guarded(tx, true).await
+    }
+
+    async fn commit_guarded(mut self, tx: Tx, guard: bool) -> Result<Guarded, sqlx::Error> {
+        match tx {
+            Tx::Sqlite(write) => {
+                if guard && !self.0.is_empty() {
+                    // SQLite stops a multi-statement text at its first error, and json()
+                    // fails on text that is not JSON: so this statement ends the batch when
+                    // the one before it changed nothing (`changes()` counts that statement's
+                    // own rows, not its triggers').
+                    self.0
+                        .insert(1, (UNCHANGED_STOPS.to_owned(), Args::default()));
+                }
+                let statements = self.0.len();
+                let Some((sql, args)) = self.joined() else {
+                    return write.commit().await.map(|()| Guarded::Committed);
+                };
+                match write.commit_with(sql, args, statements).await {
+                    Ok(_) => Ok(Guarded::Committed),
+                    Err(EndFailed::Statement { changes, .. }) if guard && changes == [0] => {
+                        Ok(Guarded::Unchanged)
+                    }
+                    Err(failed) => Err(failed.into_error()),
+                }
+            }
+            Tx::Postgres(_) => {
+                let mut tx = tx;
+                for (i, (sql, args)) in self.0.into_iter().enumerate() {
+                    let changed = execute(&mut tx, sql, &args).await?;
+                    if guard && i == 0 && changed == 0 {
+                        tx.rollback().await?;
+                        return Ok(Guarded::Unchanged);
+                    }
+                }
+                tx.commit().await.map(|()| Guarded::Committed)
             }
         }
     }
@@ -130,6 +186,17 @@ impl Batch {
         Some((text, all))
     }
 }
+
+/// What `Batch::commit_if_first_changes` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Guarded {
+    Committed,
+    /// The first statement changed no row: nothing of the batch was written.
+    Unchanged,
+}
+
+/// Fails (malformed JSON) unless the statement before it changed a row.
+const UNCHANGED_STOPS: &str = "SELECT json(CASE WHEN changes() > 0 THEN '0' ELSE 'unchanged' END)";
 
 /// `sql` with every placeholder `$n` outside quotes renumbered `$n + by`.
 fn shift_placeholders(sql: &str, by: usize) -> String {
@@ -276,6 +343,51 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(rows, ["first", "second"]);
+        db.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_guarded_batch_writes_nothing_when_its_first_statement_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("g.db").display());
+        let db = Db::connect(&url).await.unwrap();
+        let mut ddl = Batch::default();
+        ddl.add(
+            "CREATE TABLE t (v TEXT PRIMARY KEY)".into(),
+            Args::default(),
+        );
+        ddl.add("CREATE TABLE log (v TEXT)".into(), Args::default());
+        ddl.commit(db.begin().await.unwrap()).await.unwrap();
+        // Into `t` unless there, then a log row: the shape of an invite and its writes.
+        let guarded = |v: &str| {
+            let mut batch = Batch::default();
+            let mut args = Args::default();
+            let p = args.text(v);
+            batch.add(
+                format!("INSERT INTO t (v) VALUES ({p}) ON CONFLICT DO NOTHING"),
+                args,
+            );
+            let mut args = Args::default();
+            let p = args.text(v);
+            batch.add(format!("INSERT INTO log (v) VALUES ({p})"), args);
+            batch
+        };
+        for (v, expected) in [
+            ("a", Guarded::Committed),
+            ("a", Guarded::Unchanged),
+            ("b", Guarded::Committed),
+        ] {
+            let tx = db.begin().await.unwrap();
+            assert_eq!(
+                guarded(v).commit_if_first_changes(tx).await.unwrap(),
+                expected,
+                "{v}"
+            );
+        }
+        let log = fetch_texts(&db, "SELECT v FROM log ORDER BY v".into(), &Args::default())
+            .await
+            .unwrap();
+        assert_eq!(log, ["a", "b"], "the refused insert wrote no log row");
         db.close().await;
     }
 }

@@ -28,9 +28,12 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{ConnectOptions, Connection, Executor};
+use futures_util::StreamExt;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteRow};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Either, Executor};
 use tokio::sync::{oneshot, Mutex, OwnedMutexGuard};
+
+use crate::store::dynamic::Args;
 
 /// The most writes one commit holds. Under a steady load the writer is never idle, so this
 /// bounds how long the first write of a group waits for its answer: a create holds the
@@ -81,7 +84,7 @@ struct State {
 /// The open transaction: the writes released into it, each waiting for its commit.
 struct Group {
     id: u64,
-    members: Vec<oneshot::Sender<Result<(), GroupFailed>>>,
+    members: Vec<oneshot::Sender<Result<(), EndFailed>>>,
 }
 
 /// Why a group did not commit, handed to every write in it.
@@ -231,31 +234,36 @@ impl Writer {
     }
 
     async fn commit_group(&self, state: &mut State) {
-        self.commit_group_with(state, "COMMIT").await
-    }
-
-    /// Commits the group with `sql`: "COMMIT", or the last write's release and the commit
-    /// sent together.
-    async fn commit_group_with(&self, state: &mut State, sql: &'static str) {
         let Some(group) = state.end_group() else {
             return;
         };
-        let outcome = match state.conn().execute(sql).await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                // A commit refused (a deferred constraint, a full disk) leaves the
-                // transaction open; one cut short by an I/O error has already ended it.
-                let _ = state.conn().execute("ROLLBACK").await;
-                tracing::error!(error = %e, writes = group.members.len(), "a group commit failed; every write in it was rolled back");
-                Err(GroupFailed::of(&e))
-            }
-        };
+        match state.conn().execute("COMMIT").await {
+            Ok(_) => self.concluded(group, Ok(())),
+            Err(e) => self.commit_failed(state, group, &e).await,
+        }
+    }
+
+    /// The group's commit (or the release sent with it) failed: every write in it fails.
+    async fn commit_failed(&self, state: &mut State, group: Group, e: &sqlx::Error) {
+        // A commit refused (a deferred constraint, a full disk) leaves the transaction open;
+        // one cut short by an I/O error has already ended it.
+        let _ = state.conn().execute("ROLLBACK").await;
+        tracing::error!(error = %e, writes = group.members.len(), "a group commit failed; every write in it was rolled back");
+        self.concluded(group, Err(GroupFailed::of(e)));
+    }
+
+    /// Answers every write of an ended group with its outcome.
+    fn concluded(&self, group: Group, outcome: Result<(), GroupFailed>) {
         self.inner.commits.fetch_add(1, Ordering::Relaxed);
         self.inner
             .writes
             .fetch_add(group.members.len() as u64, Ordering::Relaxed);
         for member in group.members {
-            let _ = member.send(outcome.clone());
+            let _ = member.send(
+                outcome
+                    .clone()
+                    .map_err(|failed| EndFailed::Commit(failed.into())),
+            );
         }
     }
 
@@ -316,7 +324,7 @@ async fn fail_group(state: &mut State, cause: &sqlx::Error) {
     tracing::error!(error = %cause, writes = group.members.len(), "the writer's transaction ended; every write in its group was rolled back");
     let failed = GroupFailed::of(cause);
     for member in group.members {
-        let _ = member.send(Err(failed.clone()));
+        let _ = member.send(Err(EndFailed::Commit(failed.clone().into())));
     }
 }
 
@@ -349,74 +357,181 @@ impl DerefMut for WriteTx {
 impl WriteTx {
     /// Releases this write into its group and returns once the group has committed.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.finish(End::Commit).await
+        self.finish(End::Commit, None)
+            .await
+            .map(drop)
+            .map_err(EndFailed::into_error)
+    }
+
+    /// Runs `sql` (`statements` statements over `args`) as this write's last and commits
+    /// the write with them. The statements and the write's end (its release, and the group's
+    /// commit or the next write's savepoint) go to the connection's thread together: one
+    /// round trip while the writer is held, instead of two. When one of the statements fails,
+    /// nothing after it runs and the write rolls back alone ([`EndFailed::Statement`] says
+    /// how far it got). Gives the rows the statements returned (an `UPDATE … RETURNING`).
+    pub async fn commit_with(
+        self,
+        sql: String,
+        args: Args,
+        statements: usize,
+    ) -> Result<Vec<SqliteRow>, EndFailed> {
+        self.finish(
+            End::Commit,
+            Some(Last {
+                sql,
+                args,
+                statements,
+            }),
+        )
+        .await
     }
 
     /// Rolls this write back and returns once the writes before it in its group are
     /// committed (or failed), so that what the caller reads next to explain a refusal sees
     /// what the refusal saw. Dropping a write rolls it back too, without that wait.
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        self.finish(End::Rollback).await
+        self.finish(End::Rollback, None)
+            .await
+            .map(drop)
+            .map_err(EndFailed::into_error)
     }
 
-    async fn finish(mut self, end: End) -> Result<(), sqlx::Error> {
+    async fn finish(mut self, end: End, last: Option<Last>) -> Result<Vec<SqliteRow>, EndFailed> {
         let mut state = self
             .state
             .take()
             .expect("an open write holds the connection");
         let writer = self.writer.clone();
         let (tx, rx) = oneshot::channel();
+        let (rows_tx, rows_rx) = oneshot::channel();
         // The release and the group's fate run on their own task: a caller that goes away
         // half way (a closed connection) must not leave the writer in between.
         tokio::spawn(async move {
             let full = state.group.as_ref().map_or(0, |g| g.members.len()) + 1 >= MAX_GROUP;
-            if matches!(end, End::Commit) && (full || writer.waiting() == 0) {
-                // Nothing waits (or the group is full): release and commit in one go.
-                state
-                    .group
-                    .as_mut()
-                    .expect("a write runs inside a group")
-                    .members
-                    .push(tx);
-                writer
-                    .commit_group_with(&mut state, "RELEASE write; COMMIT")
-                    .await;
-                return;
-            }
-            // When another write waits for the connection, this write's end also opens the
+            // Nothing waits (or the group is full): release and commit in one go. Otherwise,
+            // when another write waits for the connection, this write's end also opens the
             // next one's savepoint, in the same round trip (`ROLLBACK TO` keeps it open).
-            let hand_over = writer.waiting() > 0;
-            let sql = match (end, hand_over) {
-                (End::Commit, true) => "RELEASE write; SAVEPOINT write",
-                (End::Commit, false) => "RELEASE write",
-                (End::Rollback, true) => "ROLLBACK TO write",
-                (End::Rollback, false) => ROLLBACK_SAVEPOINT,
+            let commit_now = matches!(end, End::Commit) && (full || writer.waiting() == 0);
+            let hand_over = !commit_now && writer.waiting() > 0;
+            let ending = match (end, commit_now, hand_over) {
+                (End::Commit, true, _) => "RELEASE write; COMMIT",
+                (End::Commit, false, true) => "RELEASE write; SAVEPOINT write",
+                (End::Commit, false, false) => "RELEASE write",
+                (End::Rollback, _, true) => "ROLLBACK TO write",
+                (End::Rollback, _, false) => ROLLBACK_SAVEPOINT,
             };
-            let ended = state
-                .conn()
-                .execute(sql)
-                .await
-                .map(|_| state.savepoint_open = hand_over);
-            match ended {
-                Ok(()) => state
-                    .group
-                    .as_mut()
-                    .expect("a write runs inside a group")
-                    .members
-                    .push(tx),
+            let (sql, args, own) = match last {
+                Some(last) => (
+                    format!("{};\n{ending}", last.sql),
+                    last.args,
+                    last.statements,
+                ),
+                None => (ending.to_owned(), Args::default(), 0),
+            };
+            let (changes, ran) = run_counting(state.conn(), sql, &args).await;
+            match ran {
+                Ok(rows) => {
+                    let _ = rows_tx.send(rows);
+                    state.savepoint_open = hand_over;
+                    let group = state.group.as_mut().expect("a write runs inside a group");
+                    group.members.push(tx);
+                    if commit_now {
+                        if let Some(group) = state.end_group() {
+                            writer.concluded(group, Ok(()));
+                        }
+                    } else {
+                        writer.settle(state).await;
+                    }
+                }
+                Err(error) if changes.len() < own => {
+                    // One of the write's own statements failed, so nothing after it ran and
+                    // its savepoint is still open: it alone rolls back.
+                    let hand_over = writer.waiting() > 0;
+                    let undo = if hand_over {
+                        "ROLLBACK TO write"
+                    } else {
+                        ROLLBACK_SAVEPOINT
+                    };
+                    match state.conn().execute(undo).await {
+                        Ok(_) => state.savepoint_open = hand_over,
+                        Err(e) => fail_group(&mut state, &e).await,
+                    }
+                    let _ = tx.send(Err(EndFailed::Statement { changes, error }));
+                    writer.settle(state).await;
+                }
+                Err(e) if commit_now => {
+                    // The group's commit failed: every write in it fails, this one too.
+                    state
+                        .group
+                        .as_mut()
+                        .expect("a write runs inside a group")
+                        .members
+                        .push(tx);
+                    let group = state.end_group().expect("a write runs inside a group");
+                    writer.commit_failed(&mut state, group, &e).await;
+                }
                 Err(e) => {
                     fail_group(&mut state, &e).await;
-                    let _ = tx.send(Err(GroupFailed::of(&e)));
+                    let _ = tx.send(Err(EndFailed::Commit(GroupFailed::of(&e).into())));
+                    writer.settle(state).await;
                 }
             }
-            writer.settle(state).await;
         });
         match (rx.await, end) {
-            (Ok(Ok(())), _) | (Ok(Err(_)), End::Rollback) => Ok(()),
-            (Ok(Err(failed)), End::Commit) => Err(failed.into()),
-            (Err(_), _) => Err(sqlx::Error::WorkerCrashed),
+            (Ok(Ok(())), _) => Ok(rows_rx.await.unwrap_or_default()),
+            (Ok(Err(EndFailed::Commit(_))), End::Rollback) => Ok(Vec::new()),
+            (Ok(Err(failed)), _) => Err(failed),
+            (Err(_), _) => Err(EndFailed::Commit(sqlx::Error::WorkerCrashed)),
         }
     }
+}
+
+/// How a write that ends with statements of its own (`WriteTx::commit_with`) failed.
+#[derive(Debug)]
+pub enum EndFailed {
+    /// One of its statements failed: `changes` holds the rows changed by each statement
+    /// that completed before it. The write was rolled back alone; its group goes on.
+    Statement {
+        changes: Vec<u64>,
+        error: sqlx::Error,
+    },
+    /// The commit that held it failed: nothing of the write is saved.
+    Commit(sqlx::Error),
+}
+
+impl EndFailed {
+    pub fn into_error(self) -> sqlx::Error {
+        match self {
+            EndFailed::Statement { error, .. } | EndFailed::Commit(error) => error,
+        }
+    }
+}
+
+/// The statements a write ends with.
+struct Last {
+    sql: String,
+    args: Args,
+    statements: usize,
+}
+
+/// Runs `sql`'s statements in order over `args`; gives the rows changed by each statement
+/// that completed, and the rows returned or the first error.
+async fn run_counting(
+    conn: &mut SqliteConnection,
+    sql: String,
+    args: &Args,
+) -> (Vec<u64>, Result<Vec<SqliteRow>, sqlx::Error>) {
+    let query = crate::bind_all!(sqlx::query(AssertSqlSafe(sql)), args.values());
+    let mut steps = conn.fetch_many(query);
+    let (mut changes, mut rows) = (Vec::new(), Vec::new());
+    while let Some(step) = steps.next().await {
+        match step {
+            Ok(Either::Left(done)) => changes.push(done.rows_affected()),
+            Ok(Either::Right(row)) => rows.push(row),
+            Err(e) => return (changes, Err(e)),
+        }
+    }
+    (changes, Ok(rows))
 }
 
 #[derive(Clone, Copy)]
@@ -680,5 +795,90 @@ mod tests {
         insert(&mut next, "t", 2).await.unwrap();
         next.commit().await.unwrap();
         assert_eq!(committed(&read, "t").await, [2]);
+    }
+
+    /// `INSERT INTO t` of each id, as one text for `commit_with`.
+    fn inserts(ids: &[i64]) -> (String, Args, usize) {
+        let mut args = Args::default();
+        let sql: Vec<String> = ids
+            .iter()
+            .map(|id| format!("INSERT INTO t (id) VALUES ({})", args.int(*id)))
+            .collect();
+        (sql.join(";\n"), args, ids.len())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_ending_with_its_statements_commits_with_its_group_or_fails_alone() {
+        let (_dir, writer, read) = fresh().await;
+        let (commits_before, _) = writer.stats();
+        let mut first = writer.begin().await.unwrap();
+        insert(&mut first, "t", 0).await.unwrap();
+        let others: Vec<_> = (1..=6)
+            .map(|i| {
+                let writer = writer.clone();
+                tokio::spawn(async move {
+                    let w = writer.begin().await.unwrap();
+                    // Write 3 collides with row 0 on its second statement.
+                    let ids = if i == 3 {
+                        vec![30, 0, 31]
+                    } else {
+                        vec![i * 10]
+                    };
+                    let (sql, args, n) = inserts(&ids);
+                    w.commit_with(sql, args, n).await
+                })
+            })
+            .collect();
+        queued(&writer, 6).await;
+        assert!(committed(&read, "t").await.is_empty());
+        first.commit().await.unwrap();
+        for (i, task) in (1..=6).zip(others) {
+            match (i, task.await.unwrap()) {
+                (3, Err(EndFailed::Statement { changes, error })) => {
+                    assert_eq!(changes, [1], "its first statement had run: {error}");
+                    assert!(error.to_string().contains("UNIQUE"), "{error}");
+                }
+                (3, other) => panic!("write 3 must fail on its own statement: {other:?}"),
+                (_, outcome) => assert!(outcome.is_ok(), "write {i}: {outcome:?}"),
+            }
+        }
+        // Nothing of write 3, not even its first row; the rest in one commit.
+        assert_eq!(committed(&read, "t").await, [0, 10, 20, 40, 50, 60]);
+        let (commits, _) = writer.stats();
+        assert_eq!(
+            commits - commits_before,
+            1,
+            "the seven writes shared one commit"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_commit_fails_a_write_that_ended_with_its_statements_too() {
+        let (_dir, writer, read) = fresh().await;
+        let w = writer.begin().await.unwrap();
+        // Accepted by the statement, refused at the COMMIT sent with it: no parent 7.
+        let mut args = Args::default();
+        let sql = format!(
+            "INSERT INTO t (id) VALUES ({}); INSERT INTO child (id, parent) VALUES (1, 7)",
+            args.int(5)
+        );
+        match w.commit_with(sql, args, 2).await {
+            Err(EndFailed::Commit(e)) => assert!(
+                e.to_string().contains("nothing of it was saved"),
+                "the write hears why: {e}"
+            ),
+            other => panic!("the commit must fail: {other:?}"),
+        }
+        assert!(committed(&read, "t").await.is_empty());
+        assert!(committed(&read, "child").await.is_empty());
+        let (sql, args, n) = inserts(&[42]);
+        writer
+            .begin()
+            .await
+            .unwrap()
+            .commit_with(sql, args, n)
+            .await
+            .unwrap();
+        assert_eq!(committed(&read, "t").await, [42]);
     }
 }

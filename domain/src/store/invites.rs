@@ -211,31 +211,45 @@ pub struct NewInvite<'a> {
 /// SQLite writer is held for each statement's round trip: one statement instead of three
 /// is what a single create costs the writer (see the README's performance section).
 pub async fn insert_if_free(tx: &mut Tx, n: &NewInvite<'_>) -> Result<bool, sqlx::Error> {
-    let inserted = on_tx!(tx, c => sqlx::query(
-        "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, copy_digest, created_at, issued_at, expires_at, delivery, metadata, landing_path, access_ends_at, send_at, lifetime) \
+    let (sql, args) = insert_if_free_statement(n);
+    Ok(dynamic::execute(tx, sql, &args).await? == 1)
+}
+
+/// `insert_if_free` as a statement to run first in a batch
+/// (`Batch::commit_if_first_changes`): the create and its other writes in one go.
+pub fn insert_if_free_into(batch: &mut dynamic::Batch, n: &NewInvite<'_>) {
+    let (sql, args) = insert_if_free_statement(n);
+    batch.add(sql, args);
+}
+
+fn insert_if_free_statement(n: &NewInvite<'_>) -> (String, dynamic::Args) {
+    use dynamic::Arg;
+    let opt_text = |v: Option<&str>| Arg::OptText(v.map(str::to_owned));
+    let mut args = dynamic::Args::default();
+    for value in [
+        Arg::Text(n.id.to_owned()),
+        Arg::Text(n.email.to_owned()),
+        Arg::Text(n.role_id.to_owned()),
+        Arg::Text(n.inviter_id.to_owned()),
+        Arg::Text(n.message.to_owned()),
+        Arg::Text(n.token_digest.to_owned()),
+        Arg::Int(n.created_at),
+        Arg::Int(n.expires_at),
+        opt_text(n.copy_digest),
+        Arg::Text(n.delivery.as_str().to_owned()),
+        opt_text(n.metadata),
+        opt_text(n.landing_path),
+        Arg::OptInt(n.access_ends_at),
+        Arg::OptInt(n.send_at),
+    ] {
+        args.push(value);
+    }
+    let sql = "INSERT INTO invites (id, email, role_id, inviter_id, message, token_digest, copy_digest, created_at, issued_at, expires_at, delivery, metadata, landing_path, access_ends_at, send_at, lifetime) \
          SELECT $1, $2, $3, $4, $5, $6, $9, $7, COALESCE($14, $7), $8, $10, $11, $12, $13, $14, \
          CASE WHEN $14 IS NULL THEN NULL ELSE $8 - $14 END \
          WHERE NOT EXISTS (SELECT 1 FROM users WHERE email = $2) \
-         ON CONFLICT (email) WHERE accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL DO NOTHING",
-    )
-    .bind(n.id)
-    .bind(n.email)
-    .bind(n.role_id)
-    .bind(n.inviter_id)
-    .bind(n.message)
-    .bind(n.token_digest)
-    .bind(n.created_at)
-    .bind(n.expires_at)
-    .bind(n.copy_digest)
-    .bind(n.delivery.as_str())
-    .bind(n.metadata)
-    .bind(n.landing_path)
-    .bind(n.access_ends_at)
-    .bind(n.send_at)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(inserted == 1)
+         ON CONFLICT (email) WHERE accepted_at IS NULL AND revoked_at IS NULL AND closed_at IS NULL DO NOTHING";
+    (sql.to_owned(), args)
 }
 
 /// Lets a new invite replace an expired one for the same address (see `closed_at`).

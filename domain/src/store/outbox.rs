@@ -5,6 +5,7 @@
 use sqlx::FromRow;
 
 use crate::clock::Millis;
+use crate::store::group_commit::EndFailed;
 use crate::store::{dynamic, Db, Tx};
 use crate::{on_db_write, on_tx};
 
@@ -193,21 +194,28 @@ pub async fn claim(db: &Db, now: Millis, lease_until: Millis) -> Result<Option<J
     // row cannot both win; PostgreSQL also skips rows another worker holds.
     match db {
         Db::Sqlite(s) => {
-            let mut write = s.writer.begin().await?;
-            let claimed = sqlx::query_as(
-                "UPDATE outbox SET attempts = attempts + 1, locked_until = $2 \
-                 WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
-                    AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until < $1) \
-                    ORDER BY next_attempt_at LIMIT 1) \
-                 AND sent_at IS NULL AND failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1) \
-                 RETURNING id, invite_id, kind, recipient, link_seed, attempts",
-            )
-            .bind(now)
-            .bind(lease_until)
-            .fetch_optional(&mut *write)
-            .await?;
-            write.commit().await?;
-            Ok(claimed)
+            let mut args = dynamic::Args::default();
+            args.int(now);
+            args.int(lease_until);
+            // The claim and its commit in one round trip to the writer.
+            let rows = s
+                .writer
+                .begin()
+                .await?
+                .commit_with(
+                    "UPDATE outbox SET attempts = attempts + 1, locked_until = $2 \
+                     WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
+                        AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until < $1) \
+                        ORDER BY next_attempt_at LIMIT 1) \
+                     AND sent_at IS NULL AND failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1) \
+                     RETURNING id, invite_id, kind, recipient, link_seed, attempts"
+                        .to_owned(),
+                    args,
+                    1,
+                )
+                .await
+                .map_err(EndFailed::into_error)?;
+            rows.first().map(Job::from_row).transpose()
         }
         Db::Postgres(p) => {
             sqlx::query_as(
