@@ -75,10 +75,37 @@ pub struct Ctx {
     pub session: Session,
     /// The client (IP from the socket, User-Agent), not yet tied to a user.
     pub actor: Actor,
+    _owners: OwnerChain,
+}
+
+/// Every reactive owner from the running server function's up to the root, held while the
+/// function runs. reactive_graph 0.2.16 looks a context up by walking the owners' parents
+/// while it holds a read lock on the owner it started from; if the walk holds the last
+/// reference to an ancestor (the page that started a resource has been rendered, or its
+/// client went away, before the resource's server function looked a context up), dropping
+/// it cleans that ancestor's children up, waits for a write lock on the very owner the walk
+/// holds, and the worker thread hangs for good (seen once in the authorization matrix, on
+/// `set_status`). With the chain held here, an ancestor goes when the `Ctx` does, outside
+/// any lookup.
+#[derive(Clone)]
+struct OwnerChain(#[allow(dead_code)] Vec<Owner>);
+
+impl OwnerChain {
+    fn hold() -> OwnerChain {
+        let mut chain = Vec::new();
+        let mut owner = Owner::current();
+        while let Some(this) = owner {
+            owner = this.parent();
+            chain.push(this);
+        }
+        OwnerChain(chain)
+    }
 }
 
 impl Ctx {
     pub fn get() -> Result<Ctx, AppError> {
+        // Before the first lookup (see `OwnerChain`).
+        let owners = OwnerChain::hold();
         let missing = |what: &str| {
             tracing::error!(what, "missing from the server-function context");
             AppError::Internal
@@ -116,11 +143,20 @@ impl Ctx {
                 user_agent,
                 ..Actor::default()
             },
+            _owners: owners,
         })
     }
 
     /// The signed-in, active user behind this request's session, if any.
     pub async fn user(&self) -> Result<Option<UserWithRole>, AppError> {
+        // A session this request has not changed is read with its user in one query, instead
+        // of the session and then the user. One it changed (signed in or out, which also
+        // clears its id until it is saved) is read through the session itself.
+        if !self.session.is_modified() {
+            if let Some(id) = self.session.id() {
+                return Ok(self.services.user_of_session(&id.to_string()).await?);
+            }
+        }
         let user_id: Option<String> = self.session.get(USER_ID_KEY).await.map_err(|e| {
             tracing::error!(error = %e, "cannot read the session");
             AppError::Internal
@@ -219,8 +255,22 @@ pub fn to_current_user(u: &UserWithRole) -> CurrentUser {
 
 #[cfg(test)]
 mod tests {
-    use super::client_ip;
+    use super::{client_ip, OwnerChain};
+    use leptos::prelude::Owner;
     use std::net::IpAddr;
+
+    /// What keeps a server function's context lookups from dropping an ancestor owner
+    /// half way (see `OwnerChain`): while the chain is held, the page's owner lives on.
+    #[test]
+    fn a_server_functions_owner_chain_keeps_the_page_owner_alive_until_it_ends() {
+        let page = Owner::new();
+        let resource = page.with(Owner::new);
+        let chain = resource.with(OwnerChain::hold);
+        drop(page);
+        assert!(resource.parent().is_some(), "held by the chain");
+        drop(chain);
+        assert!(resource.parent().is_none(), "gone with the chain");
+    }
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()

@@ -324,6 +324,16 @@ impl Services {
     /// The user behind a session, if the account still exists, is active, and its end date
     /// (if any) has not come: from that very moment the session is worth nothing, whether or
     /// not the scheduler has deactivated the account yet.
+    /// The active user signed in on session `session_id`, read with the session itself.
+    pub async fn user_of_session(&self, session_id: &str) -> DomainResult<Option<UserWithRole>> {
+        let now = self.clock.now();
+        Ok(
+            users::find_by_session(&self.db, session_id, crate::store::sessions::now())
+                .await?
+                .filter(|u| u.may_act_at(now)),
+        )
+    }
+
     pub async fn session_user(&self, user_id: &str) -> DomainResult<Option<UserWithRole>> {
         let now = self.clock.now();
         Ok(users::find_by_id(&self.db, user_id)

@@ -90,7 +90,8 @@ fn millis(t: OffsetDateTime) -> Millis {
     (t.unix_timestamp_nanos() / 1_000_000) as Millis
 }
 
-fn now() -> Millis {
+/// Sessions expire by the wall clock (as tower-sessions counts them), not the services' clock.
+pub(crate) fn now() -> Millis {
     millis(OffsetDateTime::now_utc())
 }
 

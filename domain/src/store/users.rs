@@ -90,6 +90,22 @@ pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<UserWithRole>, sqlx:
         .await)
 }
 
+/// The user signed in on session `session_id`, if that session is still valid: the session
+/// and its user in one read (the `user_id` column is written with the session's data).
+pub async fn find_by_session(
+    db: &Db,
+    session_id: &str,
+    now: Millis,
+) -> Result<Option<UserWithRole>, sqlx::Error> {
+    on_db!(db, p => sqlx::query_as(select_with_role!(
+        "JOIN sessions s ON s.user_id = u.id WHERE s.id = $1 AND s.expires_at > $2"
+    ))
+    .bind(session_id)
+    .bind(now)
+    .fetch_optional(p)
+    .await)
+}
+
 /// `find_by_id` inside `tx`.
 pub async fn find_by_id_tx(tx: &mut Tx, id: &str) -> Result<Option<UserWithRole>, sqlx::Error> {
     on_tx!(tx, c => sqlx::query_as(select_with_role!("WHERE u.id = $1"))
