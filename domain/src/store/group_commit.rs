@@ -18,6 +18,9 @@
 //!   (`synchronous=NORMAL`). What a caller does after `commit()` (live notifications, waking
 //!   the outbox) therefore happens after the commit, never before;
 //! - a failed commit rolls the whole group back and fails every write in it with the cause.
+//! - a write may end with its last statements (`WriteTx::commit_with`): they, its release and
+//!   the group's commit (or the next write's savepoint) go as one text, so that the writer is
+//!   held for one round trip to the connection's thread where it was held for two or three.
 //!
 //! The rules above the store never see any of this: they begin, write and commit as before.
 //! PostgreSQL keeps a transaction per request; its commits already run side by side.
