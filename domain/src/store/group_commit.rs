@@ -313,6 +313,16 @@ impl State {
 /// Undoes the held write and closes its savepoint.
 const ROLLBACK_SAVEPOINT: &str = "ROLLBACK TO write; RELEASE write";
 
+/// Undoes the held write; when `hand_over`, its savepoint stays open for the next write
+/// (`ROLLBACK TO` keeps it).
+fn undo(hand_over: bool) -> &'static str {
+    if hand_over {
+        "ROLLBACK TO write"
+    } else {
+        ROLLBACK_SAVEPOINT
+    }
+}
+
 async fn rollback_savepoint(state: &mut State) -> Result<(), sqlx::Error> {
     state.conn().execute(ROLLBACK_SAVEPOINT).await.map(drop)
 }
@@ -420,8 +430,7 @@ impl WriteTx {
                 (End::Commit, true, _) => "RELEASE write; COMMIT",
                 (End::Commit, false, true) => "RELEASE write; SAVEPOINT write",
                 (End::Commit, false, false) => "RELEASE write",
-                (End::Rollback, _, true) => "ROLLBACK TO write",
-                (End::Rollback, _, false) => ROLLBACK_SAVEPOINT,
+                (End::Rollback, _, hand_over) => undo(hand_over),
             };
             let (sql, args, own) = match last {
                 Some(last) => (
@@ -450,12 +459,7 @@ impl WriteTx {
                     // One of the write's own statements failed, so nothing after it ran and
                     // its savepoint is still open: it alone rolls back.
                     let hand_over = writer.waiting() > 0;
-                    let undo = if hand_over {
-                        "ROLLBACK TO write"
-                    } else {
-                        ROLLBACK_SAVEPOINT
-                    };
-                    match state.conn().execute(undo).await {
+                    match state.conn().execute(undo(hand_over)).await {
                         Ok(_) => state.savepoint_open = hand_over,
                         Err(e) => fail_group(&mut state, &e).await,
                     }
