@@ -80,7 +80,7 @@ impl Services {
                         _ => &[],
                     });
                 audit_store::insert_many_into(&mut batch, std::slice::from_ref(&event), now);
-                batch.commit(self.db.begin().await?).await?;
+                batch.submit(&self.db).await?;
                 crate::metrics::domain().email("sent");
             }
             Err(MailError::Transient(e)) if job.attempts < MAX_ATTEMPTS => {

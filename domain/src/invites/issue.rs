@@ -339,12 +339,19 @@ impl Services {
         // The common case is one batch, committed with it (on SQLite one round trip to the
         // writer): the invite, then its other writes only if it went in. The one-live-invite
         // index decides, so two racing creates cannot both win.
-        let mut tx = self.db.begin().await?;
-        seats::hold_for_create(&mut tx, &policy, caller.id(), &seat_teams, now).await?;
         let mut batch = Batch::default();
         store::insert_if_free_into(&mut batch, &new_invite);
         batch.append(issued());
-        if batch.commit_if_first_changes(tx).await? == Guarded::Unchanged {
+        let outcome = if seats::any_cap(&policy) {
+            let mut tx = self.db.begin().await?;
+            seats::hold_for_create(&mut tx, &policy, caller.id(), &seat_teams, now).await?;
+            batch.commit_if_first_changes(tx).await?
+        } else {
+            // Nothing to count first: the batch is the whole write, handed to the writer
+            // (on SQLite it runs with the writes queued beside it, in one text).
+            batch.submit_if_first_changes(&self.db).await?
+        };
+        if outcome == Guarded::Unchanged {
             // Refused: find out why, in a write of its own. An expired invite still holds
             // the address until it is closed.
             let mut tx = self.db.begin().await?;

@@ -41,6 +41,14 @@ impl Args {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    /// `other`'s values after these (its placeholders moved up by `shift_placeholders`).
+    pub(crate) fn append(&mut self, other: Args) {
+        self.0.extend(other.0);
+    }
+    /// The values from the `at`th on, taken out.
+    pub(crate) fn split_off(&mut self, at: usize) -> Args {
+        Args(self.0.split_off(at))
+    }
 }
 
 /// Binds every value of an `Args` to a query, in order. A macro, so one text serves both
@@ -132,28 +140,47 @@ impl Batch {
         self.commit_guarded(tx, true).await
     }
 
-    async fn commit_guarded(mut self, tx: Tx, guard: bool) -> Result<Guarded, sqlx::Error> {
+    /// Runs the batch as a write of its own, with nothing read before it: on SQLite handed
+    /// to the writer whole (`Writer::submit`), on PostgreSQL a transaction of its own.
+    pub async fn submit(self, db: &Db) -> Result<(), sqlx::Error> {
+        match db {
+            Db::Sqlite(s) => {
+                let Some((sql, args, statements)) = self.for_sqlite(false) else {
+                    return Ok(());
+                };
+                s.writer
+                    .submit(sql, args, statements)
+                    .await
+                    .map(drop)
+                    .map_err(EndFailed::into_error)
+            }
+            Db::Postgres(_) => self.commit(db.begin().await?).await,
+        }
+    }
+
+    /// Like `commit_if_first_changes`, for a write that is this batch alone, with nothing
+    /// read before it: on SQLite it never holds the writer, it is handed over whole and runs
+    /// with the writes queued beside it (`Writer::submit`); on PostgreSQL it is a transaction
+    /// of its own, as `commit_if_first_changes` in a fresh one.
+    pub async fn submit_if_first_changes(self, db: &Db) -> Result<Guarded, sqlx::Error> {
+        match db {
+            Db::Sqlite(s) => {
+                let Some((sql, args, statements)) = self.for_sqlite(true) else {
+                    return Ok(Guarded::Committed);
+                };
+                guarded(s.writer.submit(sql, args, statements).await, true)
+            }
+            Db::Postgres(_) => self.commit_if_first_changes(db.begin().await?).await,
+        }
+    }
+
+    async fn commit_guarded(self, tx: Tx, guard: bool) -> Result<Guarded, sqlx::Error> {
         match tx {
             Tx::Sqlite(write) => {
-                if guard && !self.0.is_empty() {
-                    // SQLite stops a multi-statement text at its first error, and json()
-                    // fails on text that is not JSON: so this statement ends the batch when
-                    // the one before it changed nothing (`changes()` counts that statement's
-                    // own rows, not its triggers').
-                    self.0
-                        .insert(1, (UNCHANGED_STOPS.to_owned(), Args::default()));
-                }
-                let statements = self.0.len();
-                let Some((sql, args)) = self.joined() else {
+                let Some((sql, args, statements)) = self.for_sqlite(guard) else {
                     return write.commit().await.map(|()| Guarded::Committed);
                 };
-                match write.commit_with(sql, args, statements).await {
-                    Ok(_) => Ok(Guarded::Committed),
-                    Err(EndFailed::Statement { changes, .. }) if guard && changes == [0] => {
-                        Ok(Guarded::Unchanged)
-                    }
-                    Err(failed) => Err(failed.into_error()),
-                }
+                guarded(write.commit_with(sql, args, statements).await, guard)
             }
             Tx::Postgres(_) => {
                 let mut tx = tx;
@@ -169,6 +196,21 @@ impl Batch {
         }
     }
 
+    /// The batch as one SQLite text, its values and its number of statements; with the guard
+    /// after the first statement when `guard`. `None` when there are no statements.
+    fn for_sqlite(mut self, guard: bool) -> Option<(String, Args, usize)> {
+        if guard && !self.0.is_empty() {
+            // SQLite stops a multi-statement text at its first error, and json() fails on
+            // text that is not JSON: so this statement ends the batch when the one before it
+            // changed nothing (`changes()` counts that statement's own rows, not its
+            // triggers').
+            self.0
+                .insert(1, (UNCHANGED_STOPS.to_owned(), Args::default()));
+        }
+        let statements = self.0.len();
+        self.joined().map(|(sql, args)| (sql, args, statements))
+    }
+
     /// The statements as one text over one list of values; `None` when there are none.
     fn joined(self) -> Option<(String, Args)> {
         if self.0.len() <= 1 {
@@ -181,7 +223,7 @@ impl Batch {
                 text.push_str(";\n");
             }
             text.push_str(&shift_placeholders(&sql, all.len()));
-            all.0.extend(args.0);
+            all.append(args);
         }
         Some((text, all))
     }
@@ -195,11 +237,25 @@ pub enum Guarded {
     Unchanged,
 }
 
+/// A guarded SQLite batch's outcome: `Unchanged` when the guard stopped it.
+fn guarded(
+    outcome: Result<Vec<sqlx::sqlite::SqliteRow>, EndFailed>,
+    guard: bool,
+) -> Result<Guarded, sqlx::Error> {
+    match outcome {
+        Ok(_) => Ok(Guarded::Committed),
+        Err(EndFailed::Statement { changes, .. }) if guard && changes == [0] => {
+            Ok(Guarded::Unchanged)
+        }
+        Err(failed) => Err(failed.into_error()),
+    }
+}
+
 /// Fails (malformed JSON) unless the statement before it changed a row.
 const UNCHANGED_STOPS: &str = "SELECT json(CASE WHEN changes() > 0 THEN '0' ELSE 'unchanged' END)";
 
 /// `sql` with every placeholder `$n` outside quotes renumbered `$n + by`.
-fn shift_placeholders(sql: &str, by: usize) -> String {
+pub(crate) fn shift_placeholders(sql: &str, by: usize) -> String {
     let mut out = String::with_capacity(sql.len() + 16);
     let mut quote: Option<char> = None;
     let mut chars = sql.chars().peekable();
@@ -388,6 +444,33 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(log, ["a", "b"], "the refused insert wrote no log row");
+        // Handed to the writer whole, side by side: the same outcomes.
+        let db = std::sync::Arc::new(db);
+        let racing: Vec<_> = ["c", "c", "d", "a"]
+            .into_iter()
+            .map(|v| {
+                let (db, batch) = (db.clone(), guarded(v));
+                tokio::spawn(async move { batch.submit_if_first_changes(&db).await.unwrap() })
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for task in racing {
+            outcomes.push(task.await.unwrap());
+        }
+        outcomes.sort_by_key(|g| *g == Guarded::Unchanged);
+        assert_eq!(
+            outcomes,
+            [
+                Guarded::Committed,
+                Guarded::Committed,
+                Guarded::Unchanged,
+                Guarded::Unchanged
+            ]
+        );
+        let log = fetch_texts(&db, "SELECT v FROM log ORDER BY v".into(), &Args::default())
+            .await
+            .unwrap();
+        assert_eq!(log, ["a", "b", "c", "d"]);
         db.close().await;
     }
 }

@@ -22,6 +22,9 @@
 //!   the group's commit (or the next write's savepoint) go as one text, so that the writer is
 //!   held for one round trip to the connection's thread where it was held for two or three.
 //!
+//! - a write that is only statements (`Writer::submit`) does not take the connection at all:
+//!   it is queued, and one task runs every queued write as one text (`submit`).
+//!
 //! The rules above the store never see any of this: they begin, write and commit as before.
 //! PostgreSQL keeps a transaction per request; its commits already run side by side.
 
@@ -37,6 +40,8 @@ use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Either, Executor};
 use tokio::sync::{oneshot, Mutex, OwnedMutexGuard};
 
 use crate::store::dynamic::Args;
+
+mod submit;
 
 /// The most writes one commit holds. Under a steady load the writer is never idle, so this
 /// bounds how long the first write of a group waits for its answer: a create holds the
@@ -65,6 +70,8 @@ struct Inner {
     /// Commits made and writes they held (for the benchmark's group size, and tests).
     commits: AtomicU64,
     writes: AtomicU64,
+    /// Writes handed over whole, waiting to run (`submit`).
+    queue: std::sync::Mutex<submit::Queue>,
 }
 
 struct State {
@@ -137,6 +144,7 @@ impl Writer {
                 waiting: AtomicUsize::new(0),
                 commits: AtomicU64::new(0),
                 writes: AtomicU64::new(0),
+                queue: Default::default(),
             }),
         })
     }
@@ -185,12 +193,7 @@ impl Writer {
                 let _ = state.conn().execute("ROLLBACK").await;
                 return Err(e);
             }
-            let id = state.next_group;
-            state.next_group += 1;
-            state.group = Some(Group {
-                id,
-                members: Vec::new(),
-            });
+            state.open_group();
         }
         Ok(WriteTx {
             state: Some(state),
@@ -275,6 +278,12 @@ impl Writer {
         self.inner.waiting.load(Ordering::SeqCst)
     }
 
+    /// Writes queued for the writer right now: those waiting for the connection and those
+    /// handed over whole, not yet run.
+    pub fn queued(&self) -> usize {
+        self.waiting() + self.queued_whole()
+    }
+
     /// Commits made so far, and the writes they held.
     pub fn stats(&self) -> (u64, u64) {
         (
@@ -299,6 +308,16 @@ impl Writer {
 impl State {
     fn conn(&mut self) -> &mut SqliteConnection {
         self.conn.as_mut().expect("the writer is open while locked")
+    }
+
+    /// Counts a new group as open (its `BEGIN` is sent, or about to be).
+    fn open_group(&mut self) {
+        let id = self.next_group;
+        self.next_group += 1;
+        self.group = Some(Group {
+            id,
+            members: Vec::new(),
+        });
     }
 
     /// Takes the open group, counting it as ended.
@@ -440,10 +459,11 @@ impl WriteTx {
                 ),
                 None => (ending.to_owned(), Args::default(), 0),
             };
-            let (changes, ran) = run_counting(state.conn(), sql, &args).await;
-            match ran {
-                Ok(rows) => {
-                    let _ = rows_tx.send(rows);
+            let steps = run_steps(state.conn(), sql, &args).await;
+            let changes = steps.changes;
+            match steps.error.map_or(Ok(()), Err) {
+                Ok(()) => {
+                    let _ = rows_tx.send(steps.rows.into_iter().map(|(_, row)| row).collect());
                     state.savepoint_open = hand_over;
                     let group = state.group.as_mut().expect("a write runs inside a group");
                     group.members.push(tx);
@@ -521,24 +541,36 @@ struct Last {
     statements: usize,
 }
 
-/// Runs `sql`'s statements in order over `args`; gives the rows changed by each statement
-/// that completed, and the rows returned or the first error.
-async fn run_counting(
-    conn: &mut SqliteConnection,
-    sql: String,
-    args: &Args,
-) -> (Vec<u64>, Result<Vec<SqliteRow>, sqlx::Error>) {
+/// What running a multi-statement text did.
+struct Steps {
+    /// The rows changed by each statement that completed, in order.
+    changes: Vec<u64>,
+    /// The rows returned, each with the index of the statement that returned it.
+    rows: Vec<(usize, SqliteRow)>,
+    /// The error that stopped the text at statement `changes.len()`.
+    error: Option<sqlx::Error>,
+}
+
+/// Runs `sql`'s statements in order over `args`, until one fails.
+async fn run_steps(conn: &mut SqliteConnection, sql: String, args: &Args) -> Steps {
     let query = crate::bind_all!(sqlx::query(AssertSqlSafe(sql)), args.values());
-    let mut steps = conn.fetch_many(query);
-    let (mut changes, mut rows) = (Vec::new(), Vec::new());
-    while let Some(step) = steps.next().await {
+    let mut stream = conn.fetch_many(query);
+    let mut steps = Steps {
+        changes: Vec::new(),
+        rows: Vec::new(),
+        error: None,
+    };
+    while let Some(step) = stream.next().await {
         match step {
-            Ok(Either::Left(done)) => changes.push(done.rows_affected()),
-            Ok(Either::Right(row)) => rows.push(row),
-            Err(e) => return (changes, Err(e)),
+            Ok(Either::Left(done)) => steps.changes.push(done.rows_affected()),
+            Ok(Either::Right(row)) => steps.rows.push((steps.changes.len(), row)),
+            Err(e) => {
+                steps.error = Some(e);
+                break;
+            }
         }
     }
-    (changes, Ok(rows))
+    steps
 }
 
 #[derive(Clone, Copy)]
@@ -887,5 +919,136 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(committed(&read, "t").await, [42]);
+    }
+
+    /// Waits until `n` writes wait in the queue of whole writes.
+    async fn queued_whole(writer: &Writer, n: usize) {
+        while writer.queued_whole() < n {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_handed_over_whole_run_as_one_group_and_a_failing_one_rolls_back_alone() {
+        let (_dir, writer, read) = fresh().await;
+        // Held, so that the ten queue up behind it.
+        let mut first = writer.begin().await.unwrap();
+        insert(&mut first, "t", 0).await.unwrap();
+        let (commits_before, _) = writer.stats();
+        let whole: Vec<_> = (1..=10)
+            .map(|i| {
+                let writer = writer.clone();
+                tokio::spawn(async move {
+                    // Write 4 collides with row 0 on its second statement, write 7 with
+                    // its own first row.
+                    let ids = match i {
+                        4 => vec![40, 0, 41],
+                        7 => vec![70, 70],
+                        _ => vec![i * 10, i * 10 + 1],
+                    };
+                    let (mut sql, args, n) = inserts(&ids);
+                    sql.push_str(" RETURNING id");
+                    writer.submit(sql, args, n).await
+                })
+            })
+            .collect();
+        queued_whole(&writer, 10).await;
+        assert!(committed(&read, "t").await.is_empty());
+        first.commit().await.unwrap();
+        for (i, task) in (1..=10).zip(whole) {
+            match (i, task.await.unwrap()) {
+                (4 | 7, Err(EndFailed::Statement { changes, error })) => {
+                    assert_eq!(changes, [1], "write {i}'s first statement had run");
+                    assert!(error.to_string().contains("UNIQUE"), "{error}");
+                }
+                (4 | 7, other) => panic!("write {i} must fail on its own statement: {other:?}"),
+                (_, Ok(rows)) => {
+                    // Only the last statement returns its row to the caller: the rows of
+                    // the others' statements are theirs.
+                    let ids: Vec<i64> = rows.iter().map(|r| sqlx::Row::get(r, 0)).collect();
+                    assert_eq!(ids, [i * 10 + 1], "write {i}'s own rows");
+                }
+                (_, Err(e)) => panic!("write {i}: {e:?}"),
+            }
+        }
+        let mut expected = vec![0];
+        for i in [1, 2, 3, 5, 6, 8, 9, 10] {
+            expected.extend([i * 10, i * 10 + 1]);
+        }
+        assert_eq!(committed(&read, "t").await, expected);
+        let (commits, _) = writer.stats();
+        assert_eq!(
+            commits - commits_before,
+            1,
+            "the eleven writes shared one commit"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_commit_fails_every_write_handed_over_whole_and_keeps_nothing() {
+        let (_dir, writer, read) = fresh().await;
+        let first = writer.begin().await.unwrap();
+        let whole: Vec<_> = (1..=5)
+            .map(|i| {
+                let writer = writer.clone();
+                tokio::spawn(async move {
+                    let mut args = Args::default();
+                    let mut sql = format!("INSERT INTO t (id) VALUES ({})", args.int(i));
+                    if i == 3 {
+                        // Accepted by the statement, refused at the COMMIT: no parent 7.
+                        sql.push_str("; INSERT INTO child (id, parent) VALUES (1, 7)");
+                    }
+                    let n = if i == 3 { 2 } else { 1 };
+                    writer.submit(sql, args, n).await
+                })
+            })
+            .collect();
+        queued_whole(&writer, 5).await;
+        // The held write is in the same group: it fails with it.
+        assert!(first.commit().await.is_err());
+        for task in whole {
+            match task.await.unwrap() {
+                Err(EndFailed::Commit(e)) => assert!(
+                    e.to_string().contains("nothing of it was saved"),
+                    "every write hears why: {e}"
+                ),
+                other => panic!("the commit must fail them all: {other:?}"),
+            }
+        }
+        assert!(committed(&read, "t").await.is_empty());
+        assert!(committed(&read, "child").await.is_empty());
+        // The writer goes on, with whole writes and held ones alike.
+        let (sql, args, n) = inserts(&[42]);
+        writer.submit(sql, args, n).await.unwrap();
+        let mut next = writer.begin().await.unwrap();
+        insert(&mut next, "t", 43).await.unwrap();
+        next.commit().await.unwrap();
+        assert_eq!(committed(&read, "t").await, [42, 43]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn held_writes_and_whole_ones_take_turns_and_all_commit() {
+        let (_dir, writer, read) = fresh().await;
+        let tasks: Vec<_> = (0..200)
+            .map(|i| {
+                let writer = writer.clone();
+                tokio::spawn(async move {
+                    if i % 3 == 0 {
+                        let mut w = writer.begin().await.unwrap();
+                        insert(&mut w, "t", i).await.unwrap();
+                        w.commit().await.unwrap();
+                    } else {
+                        let (sql, args, n) = inserts(&[i]);
+                        writer.submit(sql, args, n).await.unwrap();
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(committed(&read, "t").await, (0..200).collect::<Vec<_>>());
+        let (commits, writes) = writer.stats();
+        assert!(commits < writes, "{commits} commits for {writes} writes");
     }
 }

@@ -197,12 +197,10 @@ pub async fn claim(db: &Db, now: Millis, lease_until: Millis) -> Result<Option<J
             let mut args = dynamic::Args::default();
             args.int(now);
             args.int(lease_until);
-            // The claim and its commit in one round trip to the writer.
+            // Handed to the writer whole: it runs with the writes queued beside it.
             let rows = s
                 .writer
-                .begin()
-                .await?
-                .commit_with(
+                .submit(
                     "UPDATE outbox SET attempts = attempts + 1, locked_until = $2 \
                      WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
                         AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until < $1) \
