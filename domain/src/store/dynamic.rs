@@ -140,37 +140,27 @@ impl Batch {
         self.commit_guarded(tx, true).await
     }
 
-    /// Runs the batch as a write of its own, with nothing read before it: on SQLite handed
-    /// to the writer whole (`Writer::submit`), on PostgreSQL a transaction of its own.
+    /// Runs the batch as a write of its own, with nothing read before it: on SQLite it never
+    /// holds the writer, it is handed over whole and runs with the writes queued beside it
+    /// (`Writer::submit`); on PostgreSQL it is a transaction of its own.
     pub async fn submit(self, db: &Db) -> Result<(), sqlx::Error> {
-        match db {
-            Db::Sqlite(s) => {
-                let Some((sql, args, statements)) = self.for_sqlite(false) else {
-                    return Ok(());
-                };
-                s.writer
-                    .submit(sql, args, statements)
-                    .await
-                    .map(drop)
-                    .map_err(EndFailed::into_error)
-            }
-            Db::Postgres(_) => self.commit(db.begin().await?).await,
-        }
+        self.submit_guarded(db, false).await.map(drop)
     }
 
-    /// Like `commit_if_first_changes`, for a write that is this batch alone, with nothing
-    /// read before it: on SQLite it never holds the writer, it is handed over whole and runs
-    /// with the writes queued beside it (`Writer::submit`); on PostgreSQL it is a transaction
-    /// of its own, as `commit_if_first_changes` in a fresh one.
+    /// Like `commit_if_first_changes`, for a write that is this batch alone (as `submit`).
     pub async fn submit_if_first_changes(self, db: &Db) -> Result<Guarded, sqlx::Error> {
+        self.submit_guarded(db, true).await
+    }
+
+    async fn submit_guarded(self, db: &Db, guard: bool) -> Result<Guarded, sqlx::Error> {
         match db {
             Db::Sqlite(s) => {
-                let Some((sql, args, statements)) = self.for_sqlite(true) else {
+                let Some((sql, args, statements)) = self.for_sqlite(guard) else {
                     return Ok(Guarded::Committed);
                 };
-                guarded(s.writer.submit(sql, args, statements).await, true)
+                guarded(s.writer.submit(sql, args, statements).await, guard)
             }
-            Db::Postgres(_) => self.commit_if_first_changes(db.begin().await?).await,
+            Db::Postgres(_) => self.commit_guarded(db.begin().await?, guard).await,
         }
     }
 

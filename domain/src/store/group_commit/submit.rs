@@ -165,7 +165,8 @@ impl Writer {
                 }
             };
             loop {
-                let room = MAX_GROUP - state.group.as_ref().map_or(0, |g| g.members.len());
+                let room =
+                    MAX_GROUP.saturating_sub(state.group.as_ref().map_or(0, |g| g.members.len()));
                 let taken = {
                     let mut queue = self.inner.queue.lock().expect("never poisoned");
                     if queue.pending.is_empty() {
@@ -240,12 +241,12 @@ impl Writer {
                     rows[*n].push(row);
                 }
             }
-            let done = match (&steps.error, text.parts.get(failed_at)) {
-                (None, _) => writes.len(),
-                (Some(_), Some(Part::Write(n))) => *n,
-                (Some(_), _) => writes.len(),
+            // The writes before the one whose statement stopped the text are in the group;
+            // all of them when none did (a failed commit fails them as members).
+            let done = match text.parts.get(failed_at) {
+                Some(Part::Write(n)) if steps.error.is_some() => *n,
+                _ => writes.len(),
             };
-            // The writes before the one that stopped the text are in the group.
             for (write, rows) in writes.drain(..done).zip(rows.drain(..done)) {
                 let _ = write.rows.send(rows);
                 state
@@ -280,12 +281,7 @@ impl Writer {
                     }
                     _ => {
                         // The writer's own statement (the commit, mostly): the transaction
-                        // is lost, and every write in it fails; so do the ones not run.
-                        for write in writes.drain(..) {
-                            let _ = write
-                                .member
-                                .send(Err(EndFailed::Commit(GroupFailed::of(&error).into())));
-                        }
+                        // is lost, and every write in it fails.
                         if let Some(group) = state.end_group() {
                             self.commit_failed(&mut state, group, &error).await;
                         }
