@@ -252,7 +252,7 @@ fn trigram_condition(q: &InviteQuery, args: &mut Args) -> String {
 /// SQLite: whether fewer than `probe` addresses contain the search text, counted in the
 /// FTS5 index, which stops counting there (see `CONTAINS_PROBE`).
 async fn contains_matches_few(
-    read: &sqlx::SqlitePool,
+    read: &super::read_pool::ReadPool,
     q: &InviteQuery,
     probe: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -275,7 +275,7 @@ async fn contains_matches_few(
 /// over a million invites: 109 among the newest 20,000, a walk of 2 ms; `chen1`, 9,365 all
 /// among the oldest fifth: none, the index.
 async fn contains_by_index(
-    read: &sqlx::SqlitePool,
+    read: &super::read_pool::ReadPool,
     db: &Db,
     q: &InviteQuery,
     probes: Probes,

@@ -20,6 +20,7 @@ pub mod invites;
 pub mod outbox;
 pub mod password_tokens;
 pub mod policy;
+pub mod read_pool;
 pub mod roles;
 pub mod seats;
 pub mod sessions;
@@ -31,9 +32,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::Connection;
 use sqlx::{Postgres, Transaction};
 
@@ -56,7 +55,7 @@ pub enum Db {
 /// for the writer.
 #[derive(Clone, Debug)]
 pub struct SqliteDb {
-    pub read: SqlitePool,
+    pub read: read_pool::ReadPool,
     pub writer: group_commit::Writer,
     /// Copies the WAL back into the file beside the writer (`checkpoint`).
     pub checkpointer: std::sync::Arc<checkpoint::Checkpointer>,
@@ -200,24 +199,21 @@ impl Db {
             } else {
                 None
             };
+            // The writer's temporary files in memory: each write of a group runs in a savepoint,
+            // whose undo copies (about 40 pages a create) otherwise spill to a file past 64 KiB,
+            // a `pwrite` per page (README, performance).
             let writer = group_commit::Writer::connect(
                 &options
                     .clone()
-                    .pragma("wal_autocheckpoint", WAL_CHECKPOINT_PAGES.to_string()),
+                    .pragma("wal_autocheckpoint", WAL_CHECKPOINT_PAGES.to_string())
+                    .pragma("temp_store", "memory"),
             )
             .await
             .map_err(connect_err)?;
-            // No ping before each use: a connection to a local file does not go stale the
-            // way a network one does, and the ping was one more round trip to the
-            // connection's thread for every read (README, performance).
             let checkpointer = checkpoint::Checkpointer::start(&options, writer.clone())
                 .await
                 .map_err(connect_err)?;
-            let read = SqlitePoolOptions::new()
-                .max_connections(4)
-                .test_before_acquire(false)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options)
+            let read = read_pool::ReadPool::connect(options, 4)
                 .await
                 .map_err(connect_err)?;
             Ok(Db::Sqlite(SqliteDb {
