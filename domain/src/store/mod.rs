@@ -167,6 +167,9 @@ pub fn redact_url(url: &str) -> String {
 /// second, this is the backstop, reached only when that falls behind.
 const WAL_CHECKPOINT_PAGES: u32 = 10_000;
 
+/// How long a query waits for a free connection (either backend's read pool) before it fails.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl Db {
     pub async fn connect(url: &str) -> Result<Db, ConnectError> {
         let connect_err = |source| ConnectError::Connect {
@@ -234,7 +237,7 @@ impl Db {
                 .map_err(connect_err)?;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(options)
                 .await
                 .map_err(connect_err)?;

@@ -12,34 +12,22 @@
 //! Reads are collected whole before they are handed over: nothing in the store streams rows,
 //! so a stream that holds the connection across the caller's awaits would buy nothing.
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
 use futures_util::future::BoxFuture;
 use futures_util::stream::{self, BoxStream, StreamExt};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteQueryResult, SqliteRow, SqliteTypeInfo};
 use sqlx::{ConnectOptions, Connection, Either, Execute, Executor, Sqlite, SqliteConnection};
+use std::sync::{Arc, Mutex};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// How long a read waits for a free connection before it fails (as sqlx's pool did).
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
-
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct ReadPool(Arc<Inner>);
 
+#[derive(Debug)]
 struct Inner {
     options: SqliteConnectOptions,
     idle: Mutex<Vec<SqliteConnection>>,
     /// One permit per connection the pool may hold; closed when the pool is.
     slots: Arc<Semaphore>,
-}
-
-impl std::fmt::Debug for ReadPool {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReadPool")
-            .field("size", &self.0.slots.available_permits())
-            .finish_non_exhaustive()
-    }
 }
 
 impl ReadPool {
@@ -55,10 +43,11 @@ impl ReadPool {
     }
 
     async fn acquire(&self) -> Result<Lent, sqlx::Error> {
-        let permit = tokio::time::timeout(ACQUIRE_TIMEOUT, self.0.slots.clone().acquire_owned())
-            .await
-            .map_err(|_| sqlx::Error::PoolTimedOut)?
-            .map_err(|_| sqlx::Error::PoolClosed)?;
+        let permit =
+            tokio::time::timeout(super::ACQUIRE_TIMEOUT, self.0.slots.clone().acquire_owned())
+                .await
+                .map_err(|_| sqlx::Error::PoolTimedOut)?
+                .map_err(|_| sqlx::Error::PoolClosed)?;
         let idle = self.0.idle.lock().expect("read pool lock").pop();
         let conn = match idle {
             Some(conn) => conn,
@@ -247,9 +236,11 @@ mod tests {
              SELECT count(*) FROM n",
         )
         .fetch_one(&pool);
-        assert!(tokio::time::timeout(Duration::from_millis(5), slow)
-            .await
-            .is_err());
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(5), slow)
+                .await
+                .is_err()
+        );
         let next: i64 = sqlx::query_scalar("SELECT 42")
             .fetch_one(&pool)
             .await
